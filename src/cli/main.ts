@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { commands } from './commands/index.js';
+import { EXIT, printError } from './output.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** What a command's action reports back: the process exit code. */
+export interface CommandContext {
+  setExitCode(code: number): void;
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('ml-connector')
+    .description('Keep Zoho CRM in step with Oracle PeopleSoft: declarative plan/apply from YAML in git.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program, ctx);
+  return program;
+}
+
+/** Entry point: parse argv, run the command, return the exit code. The only place that exits. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const ctx: CommandContext = { setExitCode: (code) => { exitCode = code; } };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exitCode 0; usage errors were already printed.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.error;
+    }
+    printError(err, argv.includes('--json'));
+    return EXIT.error;
+  }
+}
