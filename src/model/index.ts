@@ -62,3 +62,16 @@ export interface ZohoLookup {
   id: string;
   name?: string;
 }
+
+/** One line of `ml-connector check`: a connection or reader probed with one cheap call. */
+export interface CheckResult {
+  /** What was checked, e.g. `peoplesoft-hcm/employees` or `zoho/Contacts`. */
+  target: string;
+  status: 'ok' | 'warning' | 'error';
+  /** One line for people, e.g. "reachable, basic auth, 212 ms, 150 rows visible". */
+  summary: string;
+  /** What to do when status is not ok, e.g. "check the node name: PSFT_HR is the delivered default". */
+  diagnosis?: string;
+  /** Facts for --json (latency, auth mode, rows, module names...). Never secrets. */
+  details: Record<string, unknown>;
+}
