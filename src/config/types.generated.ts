@@ -451,9 +451,9 @@ export interface CiReader {
  */
 export interface ZohoConnection {
   /**
-   * Zoho CRM API version in the URL.
+   * Version of the configuration format. Always `ml-connector/v1` for now.
    */
-  apiVersion: string;
+  apiVersion: 'ml-connector/v1';
   /**
    * The kind of this document: `ZohoConnection`.
    */
@@ -494,6 +494,10 @@ export interface ZohoConnection {
    * Calls to Zoho in flight at once; overrides the edition's limit. Keep below the limit if other integrations share the organisation.
    */
   concurrency?: number;
+  /**
+   * Zoho CRM API version in the URL, e.g. `v8` in `/crm/v8/Contacts`. (Named `crmApiVersion` because `apiVersion` is the version of this configuration format.)
+   */
+  crmApiVersion?: string;
   /**
    * Timeouts for calls to Zoho.
    */
