@@ -1,0 +1,196 @@
+import type { Queryable } from './db.js';
+import { StateError } from './errors.js';
+import type { Link, LinkInput, Snapshot, SnapshotInput, SourceHashInput, Watermark, WatermarkInput } from './types.js';
+
+/**
+ * Links, snapshots, source hashes and watermarks: the rebuildable cache. Bulk writes send a whole
+ * chunk as one JSON array and let SQLite unpack it with json_each: one statement per few thousand
+ * rows instead of one native call per row (see docs/decisions.md, "State bulk writes").
+ */
+const CHUNK = 5000;
+
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
+  return out;
+}
+
+function requireText(value: unknown, what: string, mapping: string): void {
+  if (typeof value !== 'string' || value === '') {
+    throw new StateError('STATE_INVALID_INPUT', `Mapping ${mapping}: ${what} must be a non-empty string.`, { meta: { mapping, field: what } });
+  }
+}
+
+/** `updatedAt` on a row is kept as given (import); otherwise rows are stamped `now`. */
+export async function writeLinks(q: Queryable, mapping: string, links: readonly (LinkInput & { updatedAt?: string })[], now: string): Promise<void> {
+  for (const l of links) {
+    requireText(l.externalId, 'externalId', mapping);
+    requireText(l.zohoId, 'zohoId', mapping);
+    requireText(l.module, 'module', mapping);
+  }
+  for (const part of chunks(links)) {
+    const json = JSON.stringify(part.map((l) => ({ e: l.externalId, m: l.module, z: l.zohoId, h: l.fieldHash, v: l.appliedValues ?? {}, t: l.zohoModifiedTime ?? null, u: l.updatedAt ?? null })));
+    // `WHERE true` keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
+    await q.run(
+      `INSERT INTO links (mapping, external_id, module, zoho_id, field_hash, applied_values, zoho_modified_time, updated_at)
+       SELECT ?, value ->> '$.e', value ->> '$.m', value ->> '$.z', value ->> '$.h', value -> '$.v', value ->> '$.t', COALESCE(value ->> '$.u', ?)
+       FROM json_each(?) WHERE true
+       ON CONFLICT (mapping, external_id) DO UPDATE SET
+         module = excluded.module, zoho_id = excluded.zoho_id, field_hash = excluded.field_hash,
+         applied_values = excluded.applied_values, zoho_modified_time = excluded.zoho_modified_time,
+         updated_at = excluded.updated_at`,
+      [mapping, now, json],
+    );
+  }
+}
+
+export async function removeLinks(q: Queryable, mapping: string, externalIds: readonly string[]): Promise<void> {
+  for (const part of chunks(externalIds)) {
+    await q.run('DELETE FROM links WHERE mapping = ? AND external_id IN (SELECT value FROM json_each(?))', [mapping, JSON.stringify(part)]);
+  }
+}
+
+interface LinkDbRow {
+  external_id: string;
+  module: string;
+  zoho_id: string;
+  field_hash: string;
+  applied_values: string;
+  zoho_modified_time: string | null;
+  updated_at: string;
+}
+
+export async function readLinks(q: Queryable, mapping: string): Promise<Map<string, Link>> {
+  const rows = await q.all<LinkDbRow>(
+    'SELECT external_id, module, zoho_id, field_hash, applied_values, zoho_modified_time, updated_at FROM links WHERE mapping = ? ORDER BY external_id',
+    [mapping],
+  );
+  const out = new Map<string, Link>();
+  for (const r of rows) {
+    const link: Link = {
+      externalId: r.external_id,
+      module: r.module,
+      zohoId: r.zoho_id,
+      fieldHash: r.field_hash,
+      appliedValues: JSON.parse(r.applied_values) as Record<string, unknown>,
+      updatedAt: r.updated_at,
+    };
+    if (r.zoho_modified_time !== null) link.zohoModifiedTime = r.zoho_modified_time;
+    out.set(r.external_id, link);
+  }
+  return out;
+}
+
+/** Which mapping and external id a Zoho record is linked to (webhooks name records by Zoho id). */
+export async function findLinkByZohoId(q: Queryable, module: string, zohoId: string): Promise<{ mapping: string; externalId: string } | undefined> {
+  const row = await q.get<{ mapping: string; external_id: string }>('SELECT mapping, external_id FROM links WHERE module = ? AND zoho_id = ? LIMIT 1', [module, zohoId]);
+  return row && { mapping: row.mapping, externalId: row.external_id };
+}
+
+export async function writeSnapshots(q: Queryable, mapping: string, rows: readonly (SnapshotInput & { observedAt?: string })[], now: string): Promise<void> {
+  for (const r of rows) {
+    requireText(r.externalId, 'externalId', mapping);
+    requireText(r.zohoId, 'zohoId', mapping);
+  }
+  for (const part of chunks(rows)) {
+    const json = JSON.stringify(part.map((r) => ({ e: r.externalId, z: r.zohoId, v: r.values ?? {}, t: r.modifiedTime, o: r.observedAt ?? null })));
+    await q.run(
+      `INSERT INTO snapshots (mapping, external_id, zoho_id, field_values, modified_time, observed_at)
+       SELECT ?, value ->> '$.e', value ->> '$.z', value -> '$.v', value ->> '$.t', COALESCE(value ->> '$.o', ?)
+       FROM json_each(?) WHERE true
+       ON CONFLICT (mapping, external_id) DO UPDATE SET
+         zoho_id = excluded.zoho_id, field_values = excluded.field_values,
+         modified_time = excluded.modified_time, observed_at = excluded.observed_at`,
+      [mapping, now, json],
+    );
+  }
+}
+
+export async function removeSnapshots(q: Queryable, mapping: string, externalIds: readonly string[] | 'all'): Promise<void> {
+  if (externalIds === 'all') {
+    await q.run('DELETE FROM snapshots WHERE mapping = ?', [mapping]);
+    return;
+  }
+  for (const part of chunks(externalIds)) {
+    await q.run('DELETE FROM snapshots WHERE mapping = ? AND external_id IN (SELECT value FROM json_each(?))', [mapping, JSON.stringify(part)]);
+  }
+}
+
+export async function readSnapshots(q: Queryable, mapping: string): Promise<Map<string, Snapshot>> {
+  const rows = await q.all<{ external_id: string; zoho_id: string; field_values: string; modified_time: string; observed_at: string }>(
+    'SELECT external_id, zoho_id, field_values, modified_time, observed_at FROM snapshots WHERE mapping = ? ORDER BY external_id',
+    [mapping],
+  );
+  const out = new Map<string, Snapshot>();
+  for (const r of rows) {
+    out.set(r.external_id, {
+      externalId: r.external_id,
+      zohoId: r.zoho_id,
+      values: JSON.parse(r.field_values) as Record<string, unknown>,
+      modifiedTime: r.modified_time,
+      observedAt: r.observed_at,
+    });
+  }
+  return out;
+}
+
+export async function writeSourceHashes(q: Queryable, mapping: string, rows: readonly SourceHashInput[], replace: boolean): Promise<void> {
+  if (replace) await q.run('DELETE FROM source_hashes WHERE mapping = ?', [mapping]);
+  for (const r of rows) requireText(r.key, 'source key', mapping);
+  for (const part of chunks(rows)) {
+    await q.run(
+      `INSERT INTO source_hashes (mapping, source_key, hash)
+       SELECT ?, value ->> '$.k', value ->> '$.h' FROM json_each(?) WHERE true
+       ON CONFLICT (mapping, source_key) DO UPDATE SET hash = excluded.hash`,
+      [mapping, JSON.stringify(part.map((r) => ({ k: r.key, h: r.hash })))],
+    );
+  }
+}
+
+export async function readSourceHashes(q: Queryable, mapping: string): Promise<Map<string, string>> {
+  const rows = await q.all<{ source_key: string; hash: string }>('SELECT source_key, hash FROM source_hashes WHERE mapping = ?', [mapping]);
+  return new Map(rows.map((r) => [r.source_key, r.hash]));
+}
+
+interface WatermarkDbRow {
+  mapping: string;
+  cursor: string;
+  config_digest: string;
+  last_full_at: string | null;
+  source_row_count: number | null;
+  updated_at: string;
+}
+
+function toWatermark(r: WatermarkDbRow): Watermark {
+  const w: Watermark = { cursor: r.cursor, configDigest: r.config_digest, updatedAt: r.updated_at };
+  if (r.last_full_at !== null) w.lastFullAt = r.last_full_at;
+  if (r.source_row_count !== null) w.sourceRowCount = r.source_row_count;
+  return w;
+}
+
+export async function readWatermark(q: Queryable, mapping: string): Promise<Watermark | undefined> {
+  const row = await q.get<WatermarkDbRow>('SELECT * FROM watermarks WHERE mapping = ?', [mapping]);
+  return row && toWatermark(row);
+}
+
+export async function readAllWatermarks(q: Queryable): Promise<Array<Watermark & { mapping: string }>> {
+  const rows = await q.all<WatermarkDbRow>('SELECT * FROM watermarks ORDER BY mapping');
+  return rows.map((r) => ({ mapping: r.mapping, ...toWatermark(r) }));
+}
+
+export async function writeWatermark(q: Queryable, mapping: string, w: WatermarkInput, now: string): Promise<void> {
+  requireText(w.cursor, 'watermark cursor', mapping);
+  await q.run(
+    `INSERT INTO watermarks (mapping, cursor, config_digest, last_full_at, source_row_count, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (mapping) DO UPDATE SET cursor = excluded.cursor, config_digest = excluded.config_digest,
+       last_full_at = excluded.last_full_at, source_row_count = excluded.source_row_count, updated_at = excluded.updated_at`,
+    [mapping, w.cursor, w.configDigest, w.lastFullAt ?? null, w.sourceRowCount ?? null, w.updatedAt ?? now],
+  );
+}
+
+/** Forget everything cached for a mapping (it was removed, or a full rebuild was asked for). */
+export async function clearMappingCache(q: Queryable, mapping: string): Promise<void> {
+  for (const table of ['links', 'snapshots', 'source_hashes', 'watermarks']) {
+    await q.run(`DELETE FROM ${table} WHERE mapping = ?`, [mapping]);
+  }
+}

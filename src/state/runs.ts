@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from './db.js';
+import { StateError } from './errors.js';
+import { describeOwner, type ProcessIdentity } from './process.js';
+import type { FinalRunStatus, RunFinish, RunRow, RunStart } from './types.js';
+import { scrub } from '../support/redact.js';
+
+const FINAL: readonly FinalRunStatus[] = ['succeeded', 'failed', 'partial', 'interrupted'];
+
+/** Sortable and readable: `20261127-011328-3fa9c1`. */
+export function createRunId(nowMs: number): string {
+  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function insertRun(q: Queryable, r: RunStart, id: string, now: string, me: ProcessIdentity): Promise<void> {
+  if (!['plan', 'apply', 'serve'].includes(r.kind)) {
+    throw new StateError('STATE_INVALID_INPUT', `Unknown run kind "${String(r.kind)}".`, { meta: { kind: r.kind } });
+  }
+  await q.run(
+    `INSERT INTO runs (id, kind, trigger, git_commit, git_dirty, config_digest, mappings, started_at, status, counts, pid, host, heartbeat_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', '{}', ?, ?, ?)`,
+    [id, r.kind, r.trigger, r.gitCommit ?? null, r.gitDirty === undefined ? null : Number(r.gitDirty), r.configDigest, JSON.stringify(r.mappings), now, me.pid, me.host, now],
+  );
+}
+
+export async function completeRun(q: Queryable, id: string, r: RunFinish, now: string): Promise<void> {
+  if (!FINAL.includes(r.status)) {
+    throw new StateError('STATE_INVALID_INPUT', `Unknown final run status "${String(r.status)}".`, { meta: { runId: id, status: r.status } });
+  }
+  const res = await q.run(
+    `UPDATE runs SET status = ?, finished_at = ?, heartbeat_at = ?, counts = ?, api_calls = ?, credits = ?, error = ? WHERE id = ?`,
+    [r.status, now, now, JSON.stringify(r.counts), r.apiCalls, r.credits, r.error === undefined ? null : scrub(r.error), id],
+  );
+  if (res.changes === 0) throw unknownRun(id);
+}
+
+export function unknownRun(id: string): StateError {
+  return new StateError('STATE_RUN_NOT_FOUND', `There is no run ${id} in the state database.`, {
+    meta: { runId: id },
+    hint: 'List runs with `ml-connector runs`.',
+  });
+}
+
+interface RunDbRow {
+  id: string;
+  kind: RunRow['kind'];
+  trigger: string;
+  git_commit: string | null;
+  git_dirty: number | null;
+  config_digest: string;
+  mappings: string;
+  started_at: string;
+  finished_at: string | null;
+  status: RunRow['status'];
+  counts: string;
+  api_calls: number;
+  credits: number;
+  error: string | null;
+  batches: number;
+  pid: number;
+  host: string;
+  heartbeat_at: string | null;
+}
+
+function toRun(r: RunDbRow): RunRow {
+  const run: RunRow = {
+    id: r.id,
+    kind: r.kind,
+    trigger: r.trigger,
+    configDigest: r.config_digest,
+    mappings: JSON.parse(r.mappings) as string[],
+    startedAt: r.started_at,
+    status: r.status,
+    counts: JSON.parse(r.counts) as Record<string, number>,
+    apiCalls: r.api_calls,
+    credits: r.credits,
+    batches: r.batches,
+    pid: r.pid,
+    host: r.host,
+    heartbeatAt: r.heartbeat_at ?? r.started_at,
+  };
+  if (r.git_commit !== null) run.gitCommit = r.git_commit;
+  if (r.git_dirty !== null) run.gitDirty = r.git_dirty === 1;
+  if (r.finished_at !== null) run.finishedAt = r.finished_at;
+  if (r.error !== null) run.error = r.error;
+  return run;
+}
+
+export async function readRuns(q: Queryable, limit: number): Promise<RunRow[]> {
+  const rows = await q.all<RunDbRow>('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?', [limit]);
+  return rows.map(toRun);
+}
+
+export async function readAllRuns(q: Queryable): Promise<RunRow[]> {
+  return (await q.all<RunDbRow>('SELECT * FROM runs ORDER BY started_at, id')).map(toRun);
+}
+
+export async function readRun(q: Queryable, id: string): Promise<RunRow | undefined> {
+  const row = await q.get<RunDbRow>('SELECT * FROM runs WHERE id = ?', [id]);
+  return row && toRun(row);
+}
+
+export async function touchRuns(q: Queryable, ids: readonly string[], now: string): Promise<void> {
+  if (ids.length === 0) return;
+  await q.run(`UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND id IN (SELECT value FROM json_each(?))`, [now, JSON.stringify(ids)]);
+}
+
+/**
+ * Runs still `running` whose process is gone (same host, pid not alive) or whose heartbeat is
+ * older than `staleMs` (another host, or a reused pid) were killed or crashed: mark them
+ * `interrupted` so history tells the truth. Returns their ids.
+ */
+export async function markInterruptedRuns(q: Queryable, nowMs: number, staleMs: number, me: ProcessIdentity): Promise<string[]> {
+  const running = await q.all<RunDbRow>(`SELECT * FROM runs WHERE status = 'running'`);
+  const gone: string[] = [];
+  for (const row of running) {
+    const run = toRun(row);
+    const reason = describeOwner({ pid: run.pid, host: run.host, heartbeatAt: run.heartbeatAt }, nowMs, staleMs, me);
+    if (reason === undefined) continue;
+    const why = reason === 'process-gone' ? `process ${run.pid} on ${run.host} ended without finishing the run` : `no heartbeat from ${run.host} (pid ${run.pid}) since ${run.heartbeatAt}`;
+    await q.run(`UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'`, [
+      new Date(nowMs).toISOString(),
+      `Interrupted: ${why} (killed or crashed). Committed batches (${run.batches}) are kept; rerun to finish.`,
+      run.id,
+    ]);
+    gone.push(run.id);
+  }
+  return gone;
+}

@@ -1,0 +1,363 @@
+import { existsSync, statSync } from 'node:fs';
+import { openDb, type Db } from './db.js';
+import { StateError } from './errors.js';
+import { insertAudit, insertWebhookEvent, selectAudit, selectWebhookEvents, updateWebhookEvents } from './audit.js';
+import { checkExport, exportState, importState, type StateExport } from './export.js';
+import {
+  clearMappingCache, findLinkByZohoId, readAllWatermarks, readLinks, readSnapshots, readSourceHashes, readWatermark,
+  removeLinks, removeSnapshots, writeLinks, writeSnapshots, writeSourceHashes, writeWatermark,
+} from './links.js';
+import { acquireLock, readLock, readLocks, removeLock, type LockContext } from './lock.js';
+import type { MasterKeySource } from './master-key.js';
+import { SCHEMA_VERSION, migrate, readSchemaVersion, tooNewError } from './migrations.js';
+import { currentProcess, describeOwner, type ProcessIdentity } from './process.js';
+import { completeRun, createRunId, insertRun, markInterruptedRuns, readRun, readRuns, touchRuns, unknownRun } from './runs.js';
+import { EncryptedSecretStore } from './secrets.js';
+import type {
+  AuditInput, AuditQuery, AuditRow, BatchCommit, Link, LinkInput, Lock, LockInfo, LockOptions, OpenReport, RunFinish, RunRow,
+  RunStart, SecretStore, Snapshot, SnapshotInput, SourceHashInput, Watermark, WatermarkInput, WebhookEventInput, WebhookEventRow,
+  WebhookQuery, WebhookStatus,
+} from './types.js';
+import { systemClock, type Clock } from '../support/clock.js';
+import { silentLogger, type Logger } from '../support/log.js';
+
+export interface StateStoreOptions extends MasterKeySource {
+  clock?: Clock;
+  /** Open without writing: no migration, no interrupted-run marking. The file must exist and be current. */
+  readonly?: boolean;
+  /** Create the file when missing (default true unless readonly); false gives STATE_NOT_FOUND. */
+  create?: boolean;
+  logger?: Logger;
+  /** A run or lock whose heartbeat is older than this is considered gone. Default 300 s (Project `state.staleLockSeconds`). */
+  staleMs?: number;
+  /** How often live runs and locks refresh their heartbeat. Default min(30 s, staleMs / 4). */
+  heartbeatMs?: number;
+  busyTimeoutMs?: number;
+  synchronous?: 'normal' | 'full';
+  /** Cap on the database size in pages (see DbOptions.maxPages). */
+  maxPages?: number;
+  /** Who this process is (tests play other processes with it). */
+  identity?: ProcessIdentity;
+}
+
+export interface StateStats {
+  path: string;
+  schemaVersion: number;
+  sizeBytes: number;
+  walBytes: number;
+  rows: Record<'links' | 'snapshots' | 'sourceHashes' | 'watermarks' | 'runs' | 'audit' | 'webhookEvents' | 'secrets' | 'locks', number>;
+}
+
+export interface StateStore {
+  readonly path: string;
+  /** What happened on open (migration, runs marked interrupted). */
+  readonly opened: OpenReport;
+  readonly secrets: SecretStore;
+  close(): Promise<void>;
+
+  getLinks(mapping: string): Promise<Map<string, Link>>;
+  upsertLinks(mapping: string, links: LinkInput[]): Promise<void>;
+  deleteLinks(mapping: string, externalIds: string[]): Promise<void>;
+  findLinkByZohoId(module: string, zohoId: string): Promise<{ mapping: string; externalId: string } | undefined>;
+
+  putSnapshots(mapping: string, rows: SnapshotInput[]): Promise<void>;
+  /** After a full read of Zoho: the snapshots become exactly `rows` (records gone from Zoho drop out). */
+  replaceSnapshots(mapping: string, rows: SnapshotInput[]): Promise<void>;
+  deleteSnapshots(mapping: string, externalIds: string[]): Promise<void>;
+  getSnapshots(mapping: string): Promise<Map<string, Snapshot>>;
+
+  getSourceHashes(mapping: string): Promise<Map<string, string>>;
+  putSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void>;
+  replaceSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void>;
+
+  getWatermark(mapping: string): Promise<Watermark | undefined>;
+  setWatermark(mapping: string, w: WatermarkInput): Promise<void>;
+  listWatermarks(): Promise<Array<Watermark & { mapping: string }>>;
+  /** Forget links, snapshots, source hashes and the watermark of a mapping. */
+  clearMapping(mapping: string): Promise<void>;
+
+  startRun(r: RunStart): Promise<string>;
+  finishRun(runId: string, r: RunFinish): Promise<void>;
+  listRuns(opts?: { limit?: number }): Promise<RunRow[]>;
+  getRun(id: string): Promise<RunRow | undefined>;
+
+  recordAudit(rows: AuditInput[]): Promise<void>;
+  queryAudit(q: AuditQuery): Promise<AuditRow[]>;
+  /** One applied batch (links, unlinks, snapshots, audit, run progress) in ONE transaction. */
+  commitBatch(b: BatchCommit): Promise<void>;
+
+  recordWebhookEvent(e: WebhookEventInput): Promise<number>;
+  listWebhookEvents(q?: WebhookQuery): Promise<WebhookEventRow[]>;
+  markWebhookEvents(ids: number[], status: WebhookStatus, runId?: string): Promise<void>;
+
+  acquireLock(name: string, opts: LockOptions): Promise<Lock>;
+  inspectLock(name: string): Promise<LockInfo | undefined>;
+  listLocks(): Promise<LockInfo[]>;
+  breakLock(name: string): Promise<LockInfo | undefined>;
+
+  stats(): Promise<StateStats>;
+  /** PRAGMA quick_check: 'ok' or the problems SQLite found. */
+  checkIntegrity(): Promise<string[]>;
+  /** Everything but secrets and locks, in a portable shape. */
+  export(): Promise<StateExport>;
+  /** Replace everything but secrets and locks with an export; refused while a live lock is held. */
+  import(data: unknown): Promise<void>;
+}
+
+export const DEFAULT_STALE_MS = 300_000;
+
+/**
+ * Open the state database: create it if needed, migrate it, and mark runs whose process died as
+ * interrupted. Throws StateError STATE_TOO_NEW, STATE_CORRUPT, STATE_READONLY, STATE_DISK_FULL,
+ * STATE_NOT_FOUND with a hint saying what to do.
+ */
+export async function openStateStore(path: string, opts: StateStoreOptions = {}): Promise<StateStore> {
+  const existed = path !== ':memory:' && existsSync(path);
+  const db = await openDb(path, {
+    readonly: opts.readonly ?? false,
+    ...(opts.create === undefined ? {} : { create: opts.create }),
+    ...(opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }),
+    ...(opts.synchronous === undefined ? {} : { synchronous: opts.synchronous }),
+    ...(opts.maxPages === undefined ? {} : { maxPages: opts.maxPages }),
+  });
+  try {
+    return await initStore(db, existed, opts);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function initStore(db: Db, existed: boolean, opts: StateStoreOptions): Promise<StateStore> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? silentLogger;
+  const me = opts.identity ?? currentProcess();
+  const staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
+  const heartbeatMs = opts.heartbeatMs ?? Math.max(10, Math.min(30_000, Math.floor(staleMs / 4)));
+  let from: number;
+  let interruptedRuns: string[] = [];
+  if (db.readonly) {
+    from = await readSchemaVersion(db);
+    if (from > SCHEMA_VERSION) throw tooNewError(db.path, from);
+    if (from < SCHEMA_VERSION) {
+      throw new StateError('STATE_OUTDATED', `The state database ${db.path} has schema version ${from} and must be migrated to ${SCHEMA_VERSION} before a read-only open.`, {
+        meta: { path: db.path, schemaVersion: from, expected: SCHEMA_VERSION },
+        hint: 'Run any command that writes (e.g. `ml-connector state show`) once with write access; it migrates the file.',
+      });
+    }
+  } else {
+    from = (await migrate(db)).from;
+    if (from > 0 && from < SCHEMA_VERSION) logger.info('state database migrated', { path: db.path, from, to: SCHEMA_VERSION });
+    interruptedRuns = await db.transaction((tx) => markInterruptedRuns(tx, clock.now(), staleMs, me), 'marking interrupted runs');
+    for (const id of interruptedRuns) logger.warn('run was interrupted (its process ended without finishing it)', { runId: id });
+  }
+  const opened: OpenReport = { path: db.path, created: !existed, migratedFrom: from, schemaVersion: SCHEMA_VERSION, interruptedRuns };
+  return new SqliteStateStore(db, { clock, logger, me, staleMs, heartbeatMs }, opts, opened);
+}
+
+class SqliteStateStore implements StateStore {
+  readonly secrets: SecretStore;
+  private readonly lockCtx: LockContext;
+  private readonly activeRuns = new Set<string>();
+  private readonly heldLocks = new Set<Lock>();
+  private runTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ctx: { clock: Clock; logger: Logger; me: ProcessIdentity; staleMs: number; heartbeatMs: number },
+    keySource: MasterKeySource,
+    readonly opened: OpenReport,
+  ) {
+    this.secrets = new EncryptedSecretStore(db, ctx.clock, keySource, ctx.logger);
+    this.lockCtx = { db, ...ctx };
+  }
+
+  get path(): string {
+    return this.db.path;
+  }
+
+  private now(): string {
+    return new Date(this.ctx.clock.now()).toISOString();
+  }
+
+  async close(): Promise<void> {
+    if (this.runTimer) clearInterval(this.runTimer);
+    for (const lock of [...this.heldLocks]) await lock.release().catch(() => undefined);
+    await this.db.close();
+  }
+
+  getLinks(mapping: string): Promise<Map<string, Link>> {
+    return readLinks(this.db, mapping);
+  }
+  upsertLinks(mapping: string, links: LinkInput[]): Promise<void> {
+    return this.db.transaction((tx) => writeLinks(tx, mapping, links, this.now()), `saving links of ${mapping}`);
+  }
+  deleteLinks(mapping: string, externalIds: string[]): Promise<void> {
+    return this.db.transaction((tx) => removeLinks(tx, mapping, externalIds), `deleting links of ${mapping}`);
+  }
+  findLinkByZohoId(module: string, zohoId: string): Promise<{ mapping: string; externalId: string } | undefined> {
+    return findLinkByZohoId(this.db, module, zohoId);
+  }
+
+  putSnapshots(mapping: string, rows: SnapshotInput[]): Promise<void> {
+    return this.db.transaction((tx) => writeSnapshots(tx, mapping, rows, this.now()), `saving snapshots of ${mapping}`);
+  }
+  replaceSnapshots(mapping: string, rows: SnapshotInput[]): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await removeSnapshots(tx, mapping, 'all');
+      await writeSnapshots(tx, mapping, rows, this.now());
+    }, `replacing snapshots of ${mapping}`);
+  }
+  deleteSnapshots(mapping: string, externalIds: string[]): Promise<void> {
+    return this.db.transaction((tx) => removeSnapshots(tx, mapping, externalIds), `deleting snapshots of ${mapping}`);
+  }
+  getSnapshots(mapping: string): Promise<Map<string, Snapshot>> {
+    return readSnapshots(this.db, mapping);
+  }
+
+  getSourceHashes(mapping: string): Promise<Map<string, string>> {
+    return readSourceHashes(this.db, mapping);
+  }
+  putSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void> {
+    return this.db.transaction((tx) => writeSourceHashes(tx, mapping, rows, false), `saving source hashes of ${mapping}`);
+  }
+  replaceSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void> {
+    return this.db.transaction((tx) => writeSourceHashes(tx, mapping, rows, true), `replacing source hashes of ${mapping}`);
+  }
+
+  getWatermark(mapping: string): Promise<Watermark | undefined> {
+    return readWatermark(this.db, mapping);
+  }
+  setWatermark(mapping: string, w: WatermarkInput): Promise<void> {
+    return this.db.transaction((tx) => writeWatermark(tx, mapping, w, this.now()), `saving the watermark of ${mapping}`);
+  }
+  listWatermarks(): Promise<Array<Watermark & { mapping: string }>> {
+    return readAllWatermarks(this.db);
+  }
+  clearMapping(mapping: string): Promise<void> {
+    return this.db.transaction((tx) => clearMappingCache(tx, mapping), `clearing ${mapping}`);
+  }
+
+  async startRun(r: RunStart): Promise<string> {
+    const id = createRunId(this.ctx.clock.now());
+    await this.db.transaction((tx) => insertRun(tx, r, id, this.now(), this.ctx.me), 'starting a run');
+    this.activeRuns.add(id);
+    this.runTimer ??= this.startRunHeartbeat();
+    return id;
+  }
+
+  /** Live runs refresh their heartbeat so another host can tell them from crashed ones. */
+  private startRunHeartbeat(): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      if (this.activeRuns.size === 0 || this.db.isClosed) return;
+      touchRuns(this.db, [...this.activeRuns], this.now()).catch((err: unknown) =>
+        this.ctx.logger.warn('run heartbeat failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
+    }, this.ctx.heartbeatMs);
+    timer.unref();
+    return timer;
+  }
+
+  async finishRun(runId: string, r: RunFinish): Promise<void> {
+    await this.db.transaction((tx) => completeRun(tx, runId, r, this.now()), 'finishing a run');
+    this.activeRuns.delete(runId);
+  }
+  listRuns(opts: { limit?: number } = {}): Promise<RunRow[]> {
+    return readRuns(this.db, Math.max(1, opts.limit ?? 50));
+  }
+  getRun(id: string): Promise<RunRow | undefined> {
+    return readRun(this.db, id);
+  }
+
+  recordAudit(rows: AuditInput[]): Promise<void> {
+    return this.db.transaction((tx) => insertAudit(tx, rows, this.now()), 'writing audit rows');
+  }
+  queryAudit(q: AuditQuery): Promise<AuditRow[]> {
+    return selectAudit(this.db, q, this.ctx.clock.now());
+  }
+
+  commitBatch(b: BatchCommit): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const now = this.now();
+      const progress = await tx.run('UPDATE runs SET batches = batches + 1, heartbeat_at = ? WHERE id = ?', [now, b.runId]);
+      if (progress.changes === 0) throw unknownRun(b.runId);
+      await writeLinks(tx, b.mapping, b.links, now);
+      if (b.unlinked?.length) await removeLinks(tx, b.mapping, b.unlinked);
+      if (b.snapshots?.length) await writeSnapshots(tx, b.mapping, b.snapshots, now);
+      await insertAudit(tx, b.audit, now);
+    }, `committing a batch of ${b.mapping}`);
+  }
+
+  recordWebhookEvent(e: WebhookEventInput): Promise<number> {
+    return this.db.transaction((tx) => insertWebhookEvent(tx, e, this.now()), 'recording a webhook event');
+  }
+  listWebhookEvents(q: WebhookQuery = {}): Promise<WebhookEventRow[]> {
+    return selectWebhookEvents(this.db, q, this.ctx.clock.now());
+  }
+  markWebhookEvents(ids: number[], status: WebhookStatus, runId?: string): Promise<void> {
+    return this.db.transaction((tx) => updateWebhookEvents(tx, ids, status, runId), 'updating webhook events');
+  }
+
+  async acquireLock(name: string, opts: LockOptions): Promise<Lock> {
+    const lock = await acquireLock(this.lockCtx, name, opts, (l) => this.heldLocks.delete(l));
+    this.heldLocks.add(lock);
+    return lock;
+  }
+  inspectLock(name: string): Promise<LockInfo | undefined> {
+    return readLock(this.lockCtx, name);
+  }
+  listLocks(): Promise<LockInfo[]> {
+    return readLocks(this.lockCtx);
+  }
+  breakLock(name: string): Promise<LockInfo | undefined> {
+    return removeLock(this.lockCtx, name);
+  }
+
+  async stats(): Promise<StateStats> {
+    const count = async (table: string): Promise<number> => (await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0;
+    const size = (p: string): number => (existsSync(p) ? statSync(p).size : 0);
+    return {
+      path: this.db.path,
+      schemaVersion: await readSchemaVersion(this.db),
+      sizeBytes: size(this.db.path),
+      walBytes: size(`${this.db.path}-wal`),
+      rows: {
+        links: await count('links'),
+        snapshots: await count('snapshots'),
+        sourceHashes: await count('source_hashes'),
+        watermarks: await count('watermarks'),
+        runs: await count('runs'),
+        audit: await count('audit'),
+        webhookEvents: await count('webhook_events'),
+        secrets: await count('secrets'),
+        locks: await count('locks'),
+      },
+    };
+  }
+
+  async checkIntegrity(): Promise<string[]> {
+    const rows = await this.db.all<{ quick_check: string }>('PRAGMA quick_check');
+    return rows.map((r) => r.quick_check);
+  }
+
+  async export(): Promise<StateExport> {
+    const events = await selectWebhookEvents(this.db, { limit: Number.MAX_SAFE_INTEGER }, this.ctx.clock.now());
+    return exportState(this.db, this.now(), events);
+  }
+
+  async import(data: unknown): Promise<void> {
+    const checked = checkExport(data);
+    await this.db.transaction(async (tx) => {
+      const locks = await tx.all<{ name: string; holder: string; pid: number; host: string; heartbeat_at: string; acquired_at: string }>('SELECT * FROM locks');
+      for (const l of locks) {
+        if (describeOwner({ pid: l.pid, host: l.host, heartbeatAt: l.heartbeat_at }, this.ctx.clock.now(), this.ctx.staleMs, this.ctx.me) === undefined) {
+          throw new StateError('STATE_LOCKED', `Cannot import while "${l.holder}" (pid ${l.pid} on ${l.host}) holds the ${l.name} lock since ${l.acquired_at}.`, {
+            meta: { lock: l.name, holder: l.holder, pid: l.pid, host: l.host, since: l.acquired_at },
+            hint: 'Wait for that run to finish, then import again.',
+          });
+        }
+      }
+      await importState(tx, checked);
+    }, 'importing state');
+  }
+}
