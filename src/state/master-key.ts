@@ -59,7 +59,7 @@ export function loadMasterKey(source: MasterKeySource, logger?: Logger): Buffer 
   if (inline !== undefined) return parseMasterKey(inline, `$${MASTER_KEY_ENV}`);
   const envFile = nonEmpty(env[MASTER_KEY_FILE_ENV]);
   if (envFile !== undefined) return readKeyFile(envFile, logger);
-  throw new SecretError('MASTER_KEY_MISSING', 'A secret is needed but no master key is configured to decrypt it.', {
+  throw new SecretError('MASTER_KEY_MISSING', 'No master key is configured; it is needed to encrypt and decrypt secrets.', {
     meta: { env: [MASTER_KEY_ENV, MASTER_KEY_FILE_ENV] },
     hint: HOW_TO_CREATE,
   });

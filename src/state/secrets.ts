@@ -78,6 +78,10 @@ export class EncryptedSecretStore implements SecretStore {
     return this.key;
   }
 
+  async checkKey(): Promise<{ keyId: string }> {
+    return { keyId: keyId(this.currentKey()) };
+  }
+
   async set(name: string, value: string): Promise<void> {
     checkSecretName(name);
     if (typeof value !== 'string' || value === '') {

@@ -205,6 +205,8 @@ export interface SecretInfo {
 }
 
 export interface SecretStore {
+  /** Load the master key now (MASTER_KEY_MISSING / MASTER_KEY_INVALID if it cannot be) and name it by its id. */
+  checkKey(): Promise<{ keyId: string }>;
   set(name: string, value: string): Promise<void>;
   /** Throws SECRET_NOT_FOUND, MASTER_KEY_MISSING or SECRET_DECRYPT_FAILED; never returns garbage. */
   get(name: string): Promise<string>;

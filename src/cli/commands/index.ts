@@ -1,8 +1,16 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
+import { register as registerSecrets } from './secrets.js';
+import { register as registerState } from './state.js';
+import { register as registerAudit } from './audit.js';
+import { register as registerRuns } from './runs.js';
 
 /** Each command lives in its own file and registers itself here (one line per command). */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 export const commands: RegisterCommand[] = [
+  registerSecrets,
+  registerState,
+  registerAudit,
+  registerRuns,
 ];

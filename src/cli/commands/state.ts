@@ -1,0 +1,219 @@
+import type { Command } from 'commander';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { CommandContext } from '../main.js';
+import { EXIT, paint, useColor } from '../output.js';
+import { openStateStore, resolveStatePath, StateError, type LockInfo, type StateStore } from '../../state/index.js';
+import { MlError } from '../../support/errors.js';
+import { createLogger } from '../../support/log.js';
+
+/** Options every state-backed command takes. */
+export interface StateCliOptions {
+  state?: string;
+  config?: string;
+  masterKeyFile?: string;
+  json?: boolean;
+}
+
+/** `state:` settings of the Project, read with `${env:NAME}` / `${env:NAME:-default}` expanded. */
+interface ProjectState {
+  path?: string;
+  masterKeyFile?: string;
+  lockWaitSeconds?: number;
+  staleLockSeconds?: number;
+}
+
+export function addStateOptions(cmd: Command): Command {
+  return cmd
+    .option('--state <path>', 'state database file (default: the Project\'s state.path, else .ml-connector/state.db)')
+    .option('--config <dir>', 'configuration directory; its Project document sets state.path and state.masterKeyFile')
+    .option('--json', 'print JSON for scripts instead of text');
+}
+
+function expandEnv(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return value.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
+    const v = process.env[name];
+    return v !== undefined && v !== '' ? v : (fallback ?? '');
+  });
+}
+
+/**
+ * The Project's `state` section. This is a narrow reader (top-level *.yaml files, env references
+ * only) until the config loader exposes the resolved Project; see docs/state.md.
+ */
+export function readProjectState(dir: string): ProjectState {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort();
+  } catch (err) {
+    throw new MlError('CONFIG_DIR_NOT_FOUND', `Configuration directory ${dir} cannot be read.`, { meta: { dir }, hint: 'Pass --config DIR with the directory holding your *.yaml files.', cause: err });
+  }
+  for (const name of names) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, name), 'utf8'))) {
+      if (!('toJS' in doc)) continue;
+      const value = doc.toJS() as { kind?: unknown; state?: Record<string, unknown> } | null;
+      if (value?.kind !== 'Project') continue;
+      const s = value.state ?? {};
+      const out: ProjectState = {};
+      const path = expandEnv(s.path);
+      if (path) out.path = path;
+      const keyFile = expandEnv(s.masterKeyFile);
+      if (keyFile) out.masterKeyFile = keyFile;
+      if (typeof s.lockWaitSeconds === 'number') out.lockWaitSeconds = s.lockWaitSeconds;
+      if (typeof s.staleLockSeconds === 'number') out.staleLockSeconds = s.staleLockSeconds;
+      return out;
+    }
+  }
+  return {};
+}
+
+/** Open the state the command line points at; `create: false` for commands that only read. */
+export async function openStateFromOptions(opts: StateCliOptions, how: { create: boolean }): Promise<StateStore> {
+  const project = opts.config !== undefined ? readProjectState(opts.config) : {};
+  const path = resolveStatePath(opts.state, project.path);
+  const keyFile = opts.masterKeyFile ?? project.masterKeyFile;
+  // Warnings (a run marked interrupted, a stale lock taken over) go to stderr for people.
+  const logger = createLogger({ level: 'warn', format: 'text' });
+  return openStateStore(path, {
+    create: how.create,
+    logger,
+    ...(keyFile === undefined ? {} : { masterKeyFile: keyFile }),
+    ...(project.staleLockSeconds === undefined ? {} : { staleMs: project.staleLockSeconds * 1000 }),
+  });
+}
+
+/** Open, run, always close. */
+export async function withState<T>(opts: StateCliOptions, how: { create: boolean }, fn: (store: StateStore) => Promise<T>): Promise<T> {
+  const store = await openStateFromOptions(opts, how);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function describeLock(l: LockInfo): string {
+  const stale = l.staleReason === 'process-gone' ? ' (stale: its process is gone)' : l.staleReason === 'heartbeat-old' ? ' (stale: no heartbeat)' : '';
+  return `${l.name}: held by "${l.holder}" pid ${l.pid} on ${l.host} since ${l.acquiredAt}, last heartbeat ${l.heartbeatAt}${stale}`;
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function showState(opts: StateCliOptions & { check?: boolean }, ctx: CommandContext): Promise<void> {
+  await withState(opts, { create: false }, async (store) => {
+    const stats = await store.stats();
+    const watermarks = await store.listWatermarks();
+    const locks = await store.listLocks();
+    const runs = await store.listRuns({ limit: 5 });
+    const integrity = opts.check ? await store.checkIntegrity() : undefined;
+    const healthy = integrity === undefined || (integrity.length === 1 && integrity[0] === 'ok');
+    if (!healthy) ctx.setExitCode(EXIT.error);
+    if (opts.json) {
+      printJson({ ...stats, interruptedOnOpen: store.opened.interruptedRuns, watermarks, locks, recentRuns: runs, ...(integrity ? { integrity } : {}) });
+      return;
+    }
+    const c = paint(useColor());
+    const lines = [
+      `${c('bold', 'State')} ${stats.path} (schema v${stats.schemaVersion}, ${formatBytes(stats.sizeBytes)} + ${formatBytes(stats.walBytes)} WAL)`,
+      `  ${Object.entries(stats.rows).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    ];
+    for (const id of store.opened.interruptedRuns) lines.push(c('yellow', `  run ${id} was left running by a process that is gone: marked interrupted`));
+    lines.push(c('bold', 'Watermarks'));
+    if (watermarks.length === 0) lines.push('  none (the next run reconciles in full)');
+    for (const w of watermarks) lines.push(`  ${w.mapping}: cursor ${w.cursor}, config ${w.configDigest.slice(0, 12)}, updated ${w.updatedAt}${w.lastFullAt ? `, last full ${w.lastFullAt}` : ''}`);
+    lines.push(c('bold', 'Locks'));
+    if (locks.length === 0) lines.push('  none');
+    for (const l of locks) lines.push(`  ${l.staleReason ? c('yellow', describeLock(l)) : describeLock(l)}`);
+    if (locks.some((l) => l.staleReason)) lines.push('  A stale lock is taken over by the next apply; `ml-connector state unlock` removes it now.');
+    lines.push(c('bold', 'Recent runs'));
+    if (runs.length === 0) lines.push('  none');
+    for (const r of runs) lines.push(`  ${r.id} ${r.kind} ${r.status} (${r.trigger}) started ${r.startedAt}`);
+    if (integrity) lines.push(c('bold', 'Integrity'), `  ${healthy ? c('green', 'ok') : c('red', integrity.join('\n  '))}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  });
+}
+
+async function exportStateFile(file: string | undefined, opts: StateCliOptions): Promise<void> {
+  await withState(opts, { create: false }, async (store) => {
+    const data = await store.export();
+    const text = JSON.stringify(data, null, 2) + '\n';
+    if (file === undefined || file === '-') {
+      process.stdout.write(text);
+      return;
+    }
+    // Links and snapshots hold personal data (names, emails): owner-only, like the database.
+    writeFileSync(file, text, { mode: 0o600 });
+    const links = data.mappings.reduce((n, m) => n + m.links.length, 0);
+    const summary = { file, mappings: data.mappings.length, links, runs: data.runs.length, audit: data.audit.length, secretsOmitted: data.secretsOmitted };
+    if (opts.json) printJson(summary);
+    else process.stdout.write(`Exported ${links} links of ${data.mappings.length} mappings, ${data.runs.length} runs and ${data.audit.length} audit rows to ${file} (secrets are never exported: ${data.secretsOmitted} left out).\n`);
+  });
+}
+
+async function importStateFile(file: string, opts: StateCliOptions & { force?: boolean }): Promise<void> {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new StateError('STATE_IMPORT_INVALID', `Cannot read ${file} as JSON (${(err as Error).message}).`, { meta: { file }, hint: 'Import only files written by `ml-connector state export`.', cause: err });
+  }
+  await withState(opts, { create: true }, async (store) => {
+    const stats = await store.stats();
+    if (!opts.force && (stats.rows.links > 0 || stats.rows.runs > 0)) {
+      throw new StateError('STATE_NOT_EMPTY', `The state database ${store.path} already holds ${stats.rows.links} links and ${stats.rows.runs} runs; import replaces them.`, {
+        meta: { path: store.path, links: stats.rows.links, runs: stats.rows.runs },
+        hint: 'Add --force to replace them (secrets are kept), or import into a new --state file.',
+      });
+    }
+    await store.import(data);
+    const after = await store.stats();
+    if (opts.json) printJson({ imported: true, path: store.path, rows: after.rows });
+    else process.stdout.write(`Imported into ${store.path}: ${after.rows.links} links, ${after.rows.runs} runs, ${after.rows.audit} audit rows (secrets kept as they were).\n`);
+  });
+}
+
+async function unlockState(name: string, opts: StateCliOptions & { force?: boolean }): Promise<void> {
+  await withState(opts, { create: false }, async (store) => {
+    const lock = await store.inspectLock(name);
+    if (!lock) {
+      if (opts.json) printJson({ lock: name, held: false });
+      else process.stdout.write(`No ${name} lock is held on ${store.path}.\n`);
+      return;
+    }
+    if (!lock.staleReason && !opts.force) {
+      throw new StateError('STATE_LOCK_ALIVE', `The ${name} lock looks alive: ${describeLock(lock)}.`, {
+        meta: { ...lock },
+        hint: 'Breaking it would let two applies write at once. Wait for it, or add --force if you are sure that process is gone (for example a machine that was switched off).',
+      });
+    }
+    const broken = await store.breakLock(name);
+    if (opts.json) printJson({ lock: name, held: true, broken: true, was: broken });
+    else process.stdout.write(`Broke the ${name} lock. It was ${describeLock(broken ?? lock)}.\n`);
+  });
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  const state = program.command('state').description('Inspect and manage the local state database (links, watermarks, runs, locks).');
+  addStateOptions(state.command('show').description('Show the state database: sizes, watermarks, locks (stale ones flagged), recent runs.'))
+    .option('--check', 'also run an integrity check (exit 1 if it finds damage)')
+    .action((opts: StateCliOptions & { check?: boolean }) => showState(opts, ctx));
+  addStateOptions(state.command('export').description('Write the state (never secrets) as JSON to FILE, or to stdout without FILE.'))
+    .argument('[file]', 'file to write (mode 0600: it holds personal data); - or nothing for stdout')
+    .action((file: string | undefined, opts: StateCliOptions) => exportStateFile(file, opts));
+  addStateOptions(state.command('import').description('Replace the state (links, snapshots, watermarks, runs, audit) with an export; secrets are kept.'))
+    .argument('<file>', 'a file written by `ml-connector state export`')
+    .option('--force', 'replace a state database that already holds links or runs')
+    .action((file: string, opts: StateCliOptions & { force?: boolean }) => importStateFile(file, opts));
+  addStateOptions(state.command('unlock').description('Break a stale lock left by a crashed or killed apply (reports who held it).'))
+    .argument('[name]', 'lock name', 'apply')
+    .option('--force', 'break it even though its holder looks alive')
+    .action((name: string, opts: StateCliOptions & { force?: boolean }) => unlockState(name, opts));
+}
