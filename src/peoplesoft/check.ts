@@ -1,0 +1,101 @@
+/**
+ * `ml-connector check`, PeopleSoft part: one cheap authenticated call per reader (maxrows=1, a
+ * one-row page, or the CI Find), reporting reachability, auth mode, latency and rows visible, with
+ * a diagnosis for what usually goes wrong: DNS, refused connection, TLS, 401, 404, zero rows.
+ */
+import type { Dispatcher } from 'undici';
+import type { PeopleSoftConnection } from '../config/types.generated.js';
+import type { CheckResult, SourceEntity } from '../model/index.js';
+import { describeError, isMlError } from '../support/errors.js';
+import type { Clock } from '../support/clock.js';
+import type { Logger } from '../support/log.js';
+import type { PsCredentials } from './auth.js';
+import { createPeopleSoftClient, type PeopleSoftClient } from './client.js';
+import { readCiKeys, readQasPages, readRestPages } from './readers.js';
+import { dateInZone } from './dates.js';
+
+export interface CheckContext {
+  credentials: PsCredentials;
+  clock?: Clock;
+  logger?: Logger;
+  dispatcher?: Dispatcher;
+}
+
+const DIAGNOSIS: Record<string, string> = {
+  PS_DNS: 'The host name does not resolve: check baseUrl, and DNS from where ml-connector runs (PeopleSoft is often reachable only inside the customer network).',
+  PS_REFUSED: 'Nothing listens on that host and port: check the port in baseUrl and that the PeopleSoft web server is up and not blocked by a firewall.',
+  PS_TLS: 'The TLS handshake failed: set tls.caFile to the CA that signed the server certificate, and check the host name matches it.',
+  PS_TIMEOUT: 'PeopleSoft did not answer in time: check the server load, or raise timeouts.requestMs.',
+  PS_NOT_FOUND: 'Wrong node or operation: check `node` (PSFT_HR for HCM, PSFT_EP for FSCM as delivered) and that the query or service operation is published and active.',
+  PS_UNAUTHORIZED: 'Authentication or permission failed (PeopleSoft answers 401 for both): check the OPRID is unlocked, the password, the permission list (PTPT2200 for QAS) and the query access groups.',
+  PS_OAUTH_FAILED: 'The identity provider refused the client credentials: check clientId, clientSecret, scope and audience.',
+  PS_QUERY_FAILED: 'The query ran but PeopleSoft reported an error: check the query name, that it is public, and that the prompts match its unique prompt names in order.',
+  PS_IB_ERROR: 'The gateway answered 200 with an Integration Broker error: see the message and the IB monitor.',
+};
+
+async function probe(client: PeopleSoftClient, conn: PeopleSoftConnection, entity: SourceEntity, asOf: string): Promise<{ rows: number; exact: boolean; call: string }> {
+  const reader = conn.readers[entity]!;
+  const ctx = { values: { asOf }, timeZone: conn.normalization?.serverTimezone ?? 'UTC', pageSize: 1, firstPageOnly: true };
+  if (reader.kind === 'ci') {
+    const keys = await readCiKeys(client, reader);
+    return { rows: keys.length, exact: true, call: `CI ${reader.component} Find` };
+  }
+  const pages = reader.kind === 'qas' ? readQasPages(client, reader, ctx) : readRestPages(client, reader, ctx);
+  let rows = 0;
+  for await (const page of pages) rows += page.length;
+  return { rows, exact: false, call: reader.kind === 'qas' ? `query ${reader.query} (maxrows=1)` : `operation ${reader.operation} (page size 1)` };
+}
+
+export async function checkPeopleSoftConnection(configured: PeopleSoftConnection, ctx: CheckContext): Promise<CheckResult[]> {
+  // A check should answer quickly: one retry at most, so a dead host is reported in seconds.
+  const conn: PeopleSoftConnection = { ...configured, retry: { ...configured.retry, maxAttempts: Math.min(2, configured.retry?.maxAttempts ?? 2), baseDelayMs: 200 } };
+  const entities = (Object.keys(conn.readers) as SourceEntity[]).filter((e) => conn.readers[e] !== undefined);
+  const results: CheckResult[] = [];
+  let client: PeopleSoftClient;
+  try {
+    client = createPeopleSoftClient(conn, {
+      credentials: ctx.credentials,
+      ...(ctx.clock ? { clock: ctx.clock } : {}),
+      ...(ctx.logger ? { logger: ctx.logger } : {}),
+      ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
+    });
+  } catch (err) {
+    return [{ target: conn.name, status: 'error', summary: describeError(err), ...(isMlError(err) && err.hint ? { diagnosis: err.hint } : {}), details: { code: isMlError(err) ? err.code : 'ERROR' } }];
+  }
+  const asOf = dateInZone(ctx.clock?.now() ?? Date.now(), conn.normalization?.serverTimezone ?? 'UTC');
+  const tlsOff = conn.tls?.rejectUnauthorized === false;
+  try {
+    for (const entity of entities) {
+      const target = `${conn.name}/${entity}`;
+      const started = Date.now();
+      const callsBefore = client.calls;
+      try {
+        const { rows, exact, call } = await probe(client, conn, entity, asOf);
+        const latencyMs = Date.now() - started;
+        const details = { authMode: client.authMode, latencyMs, rows, call, calls: client.calls - callsBefore, node: conn.node ?? 'PSFT_HR', ...(tlsOff ? { tlsVerification: false } : {}) };
+        const visible = rows === 0 ? 'no rows visible' : exact ? `${rows} rows visible` : 'rows visible';
+        const summary = `reachable, ${client.authMode} auth, ${latencyMs} ms, ${visible}`;
+        if (rows === 0) {
+          results.push({
+            target, status: 'warning', summary, details,
+            diagnosis: 'The call worked but returned no rows. Row-level security may hide them (the user\'s business units, department security or query security records), or the query criteria select nothing. Compare with the same query run in PeopleSoft as this user.',
+          });
+        } else if (tlsOff) {
+          results.push({ target, status: 'warning', summary, details, diagnosis: 'TLS certificate checking is off: use tls.caFile instead, except on a test system.' });
+        } else {
+          results.push({ target, status: 'ok', summary, details });
+        }
+      } catch (err) {
+        const code = isMlError(err) ? err.code : 'ERROR';
+        results.push({
+          target, status: 'error', summary: describeError(err),
+          diagnosis: DIAGNOSIS[code] ?? (isMlError(err) && err.hint ? err.hint : 'See the message.'),
+          details: { code, authMode: client.authMode, latencyMs: Date.now() - started, node: conn.node ?? 'PSFT_HR', ...(isMlError(err) ? err.meta : {}) },
+        });
+      }
+    }
+  } finally {
+    await client.close();
+  }
+  return results;
+}
