@@ -1,0 +1,138 @@
+import type { Dispatcher } from 'undici';
+import type { Mapping, ZohoConnection } from '../config/types.generated.js';
+import type { CheckResult } from '../model/index.js';
+import type { Clock } from '../support/clock.js';
+import { describeError, isMlError } from '../support/errors.js';
+import type { Logger } from '../support/log.js';
+import { createZohoClient, type ZohoCredentials } from './client.js';
+import { checkMappingAgainstFields, type Locate } from './fields.js';
+import { resolveZohoUrls } from './regions.js';
+
+export interface ZohoCheckContext {
+  credentials: ZohoCredentials;
+  clock?: Clock;
+  logger?: Logger;
+  dispatcher?: Dispatcher;
+  /** Source positions of a mapping's nodes, so field issues name the mapping line. */
+  locate?: (mapping: Mapping) => Locate | undefined;
+}
+
+const failure = (target: string, err: unknown, details: Record<string, unknown> = {}): CheckResult => ({
+  target,
+  status: 'error',
+  summary: describeError(err),
+  ...(isMlError(err) && err.hint ? { diagnosis: err.hint } : {}),
+  details: { ...details, ...(isMlError(err) ? { code: err.code } : {}) },
+});
+
+/**
+ * `ml-connector check`, Zoho part: one token refresh, who we are, which org and modules, the
+ * mappings' fields against Zoho's metadata (external-id fields exist and are unique), and the
+ * credits Zoho reports. Reads only; costs a handful of API credits.
+ */
+export async function checkZohoConnection(conn: ZohoConnection, mappings: Mapping[], ctx: ZohoCheckContext): Promise<CheckResult[]> {
+  const base = `zoho/${conn.name}`;
+  const results: CheckResult[] = [];
+  let client;
+  try {
+    const urls = resolveZohoUrls(conn);
+    client = createZohoClient(conn, {
+      credentials: ctx.credentials,
+      ...(ctx.clock ? { clock: ctx.clock } : {}),
+      ...(ctx.logger ? { logger: ctx.logger } : {}),
+      ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
+    });
+    const started = Date.now();
+    const { apiDomain } = await client.connect();
+    results.push({
+      target: `${base}/auth`,
+      status: 'ok',
+      summary: `token obtained (${conn.auth.type}) from ${urls.accountsUrl} in ${Date.now() - started} ms; API domain ${apiDomain}`,
+      details: { accountsUrl: urls.accountsUrl, apiDomain, grant: conn.auth.type, region: conn.region },
+    });
+  } catch (err) {
+    results.push(failure(`${base}/auth`, err, { region: conn.region }));
+    return results;
+  }
+
+  try {
+    const user = await client.getCurrentUser();
+    results.push({
+      target: `${base}/user`,
+      status: 'ok',
+      summary: `acting as ${user.fullName ?? user.id}${user.email ? ` <${user.email}>` : ''}${user.profile ? `, profile ${user.profile}` : ''}`,
+      details: { userId: user.id, ...(user.profile ? { profile: user.profile } : {}), ...(user.role ? { role: user.role } : {}) },
+    });
+  } catch (err) {
+    results.push(failure(`${base}/user`, err));
+  }
+
+  try {
+    const org = await client.getOrg();
+    results.push({
+      target: `${base}/org`,
+      status: 'ok',
+      summary: `organisation ${org.companyName ?? org.id} (id ${org.id})${org.edition ? `, edition ${org.edition}` : ''}`,
+      details: { orgId: org.id, ...(org.edition ? { edition: org.edition } : {}), ...(org.timeZone ? { timeZone: org.timeZone } : {}) },
+    });
+  } catch (err) {
+    results.push(failure(`${base}/org`, err));
+  }
+
+  const mine = mappings.filter((m) => m.target.connection === conn.name);
+  let available: Set<string> | undefined;
+  try {
+    const modules = (await client.getModules()).filter((m) => m.apiSupported);
+    available = new Set(modules.map((m) => m.apiName));
+    const needed = [...new Set(mine.map((m) => m.target.module))];
+    const missing = needed.filter((m) => !available!.has(m));
+    const vendors = available.has('Vendors');
+    results.push({
+      target: `${base}/modules`,
+      status: missing.length ? 'error' : 'ok',
+      summary: missing.length
+        ? `module(s) ${missing.join(', ')} not available to the API in this organisation`
+        : `${modules.length} modules available; ${needed.length ? `${needed.join(', ')} present` : 'no mapping targets this connection'}; Vendors ${vendors ? 'available' : 'not available (Professional edition and above)'}`,
+      ...(missing.length ? { diagnosis: missing.includes('Vendors') ? 'Vendors exists from the Professional edition up; map vendors to Accounts instead, or upgrade' : 'check the module API name (case-sensitive) in the mapping' } : {}),
+      details: { modules: modules.map((m) => m.apiName), vendors, ...(missing.length ? { missing } : {}) },
+    });
+  } catch (err) {
+    results.push(failure(`${base}/modules`, err));
+  }
+
+  for (const mapping of mine) {
+    const target = `${base}/${mapping.target.module} (${mapping.name})`;
+    if (available && !available.has(mapping.target.module)) continue;
+    try {
+      const fields = await client.getFields(mapping.target.module);
+      const issues = checkMappingAgainstFields(mapping, fields, ctx.locate?.(mapping));
+      const errors = issues.filter((i) => i.severity === 'error');
+      const warnings = issues.filter((i) => i.severity === 'warning');
+      const ext = fields.find((f) => f.apiName === mapping.externalId.field);
+      results.push({
+        target,
+        status: errors.length ? 'error' : warnings.length ? 'warning' : 'ok',
+        summary: errors.length || warnings.length
+          ? `${errors.length} error(s), ${warnings.length} warning(s) in the mapping's fields`
+          : `${mapping.fields.length} mapped fields match Zoho; external id ${mapping.externalId.field} is ${ext?.external ? 'external' : 'unique'}`,
+        ...(issues.length ? { diagnosis: issues.map((i) => i.message).join('\n') } : {}),
+        details: { module: mapping.target.module, fields: fields.length, issues },
+      });
+    } catch (err) {
+      results.push(failure(target, err));
+    }
+  }
+
+  const stats = client.stats();
+  results.push({
+    target: `${base}/credits`,
+    status: 'ok',
+    summary:
+      stats.creditsRemaining !== undefined
+        ? `${stats.creditsRemaining} API credits remaining in the rolling 24 h window (this check used about ${stats.credits})`
+        : `remaining credits not reported (Zoho reports them once half are used); this check used about ${stats.credits}`,
+    details: { creditsUsed: stats.credits, calls: stats.calls, ...(stats.creditsRemaining !== undefined ? { creditsRemaining: stats.creditsRemaining } : {}) },
+  });
+  await client.close();
+  return results;
+}

@@ -1,0 +1,249 @@
+import type { Dispatcher } from 'undici';
+import type { ZohoConnection } from '../config/types.generated.js';
+import type { ZohoRecord } from '../model/index.js';
+import { systemClock, type Clock } from '../support/clock.js';
+import { MlError } from '../support/errors.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../support/http.js';
+import { silentLogger, type Logger } from '../support/log.js';
+import { registerSecret } from '../support/redact.js';
+import { concurrencyOf } from './credits.js';
+import { readField, type ZohoField } from './fields.js';
+import { getByExternalId, getRecord, getRecords, listRecords, searchByField, type ListOptions } from './records.js';
+import { resolveZohoUrls } from './regions.js';
+import { TokenManager, type TokenGrant } from './token.js';
+import { ZohoTransport, type ClientStats } from './transport.js';
+import { deleteRecords, insertRecords, updateRecords, upsertRecords, type UpsertOptions, type WriteOptions, type WriteResult } from './writes.js';
+import { createChannelApi, type ChannelApi } from './channels.js';
+
+export interface ZohoCredentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken?: string;
+  /** `ZohoCRM.{org_id}`, for the client-credentials grant. */
+  soid?: string;
+}
+
+export interface ZohoClientOptions {
+  credentials: ZohoCredentials;
+  clock?: Clock;
+  logger?: Logger;
+  /** Overrides the edition's concurrency. */
+  concurrency?: number;
+  dispatcher?: Dispatcher;
+}
+
+export interface ZohoModule {
+  apiName: string;
+  label: string;
+  apiSupported: boolean;
+  generatedType?: string;
+}
+
+export interface ZohoUser {
+  id: string;
+  email?: string;
+  fullName?: string;
+  role?: string;
+  profile?: string;
+}
+
+export interface ZohoOrg {
+  id: string;
+  companyName?: string;
+  edition?: string;
+  timeZone?: string;
+  raw: Record<string, unknown>;
+}
+
+/** A record this client wrote: its Modified_Time as Zoho returned it (for echo suppression). */
+export interface OwnWrite {
+  module: string;
+  id: string;
+  modifiedTime?: string;
+  at: number;
+}
+
+export interface ZohoClient {
+  listRecords(module: string, fields: string[], o?: ListOptions): AsyncIterable<ZohoRecord>;
+  /** Records by Zoho id (100 per call); ids that do not exist are left out. */
+  getRecords(module: string, ids: string[], fields: string[]): Promise<ZohoRecord[]>;
+  getRecord(module: string, id: string, fields?: string[]): Promise<ZohoRecord | undefined>;
+  getByExternalId(module: string, externalField: string, value: string, fields?: string[]): Promise<ZohoRecord | undefined>;
+  searchByField(module: string, field: string, values: string[], fields: string[]): Promise<ZohoRecord[]>;
+  upsert(module: string, records: Record<string, unknown>[], o: UpsertOptions): Promise<WriteResult[]>;
+  update(module: string, records: Record<string, unknown>[], o?: WriteOptions): Promise<WriteResult[]>;
+  insert(module: string, records: Record<string, unknown>[], o?: WriteOptions): Promise<WriteResult[]>;
+  deleteRecords(module: string, ids: string[], o?: { signal?: AbortSignal }): Promise<WriteResult[]>;
+  getFields(module: string): Promise<ZohoField[]>;
+  getModules(): Promise<ZohoModule[]>;
+  getCurrentUser(): Promise<ZohoUser>;
+  getOrg(): Promise<ZohoOrg>;
+  /** Notification channels (`/actions/watch`). */
+  channels: ChannelApi;
+  /** Writes this client made recently (the last 10,000), newest last. */
+  recentWrites(): readonly OwnWrite[];
+  /** Get a token now (fails early on bad credentials); returns the API domain in use. */
+  connect(): Promise<{ apiDomain: string }>;
+  stats(): ClientStats;
+  close(): Promise<void>;
+}
+
+function grantOf(conn: ZohoConnection, c: ZohoCredentials): TokenGrant {
+  if (conn.auth.type === 'client_credentials') {
+    const soid = c.soid ?? conn.auth.soid;
+    if (!soid) throw new MlError('ZOHO_SOID_MISSING', 'The client-credentials grant needs the organisation (soid)', { hint: 'set auth.soid to ZohoCRM.<org id>' });
+    return { type: 'client_credentials', soid, scopes: conn.auth.scopes ?? ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.fields.READ', 'ZohoCRM.settings.modules.READ', 'ZohoCRM.org.READ'] };
+  }
+  if (!c.refreshToken) {
+    throw new MlError('ZOHO_REAUTH_REQUIRED', `No Zoho refresh token for connection ${conn.name}`, {
+      meta: { connection: conn.name },
+      hint: 're-run ml-connector auth zoho and set auth.refreshToken to the secret it names',
+    });
+  }
+  return { type: 'refresh_token', refreshToken: c.refreshToken };
+}
+
+function retryOf(conn: ZohoConnection): RetryPolicy {
+  return {
+    maxAttempts: conn.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+    baseDelayMs: conn.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+    maxDelayMs: conn.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    ...(DEFAULT_RETRY.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: DEFAULT_RETRY.maxRetryAfterMs } : {}),
+  };
+}
+
+/** Lookups go to Zoho as `{"id": ...}`; a bare id string for a lookup field is wrapped. */
+function wrapLookups(records: Record<string, unknown>[], fields: ZohoField[] | undefined): Record<string, unknown>[] {
+  if (!fields) return records;
+  const lookups = fields.filter((f) => f.dataType === 'lookup').map((f) => f.apiName);
+  if (lookups.length === 0) return records;
+  return records.map((r) => {
+    let out = r;
+    for (const name of lookups) {
+      const v = r[name];
+      if (typeof v === 'string') out = { ...out, [name]: { id: v } };
+    }
+    return out;
+  });
+}
+
+/** A client for one Zoho connection: token, queue, retries and counts are per client. */
+export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions): ZohoClient {
+  const { accountsUrl, apiUrl } = resolveZohoUrls(conn);
+  const clock = opts.clock ?? systemClock;
+  const logger = (opts.logger ?? silentLogger).child({ zoho: conn.name });
+  registerSecret(opts.credentials.clientSecret);
+  registerSecret(opts.credentials.refreshToken);
+  const retry = retryOf(conn);
+  const timeoutMs = conn.timeouts?.requestMs ?? 30_000;
+  const tokens = new TokenManager({
+    accountsUrl,
+    clientId: opts.credentials.clientId,
+    clientSecret: opts.credentials.clientSecret,
+    region: conn.region,
+    grant: grantOf(conn, opts.credentials),
+    clock,
+    fallbackApiUrl: apiUrl,
+    refreshAheadMs: (conn.refreshAheadSeconds ?? 300) * 1000,
+    timeoutMs,
+    retry,
+    logger,
+    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+  });
+  const t = new ZohoTransport({
+    tokens,
+    apiVersion: /^v\d+$/.test(conn.apiVersion ?? '') ? conn.apiVersion : 'v8',
+    concurrency: opts.concurrency ?? concurrencyOf(conn),
+    timeoutMs,
+    retry,
+    region: conn.region,
+    logger,
+    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+  });
+  const trigger = (o?: WriteOptions): string[] => o?.trigger ?? conn.trigger ?? [];
+  const fieldCache = new Map<string, Promise<ZohoField[]>>();
+  const resolvedFields = new Map<string, ZohoField[]>();
+  const writes: OwnWrite[] = [];
+  const remember = (module: string, results: WriteResult[]): WriteResult[] => {
+    for (const r of results) if (r.ok && r.id) writes.push({ module, id: r.id, ...(r.modifiedTime ? { modifiedTime: r.modifiedTime } : {}), at: clock.now() });
+    if (writes.length > 10_000) writes.splice(0, writes.length - 10_000);
+    return results;
+  };
+
+  const getFields = (module: string): Promise<ZohoField[]> => {
+    let p = fieldCache.get(module);
+    if (!p) {
+      p = t.call({ method: 'GET', path: '/settings/fields', query: { module }, kind: 'fields' }).then((ans) => {
+        const list = ((ans.json ?? {}) as { fields?: Array<Record<string, unknown>> }).fields ?? [];
+        const fields = list.map(readField);
+        resolvedFields.set(module, fields);
+        return fields;
+      });
+      p.catch(() => fieldCache.delete(module));
+      fieldCache.set(module, p);
+    }
+    return p;
+  };
+
+  return {
+    listRecords: (module, fields, o) => listRecords(t, module, fields, o),
+    getRecords: (module, ids, fields) => getRecords(t, module, ids, fields),
+    getRecord: (module, id, fields) => getRecord(t, module, id, fields),
+    getByExternalId: (module, field, value, fields) => getByExternalId(t, module, field, value, fields),
+    searchByField: (module, field, values, fields) => searchByField(t, module, field, values, fields),
+    upsert: async (module, records, o) =>
+      remember(module, await upsertRecords(t, module, wrapLookups(records, resolvedFields.get(module)), { ...o, trigger: trigger(o) })),
+    update: async (module, records, o) =>
+      remember(module, await updateRecords(t, module, wrapLookups(records, resolvedFields.get(module)), { ...o, trigger: trigger(o) })),
+    insert: async (module, records, o) =>
+      remember(module, await insertRecords(t, module, wrapLookups(records, resolvedFields.get(module)), { ...o, trigger: trigger(o) })),
+    deleteRecords: (module, ids, o) => deleteRecords(t, module, ids, o?.signal),
+    getFields,
+    async getModules() {
+      const ans = await t.call({ method: 'GET', path: '/settings/modules', kind: 'modules' });
+      const list = ((ans.json ?? {}) as { modules?: Array<Record<string, unknown>> }).modules ?? [];
+      return list.map((m) => ({
+        apiName: String(m.api_name),
+        label: String(m.plural_label ?? m.module_name ?? m.api_name),
+        apiSupported: m.api_supported !== false,
+        ...(typeof m.generated_type === 'string' ? { generatedType: m.generated_type } : {}),
+      }));
+    },
+    async getCurrentUser() {
+      const ans = await t.call({ method: 'GET', path: '/users', query: { type: 'CurrentUser' }, kind: 'users' });
+      const u = ((ans.json ?? {}) as { users?: Array<Record<string, unknown>> }).users?.[0];
+      if (!u) throw new MlError('ZOHO_NO_CURRENT_USER', 'Zoho did not say who the current user is');
+      const name = (x: unknown): string | undefined => (x && typeof x === 'object' ? String((x as { name?: unknown }).name ?? '') || undefined : undefined);
+      return {
+        id: String(u.id),
+        ...(typeof u.email === 'string' ? { email: u.email } : {}),
+        ...(typeof u.full_name === 'string' ? { fullName: u.full_name } : {}),
+        ...(name(u.role) ? { role: name(u.role)! } : {}),
+        ...(name(u.profile) ? { profile: name(u.profile)! } : {}),
+      };
+    },
+    async getOrg() {
+      const ans = await t.call({ method: 'GET', path: '/org', kind: 'org' });
+      const o = ((ans.json ?? {}) as { org?: Array<Record<string, unknown>> }).org?.[0];
+      if (!o) throw new MlError('ZOHO_NO_ORG', 'Zoho did not describe the organisation');
+      const edition = o.license_details && typeof o.license_details === 'object' ? (o.license_details as { paid_type?: unknown }).paid_type : undefined;
+      return {
+        id: String(o.id),
+        ...(typeof o.company_name === 'string' ? { companyName: o.company_name } : {}),
+        ...(typeof edition === 'string' ? { edition } : {}),
+        ...(typeof o.time_zone === 'string' ? { timeZone: o.time_zone } : {}),
+        raw: o,
+      };
+    },
+    channels: createChannelApi(t),
+    recentWrites: () => writes,
+    async connect() {
+      const tok = await tokens.get();
+      return { apiDomain: tok.apiDomain };
+    },
+    stats: () => t.stats(),
+    async close() {
+      await t.drain();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/** The Zoho CRM connector: regions, OAuth, records, upsert by external id, field metadata, notifications. */
+export { resolveZohoUrls, DATA_CENTERS, regionOfAccountsServer } from './regions.js';
+export { createZohoClient } from './client.js';
+export type { ZohoClient, ZohoClientOptions, ZohoCredentials, ZohoModule, ZohoUser, ZohoOrg, OwnWrite } from './client.js';
+export type { ClientStats } from './transport.js';
+export type { WriteResult, UpsertOptions, WriteOptions } from './writes.js';
+export type { ListOptions } from './records.js';
+export { checkMappingAgainstFields, readField } from './fields.js';
+export type { ZohoField, MappingFieldIssue, Locate, SourcePosition } from './fields.js';
+export { estimateCredits, callCredits, concurrencyOf, EDITION_CONCURRENCY, WRITE_BATCH } from './credits.js';
+export type { ZohoCallKind } from './credits.js';
+export { checkZohoConnection } from './check.js';
+export type { ZohoCheckContext } from './check.js';
+export { createWebhookReceiver, constantTimeEqual } from './receiver.js';
+export type { WebhookReceiverOptions, WebhookEvent, WebhookEventSink, KnownChannel, EchoWindow } from './receiver.js';
+export type { Channel, ChannelSpec, ChannelApi, ChannelEvent } from './channels.js';
+export { ZohoApiError, ZohoAuthError, REAUTH_HINT } from './errors.js';
+export { TokenManager, requestToken, parseTokenAnswer } from './token.js';
+export type { AccessToken, TokenAnswer } from './token.js';
+export { buildAuthorizeUrl, exchangeGrantCode, parseRedirect, newState } from './oauth.js';
+export { planChannels, channelIdFor, webhookSecretName } from './webhooks.js';
