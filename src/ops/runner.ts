@@ -1,0 +1,185 @@
+import type { Logger } from '../support/log.js';
+import { describeError, isMlError } from '../support/errors.js';
+import { scrub } from '../support/redact.js';
+import type { Clock } from '../support/clock.js';
+import type { RunReport } from './alerts.js';
+import { METRIC, type Metrics } from './metrics.js';
+
+/** What serve asks for: apply these mappings (in order), incrementally or as a full reconcile. */
+export interface RunRequest {
+  mappings: string[];
+  full: boolean;
+  /** `schedule:daily`, `webhook:zoho`, `startup`, ... */
+  trigger: string;
+}
+
+export interface RunContext {
+  /**
+   * Aborted on shutdown. The applier finishes the batch in flight (its links and audit rows are
+   * committed together) and starts no other; the run ends `interrupted` and the next one resumes.
+   */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** A run's result as serve needs it: the alert report, plus usage for the metrics. */
+export interface RunResult extends RunReport {
+  apiCalls?: { zoho?: number; peoplesoft?: number };
+  credits?: number;
+}
+
+/** The applier's entry point, injected so serve does not depend on how apply is put together. */
+export type RunMappings = (request: RunRequest, ctx: RunContext) => Promise<RunResult>;
+
+export interface CoordinatorOptions {
+  run: RunMappings;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  /** Called with every finished run (alerts). Errors are logged, never thrown into the run. */
+  onFinished?: (result: RunResult) => Promise<void>;
+}
+
+/**
+ * Runs mappings for serve, never two runs of the same mapping at once. A request for a mapping
+ * that is running is remembered and run once when the current run ends (several requests
+ * collapse into one; a full reconcile wins over an incremental one), so a schedule tick or a
+ * webhook that arrives mid-run is not lost and does not pile up.
+ */
+export class RunCoordinator {
+  private readonly running = new Set<string>();
+  private readonly pending = new Map<string, { full: boolean; trigger: string }>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private stopping = false;
+
+  constructor(private readonly options: CoordinatorOptions) {
+    for (const [name, help] of [METRIC.runs, METRIC.records, METRIC.failures, METRIC.apiCalls, METRIC.credits, METRIC.lastSuccess]) {
+      options.metrics.declare(name, help, name.endsWith('_total') ? 'counter' : 'gauge');
+    }
+  }
+
+  /** Mappings with a run in progress. */
+  active(): string[] {
+    return [...this.running];
+  }
+
+  /** Ask for a run; returns the mappings started now (the others are queued behind their run). */
+  request(req: RunRequest): string[] {
+    if (this.stopping) return [];
+    const now: string[] = [];
+    for (const m of req.mappings) {
+      if (this.running.has(m)) {
+        const prev = this.pending.get(m);
+        this.pending.set(m, { full: req.full || (prev?.full ?? false), trigger: prev?.trigger ?? req.trigger });
+        this.options.logger.info('run queued: mapping already running', { mapping: m, trigger: req.trigger });
+      } else if (!now.includes(m)) {
+        now.push(m);
+      }
+    }
+    if (now.length > 0) this.start({ ...req, mappings: now });
+    return now;
+  }
+
+  private start(req: RunRequest): void {
+    for (const m of req.mappings) {
+      this.running.add(m);
+      this.options.metrics.set(METRIC.running[0], METRIC.running[1], { mapping: m }, 1);
+    }
+    const p = this.execute(req).finally(() => {
+      for (const m of req.mappings) {
+        this.running.delete(m);
+        this.options.metrics.set(METRIC.running[0], METRIC.running[1], { mapping: m }, 0);
+      }
+      this.inFlight.delete(p);
+      this.drainPending();
+    });
+    this.inFlight.add(p);
+  }
+
+  private drainPending(): void {
+    if (this.stopping) return;
+    const ready = [...this.pending.entries()].filter(([m]) => !this.running.has(m));
+    if (ready.length === 0) return;
+    for (const [m] of ready) this.pending.delete(m);
+    const full = ready.some(([, p]) => p.full);
+    this.start({ mappings: ready.map(([m]) => m), full, trigger: ready[0]![1].trigger });
+  }
+
+  private async execute(req: RunRequest): Promise<void> {
+    const { logger, metrics, clock } = this.options;
+    const log = logger.child({ mappings: req.mappings, trigger: req.trigger, full: req.full });
+    log.info('run started');
+    const startedAt = new Date(clock.now()).toISOString();
+    let result: RunResult;
+    try {
+      result = await this.options.run(req, { signal: this.abort.signal, logger: log });
+    } catch (err) {
+      const error = isMlError(err)
+        ? { code: err.code, message: scrub(err.message), ...(err.hint ? { hint: err.hint } : {}) }
+        : { code: 'INTERNAL', message: scrub(describeError(err)) };
+      result = {
+        runId: 'unrecorded',
+        trigger: req.trigger,
+        status: this.abort.signal.aborted ? 'interrupted' : 'failed',
+        startedAt,
+        finishedAt: new Date(clock.now()).toISOString(),
+        mappings: req.mappings.map((mapping) => ({ mapping })),
+        error,
+      };
+    }
+    this.record(result);
+    const level = result.status === 'succeeded' ? 'info' : 'error';
+    log[level]('run finished', { runId: result.runId, status: result.status, ...(result.error ? { error: result.error.code } : {}) });
+    if (this.options.onFinished) {
+      try {
+        await this.options.onFinished(result);
+      } catch (err) {
+        metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'alert' });
+        log.error('alert not sent', { error: scrub(describeError(err)) });
+      }
+    }
+  }
+
+  private record(result: RunResult): void {
+    const { metrics, clock } = this.options;
+    for (const m of result.mappings) {
+      metrics.inc(METRIC.runs[0], METRIC.runs[1], { mapping: m.mapping, status: result.status });
+      for (const [action, n] of Object.entries(m.counts ?? {})) {
+        if (n > 0) metrics.inc(METRIC.records[0], METRIC.records[1], { mapping: m.mapping, action }, n);
+      }
+      if ((m.failed?.length ?? 0) > 0) metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'record' }, m.failed!.length);
+      if (m.guard) metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'guard' });
+      if (result.status === 'succeeded') metrics.set(METRIC.lastSuccess[0], METRIC.lastSuccess[1], { mapping: m.mapping }, Math.floor(clock.now() / 1000));
+    }
+    if (result.status === 'failed' || result.status === 'interrupted') {
+      metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: result.error?.code.includes('AUTH') ? 'auth' : 'run' });
+    }
+    for (const [system, n] of Object.entries(result.apiCalls ?? {})) {
+      if (n) metrics.inc(METRIC.apiCalls[0], METRIC.apiCalls[1], { system }, n);
+    }
+    if (result.credits) metrics.inc(METRIC.credits[0], METRIC.credits[1], {}, result.credits);
+  }
+
+  /**
+   * Stop taking requests, tell running applies to stop after their batch, and wait up to
+   * `graceMs` for them. Resolves true when every run ended in time.
+   */
+  async stop(graceMs: number): Promise<boolean> {
+    this.stopping = true;
+    this.pending.clear();
+    this.abort.abort(new Error('serve is shutting down'));
+    if (this.inFlight.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); });
+    const done = Promise.allSettled([...this.inFlight]).then(() => true as const);
+    const ended = await Promise.race([done, timeout]);
+    clearTimeout(timer);
+    return ended;
+  }
+
+  /** Resolves when no run is in progress or queued (tests, `serve --once`). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}
