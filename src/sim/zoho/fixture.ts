@@ -32,7 +32,9 @@ function requireStore(org: Org, module: string): ModuleStore {
   return store;
 }
 
+/** Replace every module's records with the fixture's (modules not named end up empty). */
 export function seedFixture(org: Org, fixture: ZohoFixture): void {
+  for (const store of org.stores.values()) store.clear();
   const modules = Object.keys(fixture.records ?? {}).sort((a, b) => {
     const ia = SEED_ORDER.indexOf(a);
     const ib = SEED_ORDER.indexOf(b);

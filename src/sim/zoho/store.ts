@@ -146,8 +146,13 @@ export class ModuleStore {
       const key = matchKey(rec.values[field]);
       if (key === undefined) continue;
       const ids = idx.get(key);
-      if (ids) ids.push(rec.id);
-      else idx.set(key, [rec.id]);
+      if (!ids) idx.set(key, [rec.id]);
+      else {
+        // Keep oldest (lowest id) first whatever the order of writes.
+        let at = ids.length;
+        while (at > 0 && compareIds(ids[at - 1]!, rec.id) > 0) at--;
+        ids.splice(at, 0, rec.id);
+      }
     }
   }
 
