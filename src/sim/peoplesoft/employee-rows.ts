@@ -1,0 +1,110 @@
+import { departmentOn, indexDepartments } from '../dataset/effective.js';
+import type { Employee, JobRow, PeopleSoftDataset, PsDate, PsDateTime } from '../dataset/types.js';
+import { columns, type Cell, type QueryResult } from './query-result.js';
+
+/**
+ * The columns of the ML_EMPLOYEES query and the ML_EMPL_CHANGES operation: one row per JOB row,
+ * joined to the department (effective on the row's EFFDT), job code, primary name, emails,
+ * phones and PERSON. Aliases follow the records a PS Query would join.
+ */
+export const EMPLOYEE_COLUMNS = columns(`
+  A:EMPLID A:EMPL_RCD#n A:EFFDT#d A:EFFSEQ#n A:ACTION A:ACTION_REASON A:ACTION_DT#d A:EMPL_STATUS A:HR_STATUS
+  A:PER_ORG A:DEPTID C:DEPT_DESCR A:JOBCODE D:JOB_TITLE A:LOCATION A:COMPANY A:BUSINESS_UNIT A:SUPERVISOR_ID
+  A:VENDOR_SETID A:VENDOR_ID A:LASTUPDDTTM#t B:FIRST_NAME B:LAST_NAME B:NAME_DISPLAY B:PREF_FIRST_NAME
+  E:EMAIL_BUSN F:EMAIL_HOME G:EMAIL_PREF_TYPE H:PHONE_BUSN I:PHONE_CELL J:PHONE_HOME K:PHONE_PREF_TYPE
+  L:PERSON_LASTUPD#t
+`);
+
+export interface EmployeeSelection {
+  /** Inclusive bounds on any JOB.LASTUPDDTTM or PERSON last update (normalised datetimes). */
+  lastUpdFrom?: PsDateTime | undefined;
+  lastUpdTo?: PsDateTime | undefined;
+  /** Inclusive bounds on any JOB.EFFDT. */
+  effdtFrom?: PsDate | undefined;
+  effdtTo?: PsDate | undefined;
+  /** Keyset paging: only EMPLIDs greater than this. */
+  afterEmplid?: string | undefined;
+  /** Row-level security: only rows of these business units. */
+  businessUnits?: readonly string[] | undefined;
+  /** Skip this many rows, then return at most `limit` (undefined = all). */
+  offset?: number;
+  limit?: number | undefined;
+}
+
+/**
+ * An employee is selected when a bound pair is in use (either side given; the empty side is open)
+ * and any of their rows falls inside it; with both pairs in use either may match; with none,
+ * everyone. A selected employee contributes ALL their JOB rows, ordered EMPLID, EMPL_RCD, EFFDT, EFFSEQ.
+ */
+export function selectEmployeeRows(data: PeopleSoftDataset, sel: EmployeeSelection): QueryResult {
+  ensureSorted(data.employees);
+  const depts = indexDepartments(data.departments);
+  const titles = new Map(data.jobcodes.map((j) => [j.JOBCODE, j.DESCR]));
+  const visible = sel.businessUnits === undefined ? undefined : new Set(sel.businessUnits);
+  const rows: Cell[][] = [];
+  let skip = sel.offset ?? 0;
+  const limit = sel.limit ?? Infinity;
+  for (const e of data.employees) {
+    if (rows.length >= limit) break;
+    if (sel.afterEmplid !== undefined && e.EMPLID <= sel.afterEmplid) continue;
+    if (!isSelected(e, sel)) continue;
+    let person: Cell[] | undefined;
+    for (const job of e.jobs) {
+      if (visible !== undefined && !visible.has(job.BUSINESS_UNIT)) continue;
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      if (rows.length >= limit) break;
+      person ??= personCells(e);
+      const dept = departmentOn(depts, job.DEPTID, job.EFFDT);
+      rows.push(jobCells(e.EMPLID, job, dept?.DESCR ?? '', titles.get(job.JOBCODE) ?? '').concat(person));
+    }
+  }
+  return { columns: EMPLOYEE_COLUMNS, rows };
+}
+
+function isSelected(e: Employee, sel: EmployeeSelection): boolean {
+  const byUpdate = sel.lastUpdFrom !== undefined || sel.lastUpdTo !== undefined;
+  const byEffdt = sel.effdtFrom !== undefined || sel.effdtTo !== undefined;
+  if (!byUpdate && !byEffdt) return true;
+  const inUpdate = (t: string): boolean =>
+    (sel.lastUpdFrom === undefined || t >= sel.lastUpdFrom) && (sel.lastUpdTo === undefined || t <= sel.lastUpdTo);
+  const inEffdt = (d: string): boolean =>
+    (sel.effdtFrom === undefined || d >= sel.effdtFrom) && (sel.effdtTo === undefined || d <= sel.effdtTo);
+  if (byUpdate && inUpdate(e.LASTUPDDTTM)) return true;
+  for (const job of e.jobs) {
+    if (byUpdate && inUpdate(job.LASTUPDDTTM)) return true;
+    if (byEffdt && inEffdt(job.EFFDT)) return true;
+  }
+  return false;
+}
+
+function jobCells(emplid: string, j: JobRow, deptDescr: string, title: string): Cell[] {
+  return [
+    emplid, j.EMPL_RCD, j.EFFDT, j.EFFSEQ, j.ACTION, j.ACTION_REASON, j.ACTION_DT, j.EMPL_STATUS, j.HR_STATUS,
+    j.PER_ORG, j.DEPTID, deptDescr, j.JOBCODE, title, j.LOCATION, j.COMPANY, j.BUSINESS_UNIT, j.SUPERVISOR_ID,
+    j.VENDOR_SETID, j.VENDOR_ID, j.LASTUPDDTTM,
+  ];
+}
+
+function personCells(e: Employee): Cell[] {
+  const email = (type: string): string => e.emails.find((m) => m.E_ADDR_TYPE === type)?.EMAIL_ADDR ?? '';
+  const phone = (type: string): string => e.phones.find((p) => p.PHONE_TYPE === type)?.PHONE ?? '';
+  return [
+    e.FIRST_NAME, e.LAST_NAME, e.NAME_DISPLAY, e.PREF_FIRST_NAME,
+    email('BUSN'), email('HOME'), e.emails.find((m) => m.PREF_EMAIL_FLAG === 'Y')?.E_ADDR_TYPE ?? '',
+    phone('BUSN'), phone('CELL'), phone('HOME'), e.phones.find((p) => p.PREF_PHONE_FLAG === 'Y')?.PHONE_TYPE ?? '',
+    e.LASTUPDDTTM,
+  ];
+}
+
+/** Tests and scenarios may append employees out of order; queries promise EMPLID order. */
+function ensureSorted(employees: Employee[]): void {
+  for (let i = 1; i < employees.length; i++) {
+    if ((employees[i - 1] as Employee).EMPLID > (employees[i] as Employee).EMPLID) {
+      employees.sort((a, b) => (a.EMPLID < b.EMPLID ? -1 : a.EMPLID > b.EMPLID ? 1 : 0));
+      return;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { Random } from '../dataset/random.js';
+import type { Fault, RequestEntry, RequestFilter, RequestKind, RequestLog } from './types.js';
+
+/** Every request the simulator answered, countable by kind, status, method or path. */
+export class RequestRecorder implements RequestLog {
+  readonly entries: RequestEntry[] = [];
+  private seq = 0;
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  record(entry: RequestEntry): void {
+    this.entries.push(entry);
+  }
+
+  count(filter?: RequestFilter | ((e: RequestEntry) => boolean)): number {
+    if (filter === undefined) return this.entries.length;
+    if (typeof filter === 'function') return this.entries.filter(filter).length;
+    return this.entries.filter(
+      (e) =>
+        (filter.kind === undefined || e.kind === filter.kind) &&
+        (filter.status === undefined || e.status === filter.status) &&
+        (filter.method === undefined || e.method === filter.method.toUpperCase()) &&
+        (filter.path === undefined || e.path === filter.path),
+    ).length;
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+  }
+}
+
+/** Requests that go through the Integration Gateway (the OAuth endpoints belong to the IdP). */
+export const GATEWAY_KINDS: ReadonlySet<RequestKind> = new Set(['qas', 'employee-changes', 'ci-find', 'ci-get', 'unknown']);
+const QUERY_KINDS: ReadonlySet<RequestKind> = new Set(['qas', 'employee-changes', 'ci-find']);
+
+interface Pending {
+  fault: Fault;
+  remaining: number;
+}
+
+/** Scripted faults plus the ambient latency and error rate. */
+export class FaultPlan {
+  private readonly pending: Pending[] = [];
+  private readonly random: Random;
+
+  constructor(
+    private readonly ambient: { latencyMs: number; jitterMs: number; errorRate: number },
+    seed: number,
+  ) {
+    this.random = new Random(seed);
+  }
+
+  add(fault: Fault): void {
+    this.pending.push({ fault, remaining: Math.max(1, fault.times ?? 1) });
+  }
+
+  /** The faults that strike request `seq` of `kind` (consumed as they fire). */
+  take(seq: number, kind: RequestKind): Fault[] {
+    const fired: Fault[] = [];
+    for (const p of this.pending) {
+      const at = p.fault.at ?? 'next';
+      // A zero-rows fault only makes sense for something that returns rows.
+      if (p.fault.zeroRows && !QUERY_KINDS.has(kind)) continue;
+      const hit =
+        at === 'next' ? GATEWAY_KINDS.has(kind)
+        : typeof at === 'number' ? seq >= at && seq < at + (p.fault.times ?? 1)
+        : at.kind === kind;
+      if (!hit) continue;
+      fired.push(p.fault);
+      p.remaining--;
+    }
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const p = this.pending[i] as Pending;
+      const at = p.fault.at;
+      const passed = typeof at === 'number' && seq >= at + (p.fault.times ?? 1) - 1;
+      if (p.remaining <= 0 || passed) this.pending.splice(i, 1);
+    }
+    return fired;
+  }
+
+  /** Ambient delay for a gateway request. */
+  latency(): number {
+    const { latencyMs, jitterMs } = this.ambient;
+    return latencyMs + (jitterMs > 0 ? Math.floor(this.random.next() * jitterMs) : 0);
+  }
+
+  /** Whether the ambient error rate strikes this gateway request. */
+  randomFailure(): boolean {
+    return this.ambient.errorRate > 0 && this.random.next() < this.ambient.errorRate;
+  }
+}

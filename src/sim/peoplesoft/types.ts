@@ -1,0 +1,150 @@
+import type { Clock } from '../../support/clock.js';
+import type { PeopleSoftDataset, ScenarioDayReport } from '../dataset/index.js';
+
+/** A PeopleSoft user (PSOPRDEFN row plus what its roles grant). */
+export interface PsUser {
+  oprid: string;
+  password: string;
+  /** Permission lists. PTPT2200 grants the QAS service operations (ExecuteQuery). */
+  permissionLists: string[];
+  /** Other service operations this user may call ('*' = all), e.g. ML_EMPL_CHANGES, CIRT_VENDOR_CI_G_GET. */
+  operations: '*' | string[];
+  /** Queries in the user's query access trees ('*' = all). */
+  queries: '*' | string[];
+  /** Row-level security on HCM data: only JOB rows of these business units are visible. */
+  businessUnits?: string[];
+  /** A locked account fails sign-on like a wrong password. */
+  locked?: boolean;
+}
+
+/**
+ * Behaviours the reference marks UNCONFIRMED, or that differ between PeopleTools releases.
+ * Each is a switch so the client can be tested against either answer.
+ */
+export interface PeopleSoftQuirks {
+  /** Render blank character values as a single space, as PeopleSoft stores them (default true). */
+  blankAsSpace?: boolean;
+  /** Prefix QAS column keys with the record alias (`A.EMPLID`), as multi-record queries do (default false). */
+  aliasPrefixes?: boolean;
+  /** Emit the key `queryname=` instead of `queryname`, as seen behind one proxy (default false). */
+  querynameWithEquals?: boolean;
+  /** HTTP status for a QAS request error such as a prompt count mismatch (default 200, with status "failure"). */
+  queryErrorStatus?: number;
+  /** Treat %2C in prompt lists as a separator too (default false: only literal commas separate). */
+  splitEncodedCommas?: boolean;
+  /** Answer JSON only when json_resp=true (default true); false: the JSON result type alone is enough. */
+  jsonRequiresJsonResp?: boolean;
+  /** HTTP status for a CI Get whose keys match nothing (default 404). */
+  ciNotFoundStatus?: number;
+  /** CI Get returns effective-dated history rows too (GETHISTORYITEMS=True); default false: current and future only. */
+  ciHistoryItems?: boolean;
+  /** Accept gateway URLs without the node segment, as one public client uses (default false). */
+  allowMissingNode?: boolean;
+  /** The query profile's "max rows fetched": caps every QAS result (default: no cap). */
+  maxRowsCap?: number;
+}
+
+export type RequestKind =
+  | 'qas' | 'employee-changes' | 'ci-find' | 'ci-get' | 'oauth-token' | 'oauth-keys' | 'oauth-metadata' | 'unknown';
+
+export interface RequestEntry {
+  /** 1-based order of arrival since the simulator started (faults can target it). */
+  seq: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  /** Server time from arrival to the last byte written, injected delays included. */
+  durationMs: number;
+  kind: RequestKind;
+  /** Rows returned by a query or listing. */
+  rows?: number;
+  /** The OPRID the request ran as, once authenticated. */
+  user?: string;
+}
+
+export interface RequestFilter {
+  kind?: RequestKind;
+  status?: number;
+  method?: string;
+  path?: string;
+}
+
+export interface RequestLog {
+  readonly entries: RequestEntry[];
+  count(filter?: RequestFilter | ((e: RequestEntry) => boolean)): number;
+  clear(): void;
+}
+
+/** Where a fault strikes: the next gateway request, request number n, or the next request of a kind. */
+export type FaultTarget = 'next' | number | { kind: RequestKind };
+
+export interface Fault {
+  at?: FaultTarget;
+  /** How many matching requests it hits (default 1). */
+  times?: number;
+  /** Answer with this HTTP status (gateway error page). */
+  status?: number;
+  /** With `status`: a Retry-After header (seconds). */
+  retryAfter?: number;
+  /** Hold the response this long first (a client timeout shorter than this sees a timeout). */
+  delayMs?: number;
+  /** Destroy the connection without answering. */
+  reset?: boolean;
+  /** HTTP 200 with an `<IBResponse type="error">` body, as the HttpListeningConnector answers failures. */
+  ibError?: boolean;
+  /** The query succeeds but returns no rows (what row-level security or a broken query looks like). */
+  zeroRows?: boolean;
+}
+
+export interface StartPeopleSoftOptions {
+  port?: number;
+  /** Default: a new OffsetClock (real time that scenarios can move forward). */
+  clock?: Clock;
+  /** Default: generateDataset({ preset: 'firm', seed: 1, asOf: the clock's today }). */
+  dataset?: PeopleSoftDataset;
+  /** Default local nodes of the HCM and FSCM databases (default PSFT_HR, PSFT_EP). */
+  nodes?: { hcm: string; fscm: string };
+  users?: PsUser[];
+  /** Added to every gateway answer, plus up to jitterMs more. */
+  latencyMs?: number;
+  jitterMs?: number;
+  /** Share of gateway requests answered with 500 (0..1). */
+  errorRate?: number;
+  /** Seeds latency jitter and the error rate. */
+  seed?: number;
+  quirks?: PeopleSoftQuirks;
+  oauth?: { clientId?: string; clientSecret?: string; audience?: string; tokenTtlSec?: number; oprid?: string };
+}
+
+export interface TokenRequest {
+  sub?: string;
+  aud?: string;
+  /** Lifetime from now on the simulator clock; negative = already expired. */
+  expiresInSec?: number;
+}
+
+export interface PeopleSoftSimulator {
+  url: string;
+  nodes: { hcm: string; fscm: string };
+  clock: Clock;
+  /** The full-access sync user. */
+  credentials: { username: string; password: string };
+  /** For PeopleTools 8.58+ bearer auth: a client-credentials token endpoint and its JWKS. */
+  oauth: {
+    tokenUrl: string;
+    clientId: string;
+    clientSecret: string;
+    audience: string;
+    issuer: string;
+    jwksUrl: string;
+    /** Mint a token directly (tests: expired or wrong-audience tokens). */
+    issueToken(request?: TokenRequest): Promise<string>;
+  };
+  requests: RequestLog;
+  inject(fault: Fault): void;
+  /** The live data the simulator serves; change it and the next request sees the change. */
+  data: PeopleSoftDataset;
+  scenario: { nextDay(): ScenarioDayReport };
+  close(): Promise<void>;
+}
