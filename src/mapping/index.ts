@@ -1,0 +1,9 @@
+/** The pure field-mapping engine: source records → the Zoho records they should become. */
+export { mapRecord, managedFields, externalIdSource, lifecyclePolicy, setValues } from './map-record.js';
+export type { DesiredRecord, MapOutcome, MapOptions, LookupResolver } from './map-record.js';
+export { applyTransforms } from './transforms.js';
+export type { TransformResult } from './transforms.js';
+export { matchCondition, renderTemplate, templateFields } from './conditions.js';
+export { orderMappings, lookupTargets } from './order.js';
+export { fromZohoValue, toZohoValue, valueKey, sameValue, isLookupValue, isEmpty } from './values.js';
+export type { FieldValue, LookupValue, ScalarValue } from './values.js';

@@ -1,0 +1,85 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { Transform } from '../config/types.generated.js';
+import type { ScalarValue } from './values.js';
+
+/** The outcome of one transform chain: a value, or a reason the record cannot be written. */
+export type TransformResult =
+  | { ok: true; value: ScalarValue; warning?: { code: string; message: string } }
+  | { ok: false; code: string; message: string };
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const blank = (v: ScalarValue): boolean => v === null || v === '';
+
+function titleCase(text: string): string {
+  return text.toLowerCase().replace(/(^|[\s\-'’])(\p{L})/gu, (_, sep: string, ch: string) => sep + ch.toUpperCase());
+}
+
+/** PeopleSoft datetimes are `YYYY-MM-DD-HH.MM.SS.ffffff`; dates `YYYY-MM-DD`; ISO passes through. */
+function parseDate(text: string): { date: string; iso: string } | undefined {
+  const ps = /^(\d{4}-\d{2}-\d{2})-(\d{2})\.(\d{2})\.(\d{2})(?:\.\d+)?$/.exec(text);
+  if (ps) return { date: ps[1] ?? '', iso: `${ps[1]}T${ps[2]}:${ps[3]}:${ps[4]}+00:00` };
+  const day = /^(\d{4}-\d{2}-\d{2})$/.exec(text);
+  if (day) return { date: text, iso: `${text}T00:00:00+00:00` };
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return undefined;
+  const iso = new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  return { date: iso.slice(0, 10), iso };
+}
+
+function formatPhone(text: string, country: string, onInvalid: 'keep' | 'empty' | 'error'): TransformResult {
+  const parsed = parsePhoneNumberFromString(text, country as CountryCode);
+  if (parsed?.isPossible()) {
+    // Extensions are kept the way Zoho shows them; E.164 has no room for them.
+    return { ok: true, value: parsed.ext ? `${parsed.number} x${parsed.ext}` : parsed.number };
+  }
+  if (onInvalid === 'error') return { ok: false, code: 'MAP_INVALID_PHONE', message: `"${text}" is not a phone number` };
+  if (onInvalid === 'empty') return { ok: true, value: null, warning: { code: 'MAP_INVALID_PHONE', message: 'unreadable phone number left empty' } };
+  return { ok: true, value: text, warning: { code: 'MAP_INVALID_PHONE', message: 'unreadable phone number kept as is' } };
+}
+
+/** Apply one transform. Empty values pass through every transform except `default`. */
+function applyOne(value: ScalarValue, t: Transform): TransformResult {
+  if (typeof t === 'object' && 'default' in t) return { ok: true, value: blank(value) ? t.default : value };
+  if (t === 'empty-to-null') return { ok: true, value: blank(value) ? null : value };
+  if (blank(value)) return { ok: true, value };
+  const text = String(value);
+  if (typeof t === 'string') {
+    switch (t) {
+      case 'trim': return { ok: true, value: text.trim() };
+      case 'upper': return { ok: true, value: text.toUpperCase() };
+      case 'lower': return { ok: true, value: text.toLowerCase() };
+      case 'title': return { ok: true, value: titleCase(text) };
+      case 'collapse-spaces': return { ok: true, value: text.replace(/\s+/g, ' ') };
+      case 'email': {
+        const email = text.trim().toLowerCase();
+        return EMAIL.test(email) ? { ok: true, value: email } : { ok: true, value: null, warning: { code: 'MAP_INVALID_EMAIL', message: 'invalid email address left empty' } };
+      }
+      case 'phone': return formatPhone(text, 'US', 'keep');
+    }
+  }
+  if ('phone' in t) return formatPhone(text, t.phone.defaultCountry ?? 'US', t.phone.onInvalid ?? 'keep');
+  if ('date' in t) {
+    const d = parseDate(text.trim());
+    if (!d) return { ok: false, code: 'MAP_INVALID_DATE', message: `"${text}" is not a date` };
+    return { ok: true, value: (t.date.format ?? 'date') === 'date' ? d.date : d.iso };
+  }
+  if ('truncate' in t) {
+    const chars = [...text];
+    return chars.length > t.truncate ? { ok: true, value: chars.slice(0, t.truncate).join('') } : { ok: true, value };
+  }
+  return { ok: false, code: 'MAP_UNKNOWN_TRANSFORM', message: `unknown transform ${JSON.stringify(t)}` };
+}
+
+/** Apply transforms in order; the first failure stops the chain. Warnings are collected. */
+export function applyTransforms(value: ScalarValue, transforms: readonly Transform[] | undefined): TransformResult {
+  let current: ScalarValue = value;
+  let warning: { code: string; message: string } | undefined;
+  for (const t of transforms ?? []) {
+    const r = applyOne(current, t);
+    if (!r.ok) return r;
+    current = r.value;
+    if (r.warning) warning = r.warning;
+  }
+  return warning ? { ok: true, value: current, warning } : { ok: true, value: current };
+}
