@@ -49,6 +49,8 @@ export function isPermitted(user: PsUser, operation: string, query?: string): bo
   return user.operations === '*' || user.operations.includes(operation);
 }
 
+let keyPair: Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> | undefined;
+
 /**
  * The authorization server the simulator plays (IDCS-like): signs RS256 JWTs with a key it
  * publishes as a JWKS, times them on the simulator clock, and checks iss/aud/exp on the way in
@@ -66,7 +68,9 @@ export class TokenIssuer {
   ) {}
 
   static async create(clock: Clock, issuer: string, audience: string, ttlSec: number): Promise<TokenIssuer> {
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    // RSA key generation takes up to a second; simulators in one process share one key pair.
+    keyPair ??= generateKeyPair('RS256', { extractable: true });
+    const { privateKey, publicKey } = await keyPair;
     const jwk = { ...(await exportJWK(publicKey)), kid: 'ml-sim-1', alg: 'RS256', use: 'sig' };
     return new TokenIssuer(privateKey, publicKey, jwk, clock, issuer, audience, ttlSec);
   }

@@ -6,6 +6,10 @@ export class RequestRecorder implements RequestLog {
   readonly entries: RequestEntry[] = [];
   private seq = 0;
 
+  get received(): number {
+    return this.seq;
+  }
+
   nextSeq(): number {
     return ++this.seq;
   }

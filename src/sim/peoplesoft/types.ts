@@ -72,6 +72,8 @@ export interface RequestFilter {
 
 export interface RequestLog {
   readonly entries: RequestEntry[];
+  /** Requests received so far, answered or not (the `seq` of the latest arrival). */
+  readonly received: number;
   count(filter?: RequestFilter | ((e: RequestEntry) => boolean)): number;
   clear(): void;
 }
