@@ -12,7 +12,8 @@ import type { Logger } from '../support/log.js';
 import type { PsCredentials } from './auth.js';
 import { createPeopleSoftClient, type PeopleSoftClient } from './client.js';
 import { readCiKeys, readQasPages, readRestPages } from './readers.js';
-import { dateInZone } from './dates.js';
+import { placeholderValues } from './read.js';
+import { computeReadWindow } from './window.js';
 
 export interface CheckContext {
   credentials: PsCredentials;
@@ -33,9 +34,10 @@ const DIAGNOSIS: Record<string, string> = {
   PS_IB_ERROR: 'The gateway answered 200 with an Integration Broker error: see the message and the IB monitor.',
 };
 
-async function probe(client: PeopleSoftClient, conn: PeopleSoftConnection, entity: SourceEntity, asOf: string): Promise<{ rows: number; exact: boolean; call: string }> {
+async function probe(client: PeopleSoftClient, conn: PeopleSoftConnection, entity: SourceEntity, now: number): Promise<{ rows: number; exact: boolean; call: string }> {
   const reader = conn.readers[entity]!;
-  const ctx = { values: { asOf }, timeZone: conn.normalization?.serverTimezone ?? 'UTC', pageSize: 1, firstPageOnly: true };
+  const timeZone = conn.normalization?.serverTimezone ?? 'UTC';
+  const ctx = { values: placeholderValues(computeReadWindow({ now, full: true }), timeZone), timeZone, pageSize: 1, firstPageOnly: true };
   if (reader.kind === 'ci') {
     const keys = await readCiKeys(client, reader);
     return { rows: keys.length, exact: true, call: `CI ${reader.component} Find` };
@@ -62,7 +64,7 @@ export async function checkPeopleSoftConnection(configured: PeopleSoftConnection
   } catch (err) {
     return [{ target: conn.name, status: 'error', summary: describeError(err), ...(isMlError(err) && err.hint ? { diagnosis: err.hint } : {}), details: { code: isMlError(err) ? err.code : 'ERROR' } }];
   }
-  const asOf = dateInZone(ctx.clock?.now() ?? Date.now(), conn.normalization?.serverTimezone ?? 'UTC');
+  const now = ctx.clock?.now() ?? Date.now();
   const tlsOff = conn.tls?.rejectUnauthorized === false;
   try {
     for (const entity of entities) {
@@ -70,7 +72,7 @@ export async function checkPeopleSoftConnection(configured: PeopleSoftConnection
       const started = Date.now();
       const callsBefore = client.calls;
       try {
-        const { rows, exact, call } = await probe(client, conn, entity, asOf);
+        const { rows, exact, call } = await probe(client, conn, entity, now);
         const latencyMs = Date.now() - started;
         const details = { authMode: client.authMode, latencyMs, rows, call, calls: client.calls - callsBefore, node: conn.node ?? 'PSFT_HR', ...(tlsOff ? { tlsVerification: false } : {}) };
         const visible = rows === 0 ? 'no rows visible' : exact ? `${rows} rows visible` : 'rows visible';

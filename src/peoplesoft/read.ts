@@ -14,6 +14,7 @@ import { normalizeVendor, vendorFromRows } from './normalize-vendor.js';
 import { readCiItems, readQasPages, readRestPages, type ReadContext } from './readers.js';
 import type { PsRow } from './rows.js';
 import type { PlaceholderValues } from './urls.js';
+import { parsePsDateTime } from './dates.js';
 import type { ReadWindow } from './window.js';
 
 export interface ReadOptions {
@@ -33,12 +34,23 @@ export function readerFor(conn: PeopleSoftConnection, entity: SourceEntity): Rea
   return reader;
 }
 
+/** Lower bound of a full read: PS Query makes date prompts required, so a full read sends a floor, not a blank. */
+export const FULL_READ_FROM = '1900-01-01';
+
 /**
- * Prompt and template values for a window. A full read leaves the date prompts empty (open), as
- * the query is expected to treat an empty bound as no bound.
+ * Prompt and template values for a window. A full read binds the bounds wide open: from
+ * FULL_READ_FROM to a day past now (a PeopleSoft clock slightly ahead of ours loses nothing).
  */
-export function placeholderValues(window: ReadWindow): PlaceholderValues {
-  if (window.mode === 'full') return { asOf: window.asOf };
+export function placeholderValues(window: ReadWindow, timeZone = 'UTC'): PlaceholderValues {
+  if (window.mode === 'full') {
+    return {
+      since: parsePsDateTime(FULL_READ_FROM, timeZone),
+      until: Date.parse(window.until) + 86_400_000,
+      effdtFrom: FULL_READ_FROM,
+      effdtTo: window.asOf,
+      asOf: window.asOf,
+    };
+  }
   return {
     since: window.since !== undefined ? Date.parse(window.since) : undefined,
     until: Date.parse(window.until),
@@ -97,7 +109,7 @@ export async function* readSourceRecords(
 ): AsyncGenerator<SourceRecord | RecordProblem> {
   const reader = readerFor(conn, entity);
   const norm: NormalizeOptions = resolveNormalization(conn, window.asOf, reader.changeDetection?.cursorField ?? 'LASTUPDDTTM');
-  const ctx: ReadContext = { values: placeholderValues(window), timeZone: norm.timeZone, signal: opts.signal };
+  const ctx: ReadContext = { values: placeholderValues(window, norm.timeZone), timeZone: norm.timeZone, signal: opts.signal };
   const started = Date.now();
   let records = 0;
   let problems = 0;

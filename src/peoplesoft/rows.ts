@@ -5,7 +5,7 @@
  * never rely on `queryname` (some systems send `queryname=`).
  */
 import { MlError } from '../support/errors.js';
-import { parseXmlpRows, readIbResponseError, readSoapFault } from './xmlp.js';
+import { parseXmlpRows, readIbResponseError, readSoapFault, textContent } from './xmlp.js';
 
 export type PsValue = string | number | boolean | null;
 /** One cleaned row: bare column names, trimmed strings, null for blanks. */
@@ -70,8 +70,10 @@ export function parseQasAnswer(body: string, where: string): QasPage {
       const status = /<(?:[\w.-]+:)?status\b[^>]*>([\s\S]*?)<\//.exec(t)?.[1]?.trim();
       if (status !== undefined && status !== '' && status.toLowerCase() !== 'success') {
         const detail = /<(?:[\w.-]+:)?(?:error|message|DefaultMessage)\b[^>]*>([\s\S]*?)<\//.exec(t)?.[1]?.trim();
-        throw queryFailed(`status "${status}"${detail ? `: ${detail}` : ''}`, where);
+        throw queryFailed(`status "${status}"${detail ? `: ${textContent(detail)}` : ''}`, where);
       }
+      // An HTML login page or proxy error must not read as "no rows": that would look like everyone left.
+      if (numrows === undefined) throw badAnswer(t, where);
     }
     return { rows: rows.map(cleanRow), numrows: numrows ?? rows.length };
   }
@@ -79,11 +81,7 @@ export function parseQasAnswer(body: string, where: string): QasPage {
   try {
     doc = JSON.parse(t) as Record<string, unknown>;
   } catch (cause) {
-    throw new MlError('PS_BAD_ANSWER', `${where}: the answer is neither JSON nor XML (${t.slice(0, 80).replace(/\s+/g, ' ')}…)`, {
-      meta: { where },
-      hint: 'Check that the URL reaches the Integration Gateway (/PSIGW/RESTListeningConnector) and not a login page or proxy.',
-      cause,
-    });
+    throw badAnswer(t, where, cause);
   }
   if (doc.status !== 'success') throw queryFailed(`status "${String(doc.status)}": ${jsonMessage(doc)}`, where);
   const query = ((doc.data as Record<string, unknown> | undefined)?.query ?? {}) as Record<string, unknown>;
@@ -92,6 +90,14 @@ export function parseQasAnswer(body: string, where: string): QasPage {
   const rows = list.map((r) => cleanRow(r as Record<string, unknown>));
   const numrows = typeof query.numrows === 'number' ? query.numrows : Number(query.numrows ?? rows.length);
   return { rows, numrows: Number.isFinite(numrows) ? numrows : rows.length };
+}
+
+function badAnswer(body: string, where: string, cause?: unknown): MlError {
+  return new MlError('PS_BAD_ANSWER', `${where}: the answer is not a query result (${body.slice(0, 80).replace(/\s+/g, ' ')}…)`, {
+    meta: { where },
+    hint: 'Check that the URL reaches the Integration Gateway (/PSIGW/RESTListeningConnector) and not a login page or proxy.',
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 function queryFailed(message: string, where: string): MlError {
