@@ -18,6 +18,8 @@ export interface ListOptions {
   modifiedSince?: string;
   sortBy?: 'id' | 'Modified_Time';
   signal?: AbortSignal;
+  /** Fields per call; Zoho's limit is 50 (lower only to exercise the split in tests). */
+  fieldsPerCall?: number;
 }
 
 interface ListAnswer {
@@ -31,10 +33,10 @@ const noData = (status: number): boolean => status === 204 || status === 304;
  * The field chunks to ask for: at most 50 names per call, `Modified_Time` in the first (every
  * record carries it), `id` never (Zoho always returns it).
  */
-export function splitFields(fields: string[]): string[][] {
+export function splitFields(fields: string[], max = MAX_FIELDS): string[][] {
   const names = [...new Set(['Modified_Time', ...fields.filter((f) => f !== 'id')])];
   const chunks: string[][] = [];
-  for (let i = 0; i < names.length; i += MAX_FIELDS) chunks.push(names.slice(i, i + MAX_FIELDS));
+  for (let i = 0; i < names.length; i += max) chunks.push(names.slice(i, i + max));
   return chunks;
 }
 
@@ -45,7 +47,7 @@ function toRecord(raw: Record<string, unknown>): ZohoRecord {
 
 /** Every record of a module with `fields`, page by page. */
 export async function* listRecords(t: ZohoTransport, module: string, fields: string[], o: ListOptions = {}): AsyncGenerator<ZohoRecord> {
-  const [first, ...rest] = splitFields(fields);
+  const [first, ...rest] = splitFields(fields, o.fieldsPerCall);
   let page = 1;
   let pageToken: string | undefined;
   for (;;) {
@@ -89,7 +91,7 @@ export async function* listRecords(t: ZohoTransport, module: string, fields: str
 async function addFieldChunks(t: ZohoTransport, module: string, records: ZohoRecord[], chunks: string[][], signal?: AbortSignal): Promise<ZohoRecord[]> {
   const byId = new Map(records.map((r) => [r.id, r]));
   for (const chunk of chunks) {
-    for (const more of await getRecords(t, module, [...byId.keys()], chunk, signal)) {
+    for (const more of await fetchByIds(t, module, [...byId.keys()], chunk, signal)) {
       const r = byId.get(more.id);
       if (r) Object.assign(r, more, { Modified_Time: r.Modified_Time || more.Modified_Time });
     }
@@ -97,31 +99,27 @@ async function addFieldChunks(t: ZohoTransport, module: string, records: ZohoRec
   return records;
 }
 
-/** Records by id (100 per call), each with `fields` (split by 50 and merged). Missing ids are left out. */
-export async function getRecords(t: ZohoTransport, module: string, ids: string[], fields: string[], signal?: AbortSignal): Promise<ZohoRecord[]> {
-  const chunks = splitFields(fields);
+/** `ids=` (100 per call) with exactly these fields. */
+async function fetchByIds(t: ZohoTransport, module: string, ids: string[], fields: string[], signal?: AbortSignal): Promise<ZohoRecord[]> {
   const out: ZohoRecord[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
-    const slice = ids.slice(i, i + IDS_PER_CALL);
-    const merged = new Map<string, ZohoRecord>();
-    for (const chunk of chunks) {
-      const ans = await t.call({
-        method: 'GET',
-        path: `/${module}`,
-        query: { ids: slice.join(','), fields: chunk.join(',') },
-        kind: 'list',
-        ...(signal ? { signal } : {}),
-      });
-      if (noData(ans.status)) continue;
-      for (const raw of ((ans.json ?? {}) as ListAnswer).data ?? []) {
-        const rec = toRecord(raw);
-        const have = merged.get(rec.id);
-        merged.set(rec.id, have ? Object.assign(have, rec, { Modified_Time: have.Modified_Time || rec.Modified_Time }) : rec);
-      }
-    }
-    out.push(...merged.values());
+    const ans = await t.call({
+      method: 'GET',
+      path: `/${module}`,
+      query: { ids: ids.slice(i, i + IDS_PER_CALL).join(','), fields: fields.join(',') },
+      kind: 'list',
+      ...(signal ? { signal } : {}),
+    });
+    if (!noData(ans.status)) out.push(...(((ans.json ?? {}) as ListAnswer).data ?? []).map(toRecord));
   }
   return out;
+}
+
+/** Records by id (100 per call), each with `fields` (split by 50 and merged). Missing ids are left out. */
+export async function getRecords(t: ZohoTransport, module: string, ids: string[], fields: string[], signal?: AbortSignal, max?: number): Promise<ZohoRecord[]> {
+  const [first, ...rest] = splitFields(fields, max);
+  const found = await fetchByIds(t, module, ids, first!, signal);
+  return rest.length && found.length ? addFieldChunks(t, module, found, rest, signal) : found;
 }
 
 const unknownId = (status: number, json: unknown): boolean =>

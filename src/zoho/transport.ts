@@ -57,7 +57,8 @@ export interface TransportOptions {
   dispatcher?: Dispatcher;
 }
 
-const OK = (status: number): boolean => status >= 200 && status < 300;
+/** 2xx, and 304 (nothing changed since If-Modified-Since), are answers. */
+const OK = (status: number): boolean => (status >= 200 && status < 300) || status === 304;
 
 /**
  * Every CRM API call goes through here: a queue with the edition's concurrency (and the
