@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import type { Mapping } from '../src/config/types.generated.js';
+import type { SourceRecord } from '../src/model/index.js';
+import {
+  parsePlan, planChanges, renderPlanMarkdown, renderPlanText, serializePlan, summaryLine,
+  type LinkedRecord, type MappingInput, type ObservedRecord, type Plan,
+} from '../src/plan/index.js';
+
+const contacts: Mapping = {
+  apiVersion: 'ml-connector/v1', kind: 'Mapping', name: 'employees-to-contacts',
+  source: { connection: 'hcm', entity: 'employees', include: { field: 'PER_ORG', in: ['EMP', 'CWR'] } },
+  target: { connection: 'zoho', module: 'Contacts' },
+  externalId: { field: 'PeopleSoft_Employee_ID' },
+  fields: [
+    { to: 'Last_Name', from: 'LAST_NAME' },
+    { to: 'Email', from: 'EMAIL', transforms: ['email'] },
+    { to: 'Department', from: 'DEPT_DESCR' },
+    { to: 'Employment_Status', map: { from: 'STATUS', values: { active: 'Active', leave: 'On Leave', inactive: 'Terminated' } } },
+    { to: 'Account_Name', lookup: { mapping: 'vendors-to-accounts', key: '{VENDOR_KEY}' }, when: { field: 'PER_ORG', equals: 'CWR' } },
+  ],
+  lifecycle: { termination: { action: 'deactivate' }, rehire: { action: 'reactivate', set: { Employment_Status: 'Active' } } },
+  deactivate: { set: { Employment_Status: 'Terminated' } },
+  guards: { maxDeactivations: '10%', minSourceRows: 3, maxDrop: '20%' },
+};
+
+const accounts: Mapping = {
+  apiVersion: 'ml-connector/v1', kind: 'Mapping', name: 'vendors-to-accounts',
+  source: { connection: 'fscm', entity: 'vendors' },
+  target: { connection: 'zoho', module: 'Accounts' },
+  externalId: { field: 'PeopleSoft_Vendor_ID', from: 'VENDOR_KEY' },
+  fields: [{ to: 'Account_Name', from: 'NAME1' }],
+  deactivate: { set: { Vendor_Status: 'Inactive' } },
+};
+
+type Fields = Record<string, string | null>;
+const emp = (id: string, f: Fields = {}, over: Partial<SourceRecord> = {}): SourceRecord => ({
+  entity: 'employees', key: id, status: 'active', hash: `h${id}`,
+  fields: { EMPLID: id, PER_ORG: 'EMP', LAST_NAME: `Name${id}`, EMAIL: `p${id}@example.com`, DEPT_DESCR: 'Sales', STATUS: 'active', ...f }, ...over,
+});
+/** Zoho holds exactly what `emp(id)` maps to, unless told otherwise. */
+const zoho = (id: string, over: Record<string, ObservedRecord['values'][string]> = {}): [string, ObservedRecord] => [id, {
+  id: `90${id}`, modifiedTime: '2026-01-01T00:00:00+00:00',
+  values: { Last_Name: `Name${id}`, Email: `p${id}@example.com`, Department: 'Sales', Employment_Status: 'Active', ...over },
+}];
+const link = (id: string, over: Record<string, unknown> = {}): [string, LinkedRecord] => [id, {
+  zohoId: `90${id}`, appliedValues: { Last_Name: `Name${id}`, Email: `p${id}@example.com`, Department: 'Sales', Employment_Status: 'Active', ...over },
+}];
+
+function input(over: Partial<MappingInput> & { records?: SourceRecord[] } = {}): MappingInput {
+  const records = over.records ?? [emp('1'), emp('2'), emp('3')];
+  const observed = over.observed ?? new Map([zoho('1'), zoho('2'), zoho('3')]);
+  return {
+    mapping: contacts, mappingDigest: 'sha256:m', mode: 'full', reason: '--full',
+    source: { records, problems: [], complete: true, rowCount: records.length },
+    observed, links: new Map([link('1'), link('2'), link('3')]), ...over,
+  };
+}
+
+function plan(mi: MappingInput, extra: Partial<Parameters<typeof planChanges>[0]> = {}): Plan {
+  return planChanges({ mappings: [mi], createdAt: '2026-01-02T00:00:00Z', configDigest: 'sha256:c', ...extra });
+}
+const only = (p: Plan) => p.mappings[0]!;
+
+describe('planner actions', () => {
+  const cases: Array<{ name: string; mi: MappingInput; expect: Record<string, unknown> | undefined; counts?: Partial<Record<string, number>> }> = [
+    { name: 'nothing changed → same', mi: input(), expect: undefined, counts: { same: 3 } },
+    { name: 'new hire → create with every value', mi: input({ records: [emp('1'), emp('2'), emp('3'), emp('4')] }),
+      expect: { externalId: '4', action: 'create', cause: 'source', changes: [{ field: 'Department', before: null, after: 'Sales' }, { field: 'Email', before: null, after: 'p4@example.com' }, { field: 'Employment_Status', before: null, after: 'Active' }, { field: 'Last_Name', before: null, after: 'Name4' }] } },
+    { name: 'transfer → update of the changed field only', mi: input({ records: [emp('1', { DEPT_DESCR: 'Legal' }, { event: 'transfer' }), emp('2'), emp('3')] }),
+      expect: { externalId: '1', action: 'update', event: 'transfer', zohoId: '901', plannedAgainst: '2026-01-01T00:00:00+00:00', changes: [{ field: 'Department', before: 'Sales', after: 'Legal' }] } },
+    { name: 'termination → deactivate', mi: input({ records: [emp('1', { STATUS: 'inactive' }, { event: 'termination', status: 'inactive' }), emp('2'), emp('3')] }),
+      expect: { externalId: '1', action: 'deactivate', event: 'termination', changes: [{ field: 'Employment_Status', before: 'Active', after: 'Terminated' }] } },
+    { name: 'rehire → reactivate the same Zoho record', mi: input({ records: [emp('1', {}, { event: 'rehire' }), emp('2'), emp('3')], observed: new Map([zoho('1', { Employment_Status: 'Terminated' }), zoho('2'), zoho('3')]), links: new Map([link('1', { Employment_Status: 'Terminated' }), link('2'), link('3')]) }),
+      expect: { externalId: '1', action: 'reactivate', event: 'rehire', zohoId: '901', changes: [{ field: 'Employment_Status', before: 'Terminated', after: 'Active' }] } },
+    { name: 'gone from a full read → deactivate (removed)', mi: input({ records: [emp('1'), emp('2')] }),
+      expect: { externalId: '3', action: 'deactivate', cause: 'removed', changes: [{ field: 'Employment_Status', before: 'Active', after: 'Terminated' }] } },
+    { name: 'gone with onRemove: delete → delete', mi: input({ mapping: { ...contacts, onRemove: 'delete' }, records: [emp('1'), emp('2')] }),
+      expect: { externalId: '3', action: 'delete', cause: 'removed', zohoId: '903', changes: [] } },
+    { name: 'gone with onRemove: ignore → nothing', mi: input({ mapping: { ...contacts, onRemove: 'ignore' }, records: [emp('1'), emp('2')] }), expect: undefined, counts: { same: 2 } },
+    { name: 'gone from an incremental read → not planned', mi: input({ mode: 'incremental', records: [emp('1')] }), expect: undefined, counts: { same: 1 } },
+    { name: 'left source.include → deactivate even incrementally', mi: input({ mode: 'incremental', records: [emp('2', { PER_ORG: 'POI' })] }),
+      expect: { externalId: '2', action: 'deactivate', cause: 'out-of-scope' } },
+    { name: 'terminated and never synced → not created', mi: input({ records: [emp('1'), emp('2'), emp('3'), emp('9', { STATUS: 'inactive' }, { status: 'inactive', event: 'termination' })] }), expect: undefined, counts: { same: 3 } },
+    { name: 'read problem → not treated as removed', mi: { ...input({ records: [emp('1'), emp('2')] }), source: { records: [emp('1'), emp('2')], problems: [{ key: '3', code: 'SOURCE_BAD_DATE', message: 'x', severity: 'error' }], complete: true, rowCount: 3 } }, expect: undefined, counts: { same: 2 } },
+    { name: 'drift with overwrite → labelled change', mi: input({ observed: new Map([zoho('1', { Department: 'Marketing' }), zoho('2'), zoho('3')]) }),
+      expect: { externalId: '1', action: 'update', changes: [{ field: 'Department', before: 'Marketing', after: 'Sales', drift: true }] } },
+    { name: 'drift changed only in Zoho, incremental → planned from the last apply', mi: input({ mode: 'incremental', records: [], observed: new Map([zoho('1', { Department: 'Marketing' }), zoho('2'), zoho('3')]), changedInZoho: new Set(['1']) }),
+      expect: { externalId: '1', action: 'update', cause: 'drift', changes: [{ field: 'Department', before: 'Marketing', after: 'Sales', drift: true }] } },
+  ];
+  it.each(cases)('$name', ({ mi, expect: want, counts }) => {
+    const mp = only(plan(mi));
+    if (want === undefined) expect(mp.actions).toEqual([]);
+    else expect(mp.actions).toEqual([expect.objectContaining(want)]);
+    if (counts) expect(mp.counts).toMatchObject(counts);
+  });
+
+  it('drift with keep-zoho or report is noted, not written', () => {
+    for (const policy of ['keep-zoho', 'report'] as const) {
+      const mi = input({ mapping: { ...contacts, drift: policy }, observed: new Map([zoho('1', { Department: 'Marketing' }), zoho('2'), zoho('3')]) });
+      const p = plan(mi);
+      expect(only(p).actions).toEqual([]);
+      expect(only(p).counts.same).toBe(3);
+      expect(p.problems.some((x) => x.code === 'DRIFT_REPORTED')).toBe(policy === 'report');
+    }
+  });
+
+  it('a drift policy on one field overrides the mapping', () => {
+    const m: Mapping = { ...contacts, fields: contacts.fields.map((f) => (f.to === 'Department' ? { ...f, drift: 'keep-zoho' as const } : f)) as Mapping['fields'] };
+    const mi = input({ mapping: m, records: [emp('1', { LAST_NAME: 'New' }), emp('2'), emp('3')], observed: new Map([zoho('1', { Department: 'Marketing' }), zoho('2'), zoho('3')]) });
+    const a = only(plan(mi)).actions[0]!;
+    expect(a.changes.map((c) => c.field)).toEqual(['Last_Name']);
+    expect(a.drift).toEqual([{ field: 'Department', zoho: 'Marketing', applied: 'Sales', policy: 'keep-zoho' }]);
+  });
+
+  it('a contractor looks up the account planned first, pending when the account is new', () => {
+    const vendorRec = (k: string): SourceRecord => ({ entity: 'vendors', key: k, status: 'active', hash: k, fields: { VENDOR_KEY: k, NAME1: `Vendor ${k}` } });
+    const acc: MappingInput = {
+      mapping: accounts, mappingDigest: 'a', mode: 'full', reason: 'first run',
+      source: { records: [vendorRec('SHARE-1'), vendorRec('SHARE-2')], problems: [], complete: true, rowCount: 2 },
+      observed: new Map([['SHARE-1', { id: '501', values: { Account_Name: 'Vendor SHARE-1' } }]]), links: new Map(),
+    };
+    const con = input({ records: [emp('1', { PER_ORG: 'CWR', VENDOR_KEY: 'SHARE-1' }), emp('2', { PER_ORG: 'CWR', VENDOR_KEY: 'SHARE-2' }), emp('3')] });
+    const p = planChanges({ mappings: [con, acc], createdAt: 'x', configDigest: 'c' });
+    expect(p.mappings.map((m) => m.name)).toEqual(['vendors-to-accounts', 'employees-to-contacts']);
+    const [a1, a2] = p.mappings[1]!.actions;
+    expect(a1!.changes).toEqual([{ field: 'Account_Name', before: null, after: { lookup: 'vendors-to-accounts', key: 'SHARE-1', id: '501' } }]);
+    expect(a2!.changes).toEqual([{ field: 'Account_Name', before: null, after: { lookup: 'vendors-to-accounts', key: 'SHARE-2' } }]);
+  });
+});
+
+describe('guards', () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
+  const full = (n: number) => input({ records: many(n).map((id) => emp(id)), observed: new Map(many(20).map((id) => zoho(id))), links: new Map(many(20).map((id) => link(id))) });
+
+  it.each([
+    { name: 'maxDeactivations 10% of 20 allows 2', mi: full(18), guard: 'maxDeactivations', tripped: false },
+    { name: 'maxDeactivations trips at 3 of 20', mi: full(17), guard: 'maxDeactivations', tripped: true },
+    { name: 'minSourceRows trips on an empty extract', mi: full(0), guard: 'minSourceRows', tripped: true },
+    { name: 'maxDrop 20% of the last full read', mi: { ...full(15), lastFullRowCount: 20 }, guard: 'maxDrop', tripped: true },
+    { name: 'maxDrop within limit', mi: { ...full(17), lastFullRowCount: 20 }, guard: 'maxDrop', tripped: false },
+    { name: 'maxChanges as a count', mi: { ...full(20), mapping: { ...contacts, guards: { maxChanges: 1 } }, records: undefined, source: { records: [emp('1', { DEPT_DESCR: 'A' }), emp('2', { DEPT_DESCR: 'A' })], problems: [], complete: false, rowCount: 2 }, mode: 'incremental' as const }, guard: 'maxChanges', tripped: true },
+  ])('$name', ({ mi, guard, tripped }) => {
+    const p = plan(mi);
+    const g = only(p).guards.find((x) => x.guard === guard);
+    expect(g?.tripped).toBe(tripped);
+    expect(p.blocked).toBe(only(p).guards.some((x) => x.tripped));
+    if (tripped) expect(plan(mi, { allowLargeChange: true }).blocked).toBe(false);
+  });
+
+  it('row-count guards do not apply to incremental reads', () => {
+    const mi = input({ mode: 'incremental', records: [], source: { records: [], problems: [], complete: false, rowCount: 0 }, lastFullRowCount: 100 });
+    expect(only(plan(mi)).guards.map((g) => g.guard)).toEqual(['maxDeactivations']);
+  });
+});
+
+describe('cost, determinism, files and renderers', () => {
+  it('costs ceil(n/100) upsert calls', () => {
+    const ids = Array.from({ length: 250 }, (_, i) => String(1000 + i));
+    const p = plan(input({ records: ids.map((id) => emp(id)), observed: new Map(), links: new Map(), mapping: { ...contacts, guards: {} } }));
+    expect(p.summary).toMatchObject({ create: 250, calls: 3, credits: 25 });
+    expect(summaryLine(p)).toBe('Plan: 250 to create, 0 to update, 0 to deactivate, 0 unchanged; 3 API calls');
+  });
+
+  it('the same input gives byte-identical plans, whatever the input order', () => {
+    const recs = [emp('3', { DEPT_DESCR: 'X' }), emp('1'), emp('4'), emp('2', { STATUS: 'inactive' }, { status: 'inactive', event: 'termination' })];
+    const a = serializePlan(plan(input({ records: recs })));
+    const b = serializePlan(plan(input({ records: [...recs].reverse(), observed: new Map([zoho('3'), zoho('2'), zoho('1')]) })));
+    expect(a).toBe(b);
+  });
+
+  it('a saved plan reads back, masks personal before-values, and refuses edits', () => {
+    const p = plan(input({ records: [emp('1', { EMAIL: 'new@example.com' }), emp('2'), emp('3')] }));
+    const text = serializePlan(p);
+    expect(text).toContain('"before": "p•••@example.com"');
+    expect(text).toContain('"after": "new@example.com"');
+    const back = parsePlan(text);
+    expect(back.mappings[0]!.actions[0]!.fingerprint).toBe(p.mappings[0]!.actions[0]!.fingerprint);
+    expect(() => parsePlan(text.replace('new@example.com', 'evil@example.com'))).toThrow(expect.objectContaining({ code: 'PLAN_TAMPERED' }));
+    expect(() => parsePlan(text.replace('"formatVersion": 1', '"formatVersion": 2'))).toThrow(expect.objectContaining({ code: 'PLAN_FORMAT_UNSUPPORTED' }));
+  });
+
+  it('text shows symbols, events and the summary; masking hides personal data', () => {
+    const p = plan(input({ records: [emp('1', { STATUS: 'inactive' }, { status: 'inactive', event: 'termination' }), emp('2', { EMAIL: 'jane@example.com' }), emp('3'), emp('4', {}, { event: 'hire' })] }));
+    const text = renderPlanText(p, { mask: false });
+    expect(text).toContain('+ 4  create (hire)');
+    expect(text).toContain('~ 2  update');
+    expect(text).toContain('- 1  deactivate (termination)');
+    expect(text).toContain('"jane@example.com"');
+    expect(text).toContain('Plan: 1 to create, 1 to update, 1 to deactivate, 1 unchanged; 1 API call');
+    const masked = renderPlanText(p, { mask: true });
+    expect(masked).not.toContain('jane@example.com');
+    expect(masked).toContain('j•••@example.com');
+    expect(masked).toContain('"N."');
+  });
+
+  it('Markdown stays under the comment limit with counts of what was cut', () => {
+    const ids = Array.from({ length: 3000 }, (_, i) => String(10000 + i));
+    const p = plan(input({ records: ids.map((id) => emp(id)), observed: new Map(), links: new Map(), mapping: { ...contacts, guards: {} } }));
+    const md = renderPlanMarkdown(p, { mask: true });
+    expect(md.length).toBeLessThan(65_536);
+    expect(md).toMatch(/… \d+ more records not shown/);
+    expect(md).toContain('<details>');
+    expect(md).not.toContain('p10000@example.com');
+  });
+});
