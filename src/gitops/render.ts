@@ -1,0 +1,112 @@
+import type { FieldValue } from '../mapping/index.js';
+import type { FieldImpact, ImpactSample, MappingImpact } from './impact.js';
+
+/** The result of `plan --base REF`: what the configuration change does, per mapping. */
+export interface BaseComparison {
+  baseRef: string;
+  baseCommit: string;
+  headCommit: string | undefined;
+  headDirty: boolean;
+  /** `online`: counted from PeopleSoft data; `offline`: estimated from the state database. */
+  mode: 'online' | 'offline';
+  mappings: MappingImpact[];
+}
+
+export function hasConfigChanges(c: BaseComparison): boolean {
+  return c.mappings.some((m) => m.change !== 'unchanged');
+}
+
+function show(v: FieldValue | undefined): string {
+  if (v === undefined) return '(not managed)';
+  if (v === null || v === '') return '(empty)';
+  if (typeof v === 'object') return `→ ${v.id}`;
+  return JSON.stringify(v);
+}
+
+function count(f: FieldImpact): string {
+  if (f.records === undefined) return 'unknown';
+  const n = `${f.records} record${f.records === 1 ? '' : 's'}`;
+  return f.precision === 'at-most' ? `at most ${n}` : n;
+}
+
+const VERB: Record<FieldImpact['kind'], string> = { added: 'now managed', removed: 'no longer managed', remapped: 're-mapped', changed: 'changed' };
+
+function describe(f: FieldImpact): string {
+  if (f.kind === 'added') return `${f.field}: ${VERB.added} (${f.after ?? ''})`;
+  if (f.kind === 'removed') return `${f.field}: ${VERB.removed} (was ${f.before ?? ''}; Zoho keeps the values)`;
+  if (f.kind === 'remapped') return `${f.field}: ${VERB.remapped} ${f.before ?? ''} → ${f.after ?? ''}`;
+  return `${f.field}: ${(f.parts ?? []).join(', ')} changed`;
+}
+
+function sampleLine(s: ImpactSample): string {
+  return `${s.key}: ${show(s.before)} → ${s.after === undefined ? '(unchanged in Zoho)' : show(s.after)}`;
+}
+
+function touched(m: MappingImpact): string {
+  if (m.recordsTouched === undefined) return 'records touched: see the fields below';
+  return `${m.recordsTouched} of ${m.recordsSeen} record${m.recordsSeen === 1 ? '' : 's'} would change`;
+}
+
+/** Plain text for terminals. */
+export function renderBaseComparison(c: BaseComparison): string {
+  const lines: string[] = [];
+  const head = c.headCommit ? `${c.headCommit.slice(0, 12)}${c.headDirty ? ' + uncommitted changes' : ''}` : 'the working tree';
+  lines.push(`Configuration change: ${c.baseRef} (${c.baseCommit.slice(0, 12)}) → ${head}, ${c.mode === 'online' ? 'counted from PeopleSoft' : 'estimated offline from the state database'}`);
+  if (!hasConfigChanges(c)) {
+    lines.push('No mapping changed.');
+    return lines.join('\n') + '\n';
+  }
+  for (const m of c.mappings) {
+    if (m.change === 'unchanged') continue;
+    lines.push('');
+    lines.push(`${m.mapping} → ${m.module} (${m.change}; ${touched(m)})`);
+    for (const n of m.notes) lines.push(`  ${n}`);
+    for (const f of m.fields) {
+      lines.push(`  ${describe(f)}: ${count(f)}`);
+      for (const s of f.samples) lines.push(`      ${sampleLine(s)}`);
+    }
+    for (const s of m.settings) lines.push(`  ${s.path}: ${s.before} → ${s.after}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** Markdown for pull-request comments and job summaries. Samples are masked by the caller. */
+export function renderBaseComparisonMarkdown(c: BaseComparison): string {
+  const out: string[] = [];
+  out.push(`### Configuration change against \`${c.baseRef}\``);
+  out.push('');
+  out.push(`Base \`${c.baseCommit.slice(0, 12)}\`${c.headCommit ? `, head \`${c.headCommit.slice(0, 12)}\`` : ''}. ${c.mode === 'online' ? 'Counted from PeopleSoft data.' : '**Offline estimate** from the state database (no credentials in this run).'}`);
+  out.push('');
+  if (!hasConfigChanges(c)) {
+    out.push('No mapping changed.');
+    return out.join('\n') + '\n';
+  }
+  for (const m of c.mappings) {
+    if (m.change === 'unchanged') continue;
+    out.push(`#### \`${m.mapping}\` → ${m.module} (${m.change})`);
+    out.push('');
+    out.push(`${touched(m)}.`);
+    for (const n of m.notes) out.push(`> ${n}`);
+    out.push('');
+    if (m.fields.length > 0) {
+      out.push('| Field | Change | Records | Examples (before → after) |');
+      out.push('|---|---|---|---|');
+      for (const f of m.fields) {
+        const what = f.kind === 'remapped' ? `re-mapped: ${f.before} → ${f.after}` : f.kind === 'changed' ? `${(f.parts ?? []).join(', ')} changed` : f.kind === 'added' ? `added (${f.after})` : `removed (was ${f.before})`;
+        out.push(`| \`${f.field}\` | ${cell(what)} | ${count(f)} | ${cell(f.samples.map(sampleLine).join('<br>')) || '–'} |`);
+      }
+      out.push('');
+    }
+    if (m.settings.length > 0) {
+      out.push('| Setting | Before | After |');
+      out.push('|---|---|---|');
+      for (const s of m.settings) out.push(`| \`${s.path}\` | \`${cell(s.before)}\` | \`${cell(s.after)}\` |`);
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
