@@ -34,8 +34,9 @@ export interface ApiOutcome {
   reply: Reply;
   records?: number;
   credits?: number;
-  /** Time spent in the endpoint itself (no latency, no waiting). */
+  /** Time spent in the endpoint itself (no latency, no waiting), wall and CPU. */
   serverMs: number;
+  serverCpuMs?: number;
 }
 
 const tooMany = (message: string): Reply => zohoError(429, 'TOO_MANY_REQUESTS', message);
@@ -116,13 +117,16 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, url: URL,
       return { reply: zohoError(500, 'INTERNAL_ERROR', 'Internal Server Error'), credits: cost, serverMs: 0 };
     }
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const reply = dispatch(ctx, req, url, route, store, body);
+    const cpuUsed = process.cpuUsage(cpu);
     const serverMs = performance.now() - started;
+    const serverCpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
     const used = ctx.credits.used();
     if (ctx.org.quirks.creditsHeader && used * 2 >= ctx.credits.daily) {
       reply.headers = { ...(reply.headers ?? {}), 'X-API-CREDITS-REMAINING': String(Math.max(0, ctx.credits.daily - used)) };
     }
-    return { reply, records, credits: cost, serverMs };
+    return { reply, records, credits: cost, serverMs, serverCpuMs };
   } finally {
     if (heavy) ctx.inFlight.heavy--;
   }

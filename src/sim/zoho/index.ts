@@ -66,6 +66,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
       status: d.status ?? 0,
       durationMs,
       serverMs: 0,
+      serverCpuMs: 0,
       kind: 'notify',
       module: String(d.payload.module),
       records: Array.isArray(d.payload.ids) ? d.payload.ids.length : 0,
@@ -105,6 +106,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
       status: 0,
       durationMs: 0,
       serverMs: 0,
+      serverCpuMs: 0,
       kind: r.kind,
       inFlightAtStart: isApi ? inFlight.all : 0,
       inFlightSameKindAtStart: byKind.get(r.kind) ?? 0,
@@ -134,6 +136,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
         const out = await handleApi(api, req, url, r, rawBody, (ms) => sleep(ms));
         reply = out.reply;
         entry.serverMs = out.serverMs;
+        if (out.serverCpuMs !== undefined) entry.serverCpuMs = out.serverCpuMs;
         if (out.records !== undefined) entry.records = out.records;
         if (out.credits !== undefined) entry.credits = out.credits;
       } else {

@@ -109,6 +109,8 @@ export interface ZohoRequestLogEntry {
   durationMs: number;
   /** Time spent in the simulator's own handler, without injected latency or delays. */
   serverMs: number;
+  /** CPU time of the process during the handler: a fairer cost figure on a busy machine. */
+  serverCpuMs: number;
   kind: ZohoRequestKind;
   module?: string;
   records?: number;
