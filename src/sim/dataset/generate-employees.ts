@@ -44,7 +44,7 @@ export interface EmployeeContext {
 /** Assign stories: fixed shares (at least one each once there is room), the rest regular, shuffled. */
 function assignStories(rng: Random, count: number): Story[] {
   const stories: Story[] = [];
-  if (count >= 20) {
+  if (count >= 19) {
     for (const [story, share] of STORY_SHARE) {
       // Enough "special" stories that every rare status appears once there is room.
       const n = Math.max(story === 'special' && count >= 100 ? SPECIAL.length : 1, Math.round(count * share));
@@ -62,15 +62,16 @@ function assignStories(rng: Random, count: number): Story[] {
 
 export function generateEmployees(ctx: EmployeeContext, count: number): Employee[] {
   const { rng } = ctx;
-  const stories = assignStories(rng, count);
-  const managerCount = Math.max(1, Math.round(count * 0.06));
+  const managerCount = Math.min(count, Math.max(1, Math.round(count * 0.06)));
+  // Managers keep plain histories; every other story goes to someone who is not a manager.
+  const stories = assignStories(rng, count - managerCount);
   const managers: string[] = [];
   const employees: Employee[] = new Array(count);
   let lastBusnEmail = '';
   for (let i = 0; i < count; i++) {
     const emplid = String(ctx.firstEmplid + i);
     const isManager = i < managerCount;
-    const story: Story = isManager ? 'regular' : (stories[i] as Story);
+    const story: Story = isManager ? 'regular' : (stories[i - managerCount] as Story);
     const supervisor = i === 0 ? '' : rng.pick(managers.length > 0 ? managers : ['']);
     const name = generateName(rng);
     const history = buildJobs(ctx, story, isManager, supervisor);
