@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
+import { register as registerValidate } from './validate.js';
 import { register as registerSecrets } from './secrets.js';
 import { register as registerState } from './state.js';
 import { register as registerAudit } from './audit.js';
@@ -9,6 +10,7 @@ import { register as registerRuns } from './runs.js';
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 export const commands: RegisterCommand[] = [
+  registerValidate,
   registerSecrets,
   registerState,
   registerAudit,

@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { ConfigError } from '../support/errors.js';
+import { buildConfig, type Config } from './config.js';
+import { readConfigFiles } from './files.js';
+import { formatIssue, formatPath, sortIssues, type ConfigIssue } from './issues.js';
+import { describeSchemaErrors, pointerToPath, show } from './messages.js';
+import { parseConfigFile, type ParsedDoc } from './parse.js';
+import { resolveEnvRefs, type Env } from './references.js';
+import { positionAt, type Entry } from './rule-context.js';
+import { checkRules } from './rules.js';
+import { loadSchemas, type KindValidator } from './schemas.js';
+import { didYouMean } from './suggest.js';
+
+export const DEFAULT_CONFIG_DIR = 'configs';
+
+export interface LoadOptions {
+  /** Environment for `${env:...}` references; default process.env. */
+  env?: Env;
+}
+
+export interface LoadResult {
+  /** undefined only when no document could be loaded at all. */
+  config: Config | undefined;
+  issues: ConfigIssue[];
+  /** The files read, as displayed in issues. */
+  files: string[];
+  durationMs: number;
+}
+
+function issueAt(pd: ParsedDoc, p: (string | number)[], code: string, message: string, severity: 'error' | 'warning' = 'error', onKey = false): ConfigIssue {
+  const pos = positionAt(pd, p, onKey);
+  return { file: pd.file.display, line: pos.line, column: pos.column, path: formatPath(p), code, severity, message };
+}
+
+function valueAt(root: unknown, p: (string | number)[]): unknown {
+  let v = root;
+  for (const seg of p) v = (v as Record<string | number, unknown> | undefined)?.[seg];
+  return v;
+}
+
+/** Schema errors, env references and credential checks of one document. */
+function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[]): Record<string, unknown> {
+  const first = validator.validate(raw);
+  for (const p of describeSchemaErrors(first.errors, raw, validator.kind)) {
+    issues.push(issueAt(pd, p.path, p.code, p.message, 'error', p.onKey));
+  }
+  const resolved = resolveEnvRefs(raw, new Set(first.credentials), env);
+  // Under a value the schema already rejected (e.g. an auth of unknown type, whose credential
+  // fields are then not recognised), an unset-variable warning would only add noise.
+  const rejected = first.errors.map((e) => `${e.instancePath}/`);
+  for (const u of resolved.unset) {
+    if (rejected.some((r) => u.pointer.startsWith(r))) continue;
+    const p = pointerToPath(u.pointer, raw);
+    issues.push(issueAt(pd, p, 'CONFIG_UNSET_ENV', `\${env:${u.name}} in ${formatPath(p)} is not set and has no default: set ${u.name}, or write \${env:${u.name}:-default}`, 'warning'));
+  }
+  for (const pointer of resolved.secretOutside) {
+    const p = pointerToPath(pointer, raw);
+    issues.push(issueAt(pd, p, 'CONFIG_SECRET_OUTSIDE_CREDENTIAL', `${formatPath(p)} is not a credential field: \${secret:...} works only in credential fields (passwords, client secrets, tokens); use the value or \${env:...}`));
+  }
+  if (resolved.changed.size > 0) {
+    // Check the values the environment supplied, e.g. a PS_HCM_URL without scheme.
+    const second = validator.validate(resolved.value);
+    const relevant = second.errors.filter((e) => resolved.changed.has(e.instancePath));
+    for (const p of describeSchemaErrors(relevant, resolved.value, validator.kind)) {
+      const written = valueAt(raw, p.path);
+      issues.push(issueAt(pd, p.path, p.code, `${p.message} (resolved from ${show(written)})`, 'error', p.onKey));
+    }
+  }
+  return resolved.value as Record<string, unknown>;
+}
+
+/**
+ * Load every *.yaml / *.yml under `dir`: parse with positions, validate against the schemas,
+ * resolve `${env:...}` (credentials stay references), check the cross-document rules. Returns
+ * every issue at once, sorted by file and line; never throws for a problem in the configuration.
+ */
+export async function loadConfig(dir: string = DEFAULT_CONFIG_DIR, opts: LoadOptions = {}): Promise<LoadResult> {
+  const started = performance.now();
+  const env = opts.env ?? process.env;
+  const read = await readConfigFiles(dir);
+  const issues: ConfigIssue[] = [...read.issues];
+  const schemas = loadSchemas();
+  const entries: Entry[] = [];
+  for (const file of read.files) {
+    const parsed = parseConfigFile(file);
+    issues.push(...parsed.issues);
+    for (const pd of parsed.docs) {
+      const raw = pd.value as Record<string, unknown>;
+      const kind = raw.kind;
+      const name = typeof raw.name === 'string' ? raw.name : undefined;
+      const validator = typeof kind === 'string' ? schemas.byKind.get(kind) : undefined;
+      if (validator === undefined) {
+        if (pd.broken) continue;
+        const list = schemas.kinds.join(', ');
+        issues.push(
+          kind === undefined
+            ? issueAt(pd, [], 'CONFIG_UNKNOWN_KIND', `missing required field 'kind': say what this document is, one of ${list}`)
+            : issueAt(pd, ['kind'], 'CONFIG_UNKNOWN_KIND', `unknown kind ${show(kind)}: use one of ${list}${typeof kind === 'string' ? didYouMean(kind, schemas.kinds) : ''}`),
+        );
+        continue;
+      }
+      if (pd.broken) {
+        // Keep its name reserved so that references to it do not add noise to the YAML error.
+        if (name !== undefined) entries.push({ kind: validator.kind, name, value: raw, pd, usable: false });
+        continue;
+      }
+      const value = checkDocument(pd, raw, validator, env, issues);
+      if (name !== undefined) entries.push({ kind: validator.kind, name, value, pd, usable: true });
+    }
+  }
+  issues.push(...checkRules(entries));
+  const usable = entries.filter((e) => e.usable);
+  const config = usable.length > 0 ? buildConfig(path.resolve(dir), usable) : undefined;
+  return {
+    config,
+    issues: sortIssues(issues),
+    files: read.files.map((f) => f.display),
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+export interface LoadValidOptions extends LoadOptions {
+  /** Fail on warnings too. */
+  strict?: boolean;
+}
+
+/** Load and throw a ConfigError (code CONFIG_INVALID, meta.issues) when there is any error. */
+export async function loadValidConfig(dir: string = DEFAULT_CONFIG_DIR, opts: LoadValidOptions = {}): Promise<Config> {
+  const result = await loadConfig(dir, opts);
+  const failing = result.issues.filter((i) => i.severity === 'error' || opts.strict === true);
+  if (failing.length > 0 || result.config === undefined) {
+    const shown = failing.slice(0, 5).map(formatIssue).join('\n  ');
+    throw new ConfigError('CONFIG_INVALID', `the configuration in ${dir} has ${failing.length} error${failing.length === 1 ? '' : 's'}:\n  ${shown}${failing.length > 5 ? `\n  ... and ${failing.length - 5} more` : ''}`, {
+      meta: { dir, issues: failing },
+      hint: `run \`ml-connector validate --config ${dir}\` to see every issue`,
+    });
+  }
+  return result.config;
+}

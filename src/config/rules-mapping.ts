@@ -1,0 +1,204 @@
+import { formatPath } from './issues.js';
+import { SOURCE_FIELDS, type SourceEntity } from './source-fields.js';
+import { arr, obj, placeOf, positionInScalar, str, type Entry, type IssueList, type Path } from './rule-context.js';
+import { didYouMean } from './suggest.js';
+
+export interface Registry {
+  peoplesoft: Map<string, Entry>;
+  zoho: Map<string, Entry>;
+  mappings: Map<string, Entry>;
+}
+
+const VALUE_SOURCES = ['from', 'value', 'template', 'map', 'lookup'] as const;
+const PLACEHOLDER = /\{([^{}\s]*)\}/g;
+
+function known(names: Iterable<string>): string {
+  const list = [...names];
+  return list.length === 0 ? 'none is defined' : `defined: ${list.join(', ')}`;
+}
+
+/** source.connection / target.connection must name a connection of the right kind. */
+function checkConnection(m: Entry, side: 'source' | 'target', reg: Registry, issues: IssueList): Entry | undefined {
+  const name = str(obj(m.value[side])?.connection);
+  if (name === undefined) return undefined;
+  const [wanted, other, wantedKind, otherKind] =
+    side === 'source'
+      ? [reg.peoplesoft, reg.zoho, 'PeopleSoftConnection', 'ZohoConnection']
+      : [reg.zoho, reg.peoplesoft, 'ZohoConnection', 'PeopleSoftConnection'];
+  const found = wanted.get(name);
+  if (found !== undefined) return found;
+  const path: Path = [side, 'connection'];
+  if (other.has(name)) {
+    issues.add(m.pd, path, 'CONFIG_WRONG_CONNECTION_KIND', `${side}.connection '${name}' is a ${otherKind}: a mapping's ${side} must be a ${wantedKind} (${known(wanted.keys())})`);
+  } else {
+    const dym = didYouMean(name, [...wanted.keys()]);
+    issues.add(m.pd, path, 'CONFIG_UNKNOWN_CONNECTION', `unknown ${wantedKind} '${name}' in ${side}.connection${dym || ` (${known(wanted.keys())})`}`);
+  }
+  return undefined;
+}
+
+/** Every place a mapping names a source field, with the path of the string that names it. */
+function sourceFieldUses(m: Record<string, unknown>): { path: Path; field: string; inTemplate: boolean }[] {
+  const uses: { path: Path; field: string; inTemplate: boolean }[] = [];
+  const plain = (path: Path, v: unknown) => { const s = str(v); if (s !== undefined) uses.push({ path, field: s, inTemplate: false }); };
+  const template = (path: Path, v: unknown) => {
+    const s = str(v);
+    if (s === undefined) return;
+    for (const match of s.matchAll(PLACEHOLDER)) uses.push({ path, field: match[1] ?? '', inTemplate: true });
+  };
+  plain(['source', 'include', 'field'], obj(obj(m.source)?.include)?.field);
+  plain(['externalId', 'from'], obj(m.externalId)?.from);
+  arr(m.fields).forEach((f, i) => {
+    const field = obj(f);
+    if (field === undefined) return;
+    plain(['fields', i, 'from'], field.from);
+    template(['fields', i, 'template'], field.template);
+    plain(['fields', i, 'map', 'from'], obj(field.map)?.from);
+    template(['fields', i, 'lookup', 'key'], obj(field.lookup)?.key);
+    plain(['fields', i, 'when', 'field'], obj(field.when)?.field);
+  });
+  return uses;
+}
+
+function checkSourceFields(m: Entry, entity: SourceEntity, issues: IssueList): void {
+  const fields: readonly string[] = SOURCE_FIELDS[entity];
+  for (const use of sourceFieldUses(m.value)) {
+    if (fields.includes(use.field)) continue;
+    const dym = didYouMean(use.field, fields) || `: ${entity} fields are ${fields.join(', ')}`;
+    if (use.inTemplate) {
+      const at = positionInScalar(m.pd, use.path, `{${use.field}}`);
+      issues.add(m.pd, use.path, 'CONFIG_UNKNOWN_SOURCE_FIELD', `template placeholder {${use.field}} is not a field of ${entity}${dym}`, { at });
+    } else {
+      issues.add(m.pd, use.path, 'CONFIG_UNKNOWN_SOURCE_FIELD', `unknown ${entity} field '${use.field}' in ${formatPath(use.path)}${dym}`);
+    }
+  }
+}
+
+function checkFields(m: Entry, issues: IssueList): void {
+  const externalField = str(obj(m.value.externalId)?.field);
+  const seen = new Map<string, number>();
+  arr(m.value.fields).forEach((f, i) => {
+    const field = obj(f);
+    if (field === undefined) return;
+    const to = str(field.to);
+    const given = VALUE_SOURCES.filter((k) => k in field);
+    const name = to === undefined ? `fields[${i}]` : `fields[${i}] (${to})`;
+    if (given.length === 0) {
+      issues.add(m.pd, ['fields', i], 'CONFIG_FIELD_SOURCE', `${name} has no value: give exactly one of from, value, template, map or lookup`);
+    } else if (given.length > 1) {
+      issues.add(m.pd, ['fields', i, given[1] ?? ''], 'CONFIG_FIELD_SOURCE', `${name} has both ${given.join(' and ')}: keep exactly one of from, value, template, map or lookup`, { onKey: true });
+    }
+    if (to === undefined) return;
+    if (to === externalField) {
+      issues.add(m.pd, ['fields', i, 'to'], 'CONFIG_EXTERNAL_ID', `'${to}' is the external-id field (externalId.field): ml-connector writes it from externalId.from; remove it from fields`);
+    }
+    const first = seen.get(to);
+    if (first !== undefined) {
+      issues.add(m.pd, ['fields', i, 'to'], 'CONFIG_DUPLICATE_TARGET_FIELD', `Zoho field '${to}' is written twice by this mapping (first at ${placeOf(m.pd, ['fields', first, 'to'])}): keep one entry per field`);
+    } else {
+      seen.set(to, i);
+    }
+  });
+}
+
+function checkDeactivation(m: Entry, issues: IssueList): void {
+  if (Object.keys(obj(obj(m.value.deactivate)?.set) ?? {}).length > 0) return;
+  const hint = "add `deactivate: { set: { Field: Value } }` to say what deactivating a Zoho record means";
+  const lifecycle = obj(m.value.lifecycle) ?? {};
+  for (const [event, policy] of Object.entries(lifecycle)) {
+    if (obj(policy)?.action === 'deactivate') {
+      issues.add(m.pd, ['lifecycle', event, 'action'], 'CONFIG_DEACTIVATE_UNDEFINED', `lifecycle.${event} deactivates, but the mapping has no deactivate.set: ${hint}`);
+    }
+  }
+  const onRemove = m.value.onRemove;
+  if (onRemove === undefined) {
+    issues.add(m.pd, ['name'], 'CONFIG_DEACTIVATE_UNDEFINED', `mapping '${m.name}' deactivates removed records (onRemove defaults to deactivate) but has no deactivate.set: ${hint}, or set onRemove: ignore`);
+  } else if (onRemove === 'deactivate') {
+    issues.add(m.pd, ['onRemove'], 'CONFIG_DEACTIVATE_UNDEFINED', `onRemove is deactivate but the mapping has no deactivate.set: ${hint}`);
+  }
+}
+
+/** Rules of one mapping against the connections. */
+export function checkMapping(m: Entry, reg: Registry, issues: IssueList): void {
+  const ps = checkConnection(m, 'source', reg, issues);
+  checkConnection(m, 'target', reg, issues);
+  const entity = str(obj(m.value.source)?.entity);
+  if (entity === 'employees' || entity === 'vendors') {
+    if (ps !== undefined && ps.usable && obj(ps.value.readers) !== undefined && obj(ps.value.readers)?.[entity] === undefined) {
+      const others = [...reg.peoplesoft.values()].filter((c) => obj(c.value.readers)?.[entity] !== undefined).map((c) => c.name);
+      issues.add(m.pd, ['source', 'entity'], 'CONFIG_NO_READER', `PeopleSoftConnection '${ps.name}' has no reader for ${entity}: add readers.${entity} to it${others.length > 0 ? `, or use ${others.join(' or ')}` : ''}`);
+    }
+    checkSourceFields(m, entity, issues);
+  }
+  checkFields(m, issues);
+  checkDeactivation(m, issues);
+  arr(m.value.fields).forEach((f, i) => {
+    const target = str(obj(obj(f)?.lookup)?.mapping);
+    if (target !== undefined && !reg.mappings.has(target)) {
+      issues.add(m.pd, ['fields', i, 'lookup', 'mapping'], 'CONFIG_UNKNOWN_MAPPING', `lookup to unknown mapping '${target}'${didYouMean(target, [...reg.mappings.keys()]) || ` (${known(reg.mappings.keys())})`}`);
+    }
+  });
+}
+
+/** Lookups must form no cycle: the mapping looked up is planned first. */
+export function checkLookupCycles(reg: Registry, issues: IssueList): void {
+  const edges = new Map<string, { to: string; index: number }[]>();
+  for (const [name, m] of reg.mappings) {
+    const out: { to: string; index: number }[] = [];
+    arr(m.value.fields).forEach((f, index) => {
+      const to = str(obj(obj(f)?.lookup)?.mapping);
+      if (to !== undefined && reg.mappings.has(to)) out.push({ to, index });
+    });
+    edges.set(name, out);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, 'open');
+    stack.push(name);
+    for (const { to, index } of edges.get(name) ?? []) {
+      if (state.get(to) === 'open') {
+        const cycle = [...stack.slice(stack.indexOf(to)), to];
+        const m = reg.mappings.get(name);
+        if (m !== undefined) {
+          issues.add(m.pd, ['fields', index, 'lookup', 'mapping'], 'CONFIG_LOOKUP_CYCLE', `lookup cycle ${cycle.join(' → ')}: the mapping looked up is planned first, so lookups must not lead back; remove one of these lookups`);
+        }
+      } else if (state.get(to) === undefined) {
+        visit(to);
+      }
+    }
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of edges.keys()) if (state.get(name) === undefined) visit(name);
+}
+
+/** Two mappings must not manage the same Zoho field of the same module in the same organisation. */
+export function checkFieldConflicts(reg: Registry, issues: IssueList): void {
+  const owners = new Map<string, { m: Entry; path: Path }>();
+  for (const m of reg.mappings.values()) {
+    const target = obj(m.value.target);
+    const conn = str(target?.connection);
+    const module = str(target?.module);
+    if (conn === undefined || module === undefined) continue;
+    const written: { field: string; path: Path }[] = [];
+    const ext = str(obj(m.value.externalId)?.field);
+    if (ext !== undefined) written.push({ field: ext, path: ['externalId', 'field'] });
+    arr(m.value.fields).forEach((f, i) => {
+      const to = str(obj(f)?.to);
+      if (to !== undefined) written.push({ field: to, path: ['fields', i, 'to'] });
+    });
+    const mine = new Set<string>();
+    for (const { field, path } of written) {
+      const key = `${conn}\u0000${module}\u0000${field}`;
+      if (mine.has(key)) continue;
+      mine.add(key);
+      const owner = owners.get(key);
+      if (owner === undefined) {
+        owners.set(key, { m, path });
+      } else {
+        issues.add(m.pd, path, 'CONFIG_FIELD_CONFLICT', `${module}.${field} (connection '${conn}') is also written by mapping '${owner.m.name}' (${placeOf(owner.m.pd, owner.path)}): two mappings must not manage the same Zoho field`);
+      }
+    }
+  }
+}
