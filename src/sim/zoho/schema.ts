@@ -62,8 +62,8 @@ const typed = (apiName: string, label: string, type: ZohoDataType, extra: Partia
   ...extra,
 });
 
-const audit = (): Spec[] => [
-  { apiName: 'Owner', label: 'Contact Owner', type: 'ownerlookup' },
+const audit = (singular: string): Spec[] => [
+  { apiName: 'Owner', label: `${singular} Owner`, type: 'ownerlookup' },
   { apiName: 'Created_By', label: 'Created By', type: 'ownerlookup', readOnly: true },
   { apiName: 'Modified_By', label: 'Modified By', type: 'ownerlookup', readOnly: true },
   { apiName: 'Created_Time', label: 'Created Time', type: 'datetime', readOnly: true },
@@ -87,7 +87,7 @@ const CONTACTS: Spec[] = [
   text('Mailing_Zip', 'Mailing Zip', 30),
   text('Mailing_Country', 'Mailing Country', 100),
   typed('Description', 'Description', 'textarea'),
-  ...audit(),
+  ...audit('Contact'),
   text('PeopleSoft_Employee_ID', 'PeopleSoft Employee ID', 20, { custom: true, unique: true, external: true }),
   {
     apiName: 'Employment_Status',
@@ -122,7 +122,7 @@ const ACCOUNTS: Spec[] = [
   text('Billing_Code', 'Billing Code', 30),
   text('Billing_Country', 'Billing Country', 100),
   typed('Description', 'Description', 'textarea'),
-  ...audit(),
+  ...audit('Account'),
   text('PeopleSoft_Vendor_ID', 'PeopleSoft Vendor ID', 30, { custom: true, unique: true, external: true }),
   {
     apiName: 'Vendor_Classification',
@@ -159,7 +159,7 @@ const VENDORS: Spec[] = [
   text('Zip_Code', 'Zip Code', 30),
   text('Country', 'Country', 100),
   typed('Description', 'Description', 'textarea'),
-  ...audit(),
+  ...audit('Vendor'),
   text('PeopleSoft_Vendor_ID', 'PeopleSoft Vendor ID', 30, { custom: true, unique: true, external: true }),
   text('Payment_Terms', 'Payment Terms', 30, { custom: true }),
 ];

@@ -88,7 +88,7 @@ export function getOrg(org: Org, orgId: string): Reply {
     org: [
       {
         id: orgId,
-        company_name: 'Meridian Logistics (simulated)',
+        company_name: 'Example Professional Services (simulated)',
         alias: null,
         primary_email: 'patricia.boyle@example.com',
         time_zone: 'America/Los_Angeles',
