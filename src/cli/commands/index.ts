@@ -5,11 +5,13 @@ import { register as registerSecrets } from './secrets.js';
 import { register as registerState } from './state.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerRuns } from './runs.js';
+import { register as registerSim } from './sim.js';
 
 /** Each command lives in its own file and registers itself here (one line per command). */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 export const commands: RegisterCommand[] = [
+  registerSim,
   registerValidate,
   registerSecrets,
   registerState,
