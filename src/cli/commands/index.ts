@@ -6,11 +6,17 @@ import { register as registerState } from './state.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerRuns } from './runs.js';
 import { register as registerSim } from './sim.js';
+import { register as registerAuth } from './auth.js';
+import { register as registerWebhooks } from './webhooks.js';
+import { register as registerCheck } from './check.js';
 
 /** Each command lives in its own file and registers itself here (one line per command). */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 export const commands: RegisterCommand[] = [
+  registerAuth,
+  registerWebhooks,
+  registerCheck,
   registerSim,
   registerValidate,
   registerSecrets,

@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { loadValidConfig, resolveCredential, DEFAULT_CONFIG_DIR, type Config, type SecretSource } from '../../config/index.js';
+import type { PeopleSoftConnection } from '../../config/types.generated.js';
+import type { CheckResult } from '../../model/index.js';
+import { checkPeopleSoftConnection, type PsCredentials } from '../../peoplesoft/index.js';
+import type { StateStore } from '../../state/index.js';
+import { describeError, isMlError } from '../../support/errors.js';
+import { createLogger } from '../../support/log.js';
+import { scrub } from '../../support/redact.js';
+import { checkZohoConnection } from '../../zoho/check.js';
+import { resolveZohoCredentials } from '../../zoho/setup.js';
+import type { CommandContext } from '../main.js';
+import { EXIT, paint, useColor } from '../output.js';
+import { openStateFromOptions } from './state.js';
+
+/** The state store opened only when a `${secret:}` is first needed, and closed at the end. */
+export interface LazyState extends SecretSource {
+  store(): Promise<StateStore>;
+  close(): Promise<void>;
+}
+
+export function lazyState(opts: { config?: string; state?: string; masterKeyFile?: string }, create: boolean): LazyState {
+  let opened: Promise<StateStore> | undefined;
+  const store = (): Promise<StateStore> => (opened ??= openStateFromOptions(opts, { create }));
+  return {
+    store,
+    get: async (name) => (await store()).secrets.get(name),
+    close: async () => {
+      if (opened) await (await opened).close();
+    },
+  };
+}
+
+async function psCredentials(conn: PeopleSoftConnection, secrets: SecretSource): Promise<PsCredentials> {
+  const what = (k: string): { secrets: SecretSource; what: string } => ({ secrets, what: `${conn.name} auth.${k}` });
+  if (conn.auth.type === 'basic') return { password: await resolveCredential(conn.auth.password, what('password')) };
+  if (conn.auth.token && !conn.auth.tokenUrl) return { token: await resolveCredential(conn.auth.token, what('token')) };
+  return { clientSecret: await resolveCredential(conn.auth.clientSecret ?? '', what('clientSecret')) };
+}
+
+const failed = (target: string, err: unknown): CheckResult => ({
+  target,
+  status: 'error',
+  summary: describeError(err),
+  ...(isMlError(err) && err.hint ? { diagnosis: err.hint } : {}),
+  details: isMlError(err) ? { code: err.code } : {},
+});
+
+/** Every connection of the config, probed; PeopleSoft and Zoho in parallel. */
+export async function runChecks(config: Config, secrets: SecretSource, only?: string): Promise<CheckResult[]> {
+  const logger = createLogger({ level: 'warn' });
+  const mappings = [...config.mappings.values()];
+  const jobs: Array<Promise<CheckResult[]>> = [];
+  for (const conn of config.peoplesoft.values()) {
+    if (only && conn.name !== only) continue;
+    jobs.push(
+      psCredentials(conn, secrets).then(
+        (credentials) => checkPeopleSoftConnection(conn, { credentials, logger }),
+        (err: unknown) => [failed(`peoplesoft/${conn.name}`, err)],
+      ),
+    );
+  }
+  for (const conn of config.zoho.values()) {
+    if (only && conn.name !== only) continue;
+    jobs.push(
+      resolveZohoCredentials(conn, { secrets }).then(
+        (credentials) =>
+          checkZohoConnection(conn, mappings, {
+            credentials,
+            logger,
+            locate: (m) => (path) => config.locate('Mapping', m.name, path),
+          }),
+        (err: unknown) => [failed(`zoho/${conn.name}/auth`, err)],
+      ),
+    );
+  }
+  return (await Promise.all(jobs)).flat();
+}
+
+export function renderChecks(results: CheckResult[], color: boolean): string {
+  const c = paint(color);
+  const width = Math.max(10, ...results.map((r) => r.target.length));
+  const lines = results.map((r) => {
+    const mark = r.status === 'ok' ? c('green', 'ok     ') : r.status === 'warning' ? c('yellow', 'warning') : c('red', 'error  ');
+    const diagnosis = r.diagnosis && r.status !== 'ok' ? '\n' + r.diagnosis.split('\n').map((l) => `          ${c('gray', l)}`).join('\n') : '';
+    return `${mark} ${r.target.padEnd(width)}  ${r.summary}${diagnosis}`;
+  });
+  const errors = results.filter((r) => r.status === 'error').length;
+  const warnings = results.filter((r) => r.status === 'warning').length;
+  lines.push('', errors ? c('red', `${errors} check(s) failed`) + (warnings ? `, ${warnings} warning(s)` : '') : c('green', `all ${results.length} checks passed`) + (warnings ? ` (${warnings} warning(s))` : ''));
+  return lines.join('\n');
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('check')
+    .description('Probe every connection with cheap calls: PeopleSoft readers, Zoho token, user, org, modules, mapping fields, credits')
+    .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+    .option('--connection <name>', 'only this connection')
+    .option('--state <path>', "state database holding ${secret:} values (default: the Project's state.path)")
+    .option('--json', 'print JSON for scripts')
+    .action(async (opts: { config: string; connection?: string; state?: string; json?: boolean }) => {
+      const config = await loadValidConfig(opts.config);
+      const state = lazyState({ config: opts.config, ...(opts.state ? { state: opts.state } : {}) }, false);
+      try {
+        const results = await runChecks(config, state, opts.connection);
+        const ok = !results.some((r) => r.status === 'error');
+        if (!ok) ctx.setExitCode(EXIT.error);
+        process.stdout.write(scrub(opts.json ? JSON.stringify({ ok, results }, null, 2) : renderChecks(results, useColor())) + '\n');
+      } finally {
+        await state.close();
+      }
+    });
+}
