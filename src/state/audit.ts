@@ -1,4 +1,5 @@
 import type { Param, Queryable } from './db.js';
+import { insertMany } from './bulk.js';
 import { StateError } from './errors.js';
 import type { AuditInput, AuditQuery, AuditRow, WebhookEventInput, WebhookEventRow, WebhookQuery, WebhookStatus } from './types.js';
 import { scrub } from '../support/redact.js';
@@ -22,23 +23,14 @@ export async function insertAudit(q: Queryable, rows: readonly AuditInput[], now
       });
     }
   }
-  for (let i = 0; i < rows.length; i += 5000) {
-    const json = JSON.stringify(
-      rows.slice(i, i + 5000).map((r) => ({
-        r: r.runId, m: r.mapping, e: r.externalId, z: r.zohoId ?? null, a: r.action, v: r.event ?? null,
-        f: r.fields, o: r.outcome, c: r.errorCode ?? null, x: r.errorMessage === undefined ? null : scrub(r.errorMessage),
-        l: r.allowLargeChange ? 1 : 0,
-      })),
-    );
-    await q.run(
-      `INSERT INTO audit (run_id, at, mapping, external_id, zoho_id, action, event, fields, outcome, error_code, error_message, allow_large_change)
-       SELECT value ->> '$.r', ?, value ->> '$.m', value ->> '$.e', value ->> '$.z', value ->> '$.a', value ->> '$.v',
-              value -> '$.f', value ->> '$.o', value ->> '$.c', value ->> '$.x', value ->> '$.l'
-       FROM json_each(?) ORDER BY key`,
-      [now, json],
-    );
-  }
+  const values: Param[][] = rows.map((r) => [
+    r.runId, now, r.mapping, r.externalId, r.zohoId ?? null, r.action, r.event ?? null, JSON.stringify(r.fields), r.outcome,
+    r.errorCode ?? null, r.errorMessage === undefined ? null : scrub(r.errorMessage), r.allowLargeChange ? 1 : 0,
+  ]);
+  await insertMany(q, 'audit', AUDIT_COLUMNS, values);
 }
+
+const AUDIT_COLUMNS = ['run_id', 'at', 'mapping', 'external_id', 'zoho_id', 'action', 'event', 'fields', 'outcome', 'error_code', 'error_message', 'allow_large_change'];
 
 interface AuditDbRow {
   id: number;

@@ -1,19 +1,9 @@
-import type { Queryable } from './db.js';
+import type { Param, Queryable } from './db.js';
+import { deleteMany, insertMany } from './bulk.js';
 import { StateError } from './errors.js';
 import type { Link, LinkInput, Snapshot, SnapshotInput, SourceHashInput, Watermark, WatermarkInput } from './types.js';
 
-/**
- * Links, snapshots, source hashes and watermarks: the rebuildable cache. Bulk writes send a whole
- * chunk as one JSON array and let SQLite unpack it with json_each: one statement per few thousand
- * rows instead of one native call per row (see docs/decisions.md, "State bulk writes").
- */
-const CHUNK = 5000;
-
-function chunks<T>(rows: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
-  return out;
-}
+/** Links, snapshots, source hashes and watermarks: the rebuildable cache (docs/state.md, "Rebuild"). */
 
 function requireText(value: unknown, what: string, mapping: string): void {
   if (typeof value !== 'string' || value === '') {
@@ -21,33 +11,23 @@ function requireText(value: unknown, what: string, mapping: string): void {
   }
 }
 
+const LINK_COLUMNS = ['mapping', 'external_id', 'module', 'zoho_id', 'field_hash', 'applied_values', 'zoho_modified_time', 'updated_at'];
+
 /** `updatedAt` on a row is kept as given (import); otherwise rows are stamped `now`. */
 export async function writeLinks(q: Queryable, mapping: string, links: readonly (LinkInput & { updatedAt?: string })[], now: string): Promise<void> {
-  for (const l of links) {
+  const rows: Param[][] = links.map((l) => {
     requireText(l.externalId, 'externalId', mapping);
     requireText(l.zohoId, 'zohoId', mapping);
     requireText(l.module, 'module', mapping);
-  }
-  for (const part of chunks(links)) {
-    const json = JSON.stringify(part.map((l) => ({ e: l.externalId, m: l.module, z: l.zohoId, h: l.fieldHash, v: l.appliedValues ?? {}, t: l.zohoModifiedTime ?? null, u: l.updatedAt ?? null })));
-    // `WHERE true` keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
-    await q.run(
-      `INSERT INTO links (mapping, external_id, module, zoho_id, field_hash, applied_values, zoho_modified_time, updated_at)
-       SELECT ?, value ->> '$.e', value ->> '$.m', value ->> '$.z', value ->> '$.h', value -> '$.v', value ->> '$.t', COALESCE(value ->> '$.u', ?)
-       FROM json_each(?) WHERE true
-       ON CONFLICT (mapping, external_id) DO UPDATE SET
-         module = excluded.module, zoho_id = excluded.zoho_id, field_hash = excluded.field_hash,
-         applied_values = excluded.applied_values, zoho_modified_time = excluded.zoho_modified_time,
-         updated_at = excluded.updated_at`,
-      [mapping, now, json],
-    );
-  }
+    return [mapping, l.externalId, l.module, l.zohoId, l.fieldHash, JSON.stringify(l.appliedValues ?? {}), l.zohoModifiedTime ?? null, l.updatedAt ?? now];
+  });
+  await insertMany(q, 'links', LINK_COLUMNS, rows, `ON CONFLICT (mapping, external_id) DO UPDATE SET
+    module = excluded.module, zoho_id = excluded.zoho_id, field_hash = excluded.field_hash,
+    applied_values = excluded.applied_values, zoho_modified_time = excluded.zoho_modified_time, updated_at = excluded.updated_at`);
 }
 
 export async function removeLinks(q: Queryable, mapping: string, externalIds: readonly string[]): Promise<void> {
-  for (const part of chunks(externalIds)) {
-    await q.run('DELETE FROM links WHERE mapping = ? AND external_id IN (SELECT value FROM json_each(?))', [mapping, JSON.stringify(part)]);
-  }
+  await deleteMany(q, 'links', { sql: 'mapping = ?', params: [mapping] }, 'external_id', externalIds);
 }
 
 interface LinkDbRow {
@@ -87,33 +67,21 @@ export async function findLinkByZohoId(q: Queryable, module: string, zohoId: str
   return row && { mapping: row.mapping, externalId: row.external_id };
 }
 
+const SNAPSHOT_COLUMNS = ['mapping', 'external_id', 'zoho_id', 'field_values', 'modified_time', 'observed_at'];
+
 export async function writeSnapshots(q: Queryable, mapping: string, rows: readonly (SnapshotInput & { observedAt?: string })[], now: string): Promise<void> {
-  for (const r of rows) {
+  const values: Param[][] = rows.map((r) => {
     requireText(r.externalId, 'externalId', mapping);
     requireText(r.zohoId, 'zohoId', mapping);
-  }
-  for (const part of chunks(rows)) {
-    const json = JSON.stringify(part.map((r) => ({ e: r.externalId, z: r.zohoId, v: r.values ?? {}, t: r.modifiedTime, o: r.observedAt ?? null })));
-    await q.run(
-      `INSERT INTO snapshots (mapping, external_id, zoho_id, field_values, modified_time, observed_at)
-       SELECT ?, value ->> '$.e', value ->> '$.z', value -> '$.v', value ->> '$.t', COALESCE(value ->> '$.o', ?)
-       FROM json_each(?) WHERE true
-       ON CONFLICT (mapping, external_id) DO UPDATE SET
-         zoho_id = excluded.zoho_id, field_values = excluded.field_values,
-         modified_time = excluded.modified_time, observed_at = excluded.observed_at`,
-      [mapping, now, json],
-    );
-  }
+    return [mapping, r.externalId, r.zohoId, JSON.stringify(r.values ?? {}), r.modifiedTime, r.observedAt ?? now];
+  });
+  await insertMany(q, 'snapshots', SNAPSHOT_COLUMNS, values, `ON CONFLICT (mapping, external_id) DO UPDATE SET
+    zoho_id = excluded.zoho_id, field_values = excluded.field_values, modified_time = excluded.modified_time, observed_at = excluded.observed_at`);
 }
 
 export async function removeSnapshots(q: Queryable, mapping: string, externalIds: readonly string[] | 'all'): Promise<void> {
-  if (externalIds === 'all') {
-    await q.run('DELETE FROM snapshots WHERE mapping = ?', [mapping]);
-    return;
-  }
-  for (const part of chunks(externalIds)) {
-    await q.run('DELETE FROM snapshots WHERE mapping = ? AND external_id IN (SELECT value FROM json_each(?))', [mapping, JSON.stringify(part)]);
-  }
+  if (externalIds === 'all') await q.run('DELETE FROM snapshots WHERE mapping = ?', [mapping]);
+  else await deleteMany(q, 'snapshots', { sql: 'mapping = ?', params: [mapping] }, 'external_id', externalIds);
 }
 
 export async function readSnapshots(q: Queryable, mapping: string): Promise<Map<string, Snapshot>> {
@@ -136,15 +104,11 @@ export async function readSnapshots(q: Queryable, mapping: string): Promise<Map<
 
 export async function writeSourceHashes(q: Queryable, mapping: string, rows: readonly SourceHashInput[], replace: boolean): Promise<void> {
   if (replace) await q.run('DELETE FROM source_hashes WHERE mapping = ?', [mapping]);
-  for (const r of rows) requireText(r.key, 'source key', mapping);
-  for (const part of chunks(rows)) {
-    await q.run(
-      `INSERT INTO source_hashes (mapping, source_key, hash)
-       SELECT ?, value ->> '$.k', value ->> '$.h' FROM json_each(?) WHERE true
-       ON CONFLICT (mapping, source_key) DO UPDATE SET hash = excluded.hash`,
-      [mapping, JSON.stringify(part.map((r) => ({ k: r.key, h: r.hash })))],
-    );
-  }
+  const values: Param[][] = rows.map((r) => {
+    requireText(r.key, 'source key', mapping);
+    return [mapping, r.key, r.hash];
+  });
+  await insertMany(q, 'source_hashes', ['mapping', 'source_key', 'hash'], values, 'ON CONFLICT (mapping, source_key) DO UPDATE SET hash = excluded.hash');
 }
 
 export async function readSourceHashes(q: Queryable, mapping: string): Promise<Map<string, string>> {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
 import { addStateOptions, printJson, withState, type StateCliOptions } from './state.js';
-import { StateError, type AuditOutcome, type AuditQuery } from '../../state/index.js';
+import { StateError } from '../../state/errors.js';
+import type { AuditOutcome, AuditQuery } from '../../state/index.js';
 
 interface AuditOptions extends StateCliOptions {
   run?: string;

@@ -3,7 +3,8 @@ import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
 import { parseLimit } from './audit.js';
 import { addStateOptions, printJson, withState, type StateCliOptions } from './state.js';
-import { StateError, type RunRow } from '../../state/index.js';
+import { StateError } from '../../state/errors.js';
+import type { RunRow } from '../../state/index.js';
 
 function duration(r: RunRow): string {
   if (!r.finishedAt) return '';

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { CommandContext } from '../main.js';
 import { addStateOptions, printJson, withState, type StateCliOptions } from './state.js';
-import { checkSecretName, keyId, parseMasterKey, SecretError } from '../../state/index.js';
+import { SecretError } from '../../state/errors.js';
+import { keyId, parseMasterKey } from '../../state/master-key.js';
+import { checkSecretName } from '../../state/secrets.js';
 import { registerSecret } from '../../support/redact.js';
 
 type SecretsOptions = StateCliOptions & { masterKeyFile?: string };

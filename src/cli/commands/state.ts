@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
-import { openStateStore, resolveStatePath, StateError, type LockInfo, type StateStore } from '../../state/index.js';
+// Light modules only: the store (and the native sqlite3 module) and yaml are imported when a
+// command runs, so `ml-connector --help` and unrelated commands start faster.
+import { StateError } from '../../state/errors.js';
+import { resolveStatePath } from '../../state/path.js';
+import type { LockInfo, StateStore } from '../../state/index.js';
 import { MlError } from '../../support/errors.js';
 import { createLogger } from '../../support/log.js';
 
@@ -43,7 +46,8 @@ function expandEnv(value: unknown): string | undefined {
  * The Project's `state` section. This is a narrow reader (top-level *.yaml files, env references
  * only) until the config loader exposes the resolved Project; see docs/state.md.
  */
-export function readProjectState(dir: string): ProjectState {
+export async function readProjectState(dir: string): Promise<ProjectState> {
+  const { parseAllDocuments } = await import('yaml');
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort();
@@ -71,7 +75,8 @@ export function readProjectState(dir: string): ProjectState {
 
 /** Open the state the command line points at; `create: false` for commands that only read. */
 export async function openStateFromOptions(opts: StateCliOptions, how: { create: boolean }): Promise<StateStore> {
-  const project = opts.config !== undefined ? readProjectState(opts.config) : {};
+  const project = opts.config !== undefined ? await readProjectState(opts.config) : {};
+  const { openStateStore } = await import('../../state/store.js');
   const path = resolveStatePath(opts.state, project.path);
   const keyFile = opts.masterKeyFile ?? project.masterKeyFile;
   // Warnings (a run marked interrupted, a stale lock taken over) go to stderr for people.
