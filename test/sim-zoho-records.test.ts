@@ -358,6 +358,41 @@ describe('Zoho API v8: reads', () => {
   });
 });
 
+describe('Zoho API v8: COQL, count, deleted', () => {
+  it('answers a COQL subset with where/order by/limit, 204 for nothing, and SYNTAX_ERROR / INVALID_QUERY / LIMIT_EXCEEDED', async () => {
+    await call('POST', '/crm/v8/Contacts', { body: { data: [contact(1, { Last_Name: 'Boyle' }), contact(2, { Last_Name: 'Bolton' }), contact(3, { Last_Name: "O'Hara" })] } });
+    const coql = (select_query: string) => call('POST', '/crm/v8/coql', { body: { select_query } });
+    const r = await coql("select Last_Name, Email, Owner from Contacts where Last_Name like 'Bo%' order by Last_Name asc limit 10");
+    expect(r.status).toBe(200);
+    expect(r.body.data.map((x: any) => x.Last_Name)).toEqual(['Bolton', 'Boyle']);
+    expect(r.body.data[0].Owner).toEqual({ id: '5725767000000411001' });
+    expect(r.body.info).toEqual({ count: 2, more_records: false });
+    const quoted = await coql("select Last_Name from Contacts where Last_Name = 'O''Hara' or PeopleSoft_Employee_ID in ('E0001')");
+    expect(quoted.body.data.map((x: any) => x.Last_Name).sort()).toEqual(['Boyle', "O'Hara"]);
+    expect((await coql('select Last_Name from Contacts where Email is null')).status).toBe(204);
+    expect((await coql("select Last_Name from Contacts where Last_Name = 'x' limit 2, 1")).status).toBe(204);
+    expect((await coql('select Last_Name from Contacts')).body).toMatchObject({ code: 'SYNTAX_ERROR', details: { clause: 'where' } });
+    expect((await coql("select Nope from Contacts where Last_Name = 'x'")).body).toMatchObject({ code: 'INVALID_QUERY', details: { column_name: 'Nope' } });
+    expect((await coql("select Last_Name from Contacts where Last_Name = 'x' limit 2001")).body.code).toBe('LIMIT_EXCEEDED');
+    expect((await call('POST', '/crm/v8/coql', { body: {} })).body.code).toBe('REQUIRED_PARAM_MISSING');
+  });
+
+  it('counts records and lists deleted ones with who and when', async () => {
+    const ins = await call('POST', '/crm/v8/Contacts', { body: { data: [contact(1), contact(2)] } });
+    expect((await call('GET', '/crm/v8/Contacts/actions/count')).body).toEqual({ count: 2 });
+    expect((await call('GET', '/crm/v8/Contacts/deleted')).status).toBe(204);
+    const [a, b] = ins.body.data.map((x: any) => x.details.id);
+    await call('DELETE', `/crm/v8/Contacts/${a}`);
+    sim.deleteRecord('Contacts', b);
+    const del = await call('GET', '/crm/v8/Contacts/deleted?type=all');
+    expect(del.body.data).toEqual([
+      expect.objectContaining({ id: b, display_name: 'First2 Last2', type: 'recycle', deleted_by: { name: 'Sam Rivera', id: '5725767000000411017' } }),
+      expect.objectContaining({ id: a, deleted_by: { name: 'Patricia Boyle', id: '5725767000000411001' } }),
+    ]);
+    expect(del.body.data[0].deleted_time).toMatch(/-07:00$/);
+  });
+});
+
 describe('Zoho simulator fixtures', () => {
   it('seeds from and dumps to the API-shaped JSON fixture, and refuses invalid fixtures', async () => {
     sim.seed({

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { runCoql } from './coql.js';
 import { zohoError, json, parseJsonBody, type Reply } from './http-io.js';
 import { creditCost, SUB_CONCURRENCY, type CreditMeter } from './limits.js';
 import type { Notifier } from './notifications.js';
@@ -77,7 +78,7 @@ function externalField(store: ModuleStore, req: IncomingMessage): string | Reply
 
 /** Heavy calls share the sub-concurrency of 10 (reference §4.3). */
 function isHeavy(ctx: ApiContext, route: Route, records: number, query: URLSearchParams): boolean {
-  if (route.kind === 'search') return true;
+  if (route.kind === 'search' || route.kind === 'coql') return true;
   if ((route.kind === 'insert' || route.kind === 'update' || route.kind === 'upsert') && records > 10) return true;
   return route.kind === 'list' && ctx.org.quirks.sortByIsHeavy && query.get('sort_by') !== null;
 }
@@ -153,6 +154,8 @@ function dispatch(ctx: ApiContext, req: IncomingMessage, url: URL, route: Route,
       return getOrg(ctx.org, ctx.orgId);
     case 'watch':
       return ctx.notifier.handle(req.method ?? 'GET', q, body);
+    case 'coql':
+      return runCoql(ctx.org, body);
   }
   if (!store) return zohoError(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one');
   const ext = externalField(store, req);
@@ -167,6 +170,10 @@ function dispatch(ctx: ApiContext, req: IncomingMessage, url: URL, route: Route,
       return ctx.reader.get(store, route.key!, read);
     case 'search':
       return ctx.reader.search(store, read);
+    case 'count':
+      return json(200, { count: store.size });
+    case 'deleted':
+      return ctx.reader.deleted(store, q);
     case 'delete':
       return handleDelete(ctx.org, store, deleteKeys(route, url), ext, onChange);
     case 'insert':

@@ -127,5 +127,5 @@ export function editAsUser(org: Org, module: string, id: string, changes: Record
 
 export function deleteAsUser(org: Org, module: string, id: string): void {
   const store = requireStore(org, module);
-  if (!store.remove(id)) throw new Error(`deleteRecord: no ${module} record ${id}`);
+  if (!store.remove(id, { userId: HUMAN_USER.id, at: org.nowSeconds() })) throw new Error(`deleteRecord: no ${module} record ${id}`);
 }

@@ -215,6 +215,30 @@ export class RecordReader {
     });
   }
 
+  /** `GET /{module}/deleted?type=all|recycle|permanent`: the recycle bin, newest first. */
+  deleted(store: ModuleStore, q: URLSearchParams): Reply {
+    const type = q.get('type') ?? 'all';
+    if (!['all', 'recycle', 'permanent'].includes(type)) return badParam('type', { supported_values: ['all', 'recycle', 'permanent'] });
+    const perPage = this.readPerPage(q);
+    if (typeof perPage !== 'number') return perPage;
+    const page = Number(q.get('page') ?? '1');
+    if (!Number.isInteger(page) || page < 1) return badParam('page');
+    const all = type === 'permanent' ? [] : [...store.deleted].reverse();
+    const slice = all.slice((page - 1) * perPage, page * perPage);
+    if (slice.length === 0) return empty(204);
+    return json(200, {
+      data: slice.map((d) => ({
+        deleted_by: this.org.userRef(d.deletedById, false),
+        id: d.id,
+        display_name: d.displayName,
+        type: 'recycle',
+        created_by: this.org.userRef(d.createdById, false),
+        deleted_time: this.org.time(d.deletedAt),
+      })),
+      info: { per_page: perPage, count: slice.length, page, more_records: page * perPage < all.length },
+    });
+  }
+
   private searchPredicate(store: ModuleStore, kind: string, value: string): Predicate {
     if (kind === 'criteria') return parseCriteria(store.def, value);
     const v = value.trim().toLowerCase();

@@ -252,7 +252,7 @@ export function handleDelete(org: Org, store: ModuleStore, keys: string[], exter
       results.push({ ...recordError('INVALID_DATA', 'the id given seems to be invalid', { id: key }) });
       continue;
     }
-    store.remove(target.id);
+    store.remove(target.id, { userId: API_USER.id, at: org.nowSeconds() });
     deleted.push(target.id);
     results.push({ code: 'SUCCESS', details: { id: target.id }, message: 'record deleted', status: 'success' });
   }

@@ -32,13 +32,19 @@ export function classify(method: string, pathname: string): Route {
     return byMethod(method, { GET: 'fields' }, c === undefined ? api : { ...api, fieldId: c });
   }
   if (a === 'settings' && b === 'modules' && seg.length === 2) return byMethod(method, { GET: 'modules' }, api);
+  if (a === 'coql' && seg.length === 1) return byMethod(method, { POST: 'coql' }, api);
   if (a === 'users' && seg.length === 1) return byMethod(method, { GET: 'users' }, api);
   if (a === 'org' && seg.length === 1) return byMethod(method, { GET: 'org' }, api);
   if (a === 'actions' && b === 'watch' && seg.length === 2) {
     return byMethod(method, { GET: 'watch', POST: 'watch', PUT: 'watch', PATCH: 'watch', DELETE: 'watch' }, api);
   }
-  if (a === undefined || RESERVED.has(a) || seg.length > 2) return { area: 'none', kind: 'unknown', methodOk: true };
+  if (a === undefined || RESERVED.has(a) || seg.length > 3) return { area: 'none', kind: 'unknown', methodOk: true };
   const mod = { ...api, module: a };
+  if (seg.length === 3) {
+    if (b === 'actions' && c === 'count') return byMethod(method, { GET: 'count' }, mod);
+    return { area: 'none', kind: 'unknown', methodOk: true };
+  }
+  if (b === 'deleted') return byMethod(method, { GET: 'deleted' }, mod);
   if (b === undefined) return byMethod(method, { GET: 'list', POST: 'insert', PUT: 'update', DELETE: 'delete' }, mod);
   if (b === 'upsert') return byMethod(method, { POST: 'upsert' }, mod);
   if (b === 'search') return byMethod(method, { GET: 'search' }, mod);
@@ -53,6 +59,8 @@ export function scopesFor(route: Route, method: string): string[] {
     case 'list':
     case 'get':
     case 'search':
+    case 'count':
+    case 'deleted':
       return records('read');
     case 'insert':
       return [...records('create'), ...records('write')];
@@ -62,6 +70,8 @@ export function scopesFor(route: Route, method: string): string[] {
       return records('write');
     case 'delete':
       return records('delete');
+    case 'coql':
+      return ['zohocrm.coql.read'];
     case 'fields':
       return ['zohocrm.settings.all', 'zohocrm.settings.fields.all', 'zohocrm.settings.fields.read'];
     case 'modules':

@@ -17,6 +17,15 @@ export interface StoredRecord {
   modifiedAt: number;
 }
 
+/** A record removed from the module, for `GET /{module}/deleted`. */
+export interface DeletedRecord {
+  id: string;
+  displayName: string | null;
+  deletedById: string;
+  createdById: string;
+  deletedAt: number;
+}
+
 export type SortField = 'id' | 'Created_Time' | 'Modified_Time';
 
 /** Values compare case-insensitively and trimmed, as Zoho's duplicate check does. */
@@ -31,6 +40,8 @@ export class ModuleStore {
   /** Per duplicate-check field (unique fields and the system field): key → ids (oldest first). */
   private readonly indexes = new Map<string, Map<string, string[]>>();
   private version = 0;
+  /** Deleted records, newest last (Zoho keeps them in the recycle bin). */
+  readonly deleted: DeletedRecord[] = [];
   /** All ids ascending, kept incrementally: new ids only grow, deletes are compacted lazily. */
   private idOrder: string[] = [];
   private idOrderStale = false;
@@ -84,9 +95,13 @@ export class ModuleStore {
     this.version++;
   }
 
-  remove(id: string): StoredRecord | undefined {
+  remove(id: string, by?: { userId: string; at: number }): StoredRecord | undefined {
     const old = this.byId.get(id);
     if (!old) return undefined;
+    if (by) {
+      const name = old.values[this.def.nameField] ?? old.values.Last_Name;
+      this.deleted.push({ id, displayName: typeof name === 'string' ? name : null, deletedById: by.userId, createdById: old.createdById, deletedAt: by.at });
+    }
     this.unindex(old);
     this.byId.delete(id);
     this.idOrderHoles = true;
@@ -96,6 +111,7 @@ export class ModuleStore {
 
   clear(): void {
     this.byId.clear();
+    this.deleted.length = 0;
     for (const idx of this.indexes.values()) idx.clear();
     this.idOrder = [];
     this.idOrderStale = false;
