@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { Mapping } from '../src/config/types.generated.js';
+import type { SourceRecord } from '../src/model/index.js';
+import { planChanges, renderPlanMarkdown, type MappingInput, type Plan } from '../src/plan/index.js';
+import { buildPlanComment, COMMENT_LIMIT, PLAN_COMMENT_MARKER, planLabels } from '../src/gitops/pr-comment.js';
+import { evaluate, evaluateIf, parseWorkflow, runWorkflowLocally, type ExprContext } from '../src/gitops/workflow-local.js';
+
+const read = async (name: string): Promise<Record<string, any>> => parse(await readFile(join('.github', 'workflows', name), 'utf8')) as Record<string, any>;
+
+describe('workflow files', () => {
+  it('pin every action to a full commit SHA with a version comment', async () => {
+    for (const name of ['plan.yml', 'apply.yml']) {
+      const text = await readFile(join('.github', 'workflows', name), 'utf8');
+      const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
+      expect(uses.length).toBeGreaterThan(2);
+      for (const [, ref, rest] of uses) {
+        expect(ref, `${name}: ${ref}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+        expect(rest, `${name}: ${ref} needs a # vX.Y.Z comment`).toMatch(/#\s*v\d+\.\d+\.\d+/);
+      }
+    }
+  });
+
+  it('plan.yml: pull requests touching configs/ or schema/, read-only except the comment', async () => {
+    const wf = await read('plan.yml');
+    expect(wf.on.pull_request.paths).toEqual(['configs/**', 'schema/**']);
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    expect(wf.jobs.plan.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    const script = wf.jobs.plan.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/github-script')).with.script as string;
+    expect(script).toContain(PLAN_COMMENT_MARKER);
+    expect(script).toContain('updateComment');
+  });
+
+  it('apply.yml: schedule + dispatch, never two at once, state kept in the cache', async () => {
+    const wf = await read('apply.yml');
+    expect(Object.keys(wf.on)).toEqual(['schedule', 'workflow_dispatch']);
+    expect(wf.concurrency).toEqual({ group: 'ml-connector-apply', 'cancel-in-progress': false });
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    const steps = wf.jobs.apply.steps as { name?: string; uses?: string; run?: string; if?: string }[];
+    expect(steps.some((s) => s.uses?.startsWith('actions/cache/restore@'))).toBe(true);
+    const save = steps.find((s) => s.uses?.startsWith('actions/cache/save@'))!;
+    expect(save.if).toContain('always()');
+    expect(steps.find((s) => s.name === 'Apply')!.run).toContain('apply --config "$CONFIG_DIR" --auto-approve');
+  });
+});
+
+const people: Mapping = {
+  apiVersion: 'ml-connector/v1', kind: 'Mapping', name: 'employees-to-contacts',
+  source: { connection: 'hcm', entity: 'employees' },
+  target: { connection: 'zoho', module: 'Contacts' },
+  externalId: { field: 'PeopleSoft_Employee_ID' },
+  fields: [{ to: 'Last_Name', from: 'LAST_NAME' }, { to: 'Email', from: 'EMAIL' }, { to: 'Title', from: 'JOB_TITLE' }],
+  lifecycle: { termination: { action: 'deactivate' } },
+  deactivate: { set: { Employment_Status: 'Terminated' } },
+};
+const rec = (key: string, f: Record<string, string>, extra: Partial<SourceRecord> = {}): SourceRecord => ({ entity: 'employees', key, fields: { EMPLID: key, ...f }, status: 'active', hash: key, ...extra });
+
+function fixturePlan(kind: 'changes' | 'none' | 'large'): Plan {
+  const records = kind === 'large'
+    ? Array.from({ length: 900 }, (_, i) => rec(`K${String(i).padStart(4, '0')}`, { LAST_NAME: `Person${i}`, EMAIL: `p${i}@example.com`, JOB_TITLE: 'A rather long job title that takes room' }))
+    : [
+        rec('K0001', { LAST_NAME: 'Okafor', EMAIL: 'obi.okafor@example.com', JOB_TITLE: 'Analyst' }, { event: 'hire' }),
+        rec('K0002', { LAST_NAME: 'Diaz', EMAIL: 'ana.diaz@example.com', JOB_TITLE: kind === 'none' ? 'Engineer' : 'Lead Engineer' }, { event: 'transfer' }),
+        rec('K0003', { LAST_NAME: 'Lee', EMAIL: 'lee@example.com', JOB_TITLE: 'Analyst' }, kind === 'none' ? {} : { event: 'termination', status: 'inactive' }),
+      ];
+  const observed = new Map([
+    ['K0002', { id: 'z2', values: { Last_Name: 'Diaz', Email: 'ana.diaz@example.com', Title: 'Engineer' } }],
+    ['K0003', { id: 'z3', values: { Last_Name: 'Lee', Email: 'lee@example.com', Title: 'Analyst' } }],
+  ]);
+  if (kind === 'none') observed.set('K0001', { id: 'z1', values: { Last_Name: 'Okafor', Email: 'obi.okafor@example.com', Title: 'Analyst' } });
+  const input: MappingInput = {
+    mapping: people, mappingDigest: 'sha256:abc', mode: 'full', reason: 'test',
+    source: { records, problems: [], complete: true, rowCount: records.length },
+    observed, links: new Map(),
+  };
+  return planChanges({ mappings: [input], createdAt: '2026-11-27T12:00:00Z', configDigest: 'sha256:0123456789abcdef0123' });
+}
+
+describe('pull-request comment', () => {
+  it('a plan with changes: marker first, masked Markdown, labels changes + deactivations', () => {
+    const plan = fixturePlan('changes');
+    const body = buildPlanComment({ planMarkdown: renderPlanMarkdown(plan, { mask: true }), commit: 'abcdef0123456789', runUrl: 'https://github.com/o/r/actions/runs/1' });
+    expect(body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
+    expect(body).toContain('| employees-to-contacts | Contacts | full | 1 | 1 | 1 |');
+    expect(body).toContain('K0001');
+    expect(body).not.toContain('obi.okafor@example.com');
+    expect(body).not.toContain('Okafor');
+    expect(body).toContain('Planned at `abcdef012345`');
+    expect(planLabels(plan)).toEqual(['changes', 'deactivations']);
+  });
+
+  it('no changes: labelled no-changes', () => {
+    const plan = fixturePlan('none');
+    expect(plan.summary.changes).toBe(0);
+    expect(planLabels(plan)).toEqual(['no-changes']);
+    expect(buildPlanComment({ planMarkdown: renderPlanMarkdown(plan, { mask: true }) })).toContain('0 to create');
+  });
+
+  it('a huge plan stays under GitHub\'s comment limit', () => {
+    const plan = fixturePlan('large');
+    const body = buildPlanComment({ planMarkdown: renderPlanMarkdown(plan, { mask: true }), baseMarkdown: 'x'.repeat(20_000) });
+    expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
+  });
+
+  it('a failed plan and an offline run say so', () => {
+    const body = buildPlanComment({ failure: 'error Zoho refused the refresh token [ZOHO_REAUTH_REQUIRED]', offline: true });
+    expect(body).toContain('**The plan could not be made.**');
+    expect(body).toContain('ZOHO_REAUTH_REQUIRED');
+    expect(body).toContain('pull requests from forks get no secrets');
+  });
+});
+
+describe('local workflow runner', () => {
+  const ctx = (over: Partial<ExprContext> = {}): ExprContext => ({ github: { base_ref: 'main' }, secrets: { A: 'x' }, inputs: { full: true }, vars: {}, env: {}, runner: {}, steps: { plan: { outcome: 'success', conclusion: 'success', outputs: { code: '2' } } }, failed: false, workspace: '/nonexistent', ...over });
+
+  it('evaluates the expressions the workflows use', () => {
+    expect(evaluate("inputs.full && '--full' || ''", ctx())).toBe('--full');
+    expect(evaluate("inputs.full && '--full' || ''", ctx({ inputs: {} }))).toBe('');
+    expect(evaluateIf("steps.plan.outputs.code != '0'", ctx())).toBe(true);
+    expect(evaluateIf("steps.plan.outputs.code != '0'", ctx({ failed: true }))).toBe(false);
+    expect(evaluateIf("always() && hashFiles('comment.md') != ''", ctx({ failed: true }))).toBe(false);
+    expect(evaluateIf('failure()', ctx({ failed: true }))).toBe(true);
+  });
+
+  let ws: string;
+  beforeAll(async () => { ws = await mkdtemp(join(tmpdir(), 'ml-wf-')); });
+  afterAll(async () => rm(ws, { recursive: true, force: true }));
+
+  it('runs run: steps in bash with env, outputs and if:, and skips uses: steps', async () => {
+    const wf = parseWorkflow(`
+jobs:
+  one:
+    env: { WHO: "\${{ github.base_ref }}" }
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683
+      - id: a
+        run: echo "code=3" >> "$GITHUB_OUTPUT"; echo "hello $WHO $SECRET" > out.txt
+        env: { SECRET: "\${{ secrets.A }}" }
+      - name: Only when a said 3
+        if: steps.a.outputs.code == '3'
+        run: echo "summary" >> "$GITHUB_STEP_SUMMARY"; false
+      - name: Skipped after a failure
+        run: echo never > never.txt
+      - name: Always
+        if: always()
+        run: echo yes > always.txt
+`);
+    const output: string[] = [];
+    const reports = await runWorkflowLocally(wf, { workspace: ws, github: { base_ref: 'main' }, secrets: { A: 'sekrit' }, baseEnv: { PATH: process.env.PATH }, write: (t) => output.push(t) });
+    expect(reports.map((r) => r.status)).toEqual(['skipped-uses', 'ran', 'failed', 'skipped-if', 'ran']);
+    expect(await readFile(join(ws, 'out.txt'), 'utf8')).toBe('hello main sekrit\n');
+    expect(existsSync(join(ws, 'never.txt'))).toBe(false);
+    expect(existsSync(join(ws, 'always.txt'))).toBe(true);
+    expect(output.join('')).toContain('`uses: actions/checkout` runs only on GitHub');
+  });
+});
