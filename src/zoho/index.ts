@@ -19,3 +19,6 @@ export { TokenManager, requestToken, parseTokenAnswer } from './token.js';
 export type { AccessToken, TokenAnswer } from './token.js';
 export { buildAuthorizeUrl, exchangeGrantCode, parseRedirect, newState } from './oauth.js';
 export { planChannels, channelIdFor, webhookSecretName } from './webhooks.js';
+export { pickZohoConnection, resolveZohoCredentials } from './setup.js';
+export { enableChannels, renewChannels, disableChannels, channelResolver } from './webhooks.js';
+export type { SecretSink, ChannelReport, ChannelContext } from './webhooks.js';
