@@ -3,7 +3,6 @@ import type { Db, Queryable } from './db.js';
 import { StateError } from './errors.js';
 import { describeOwner, type ProcessIdentity } from './process.js';
 import type { Lock, LockInfo, LockOptions } from './types.js';
-import type { Clock } from '../support/clock.js';
 import { sleep } from '../support/clock.js';
 import type { Logger } from '../support/log.js';
 
@@ -17,9 +16,12 @@ interface LockDbRow {
   heartbeat_at: string;
 }
 
+/**
+ * Lock times are real wall time, never the injected clock: they are compared across processes,
+ * and a simulator or demo may run one process a day ahead of another.
+ */
 export interface LockContext {
   db: Db;
-  clock: Clock;
   logger: Logger;
   me: ProcessIdentity;
   staleMs: number;
@@ -36,7 +38,7 @@ function toInfo(r: LockDbRow, nowMs: number, staleMs: number, me: ProcessIdentit
 type Attempt = { lock: LockDbRow; tookOver: LockInfo | undefined } | { heldBy: LockInfo };
 
 async function tryAcquire(tx: Queryable, ctx: LockContext, name: string, holder: string, staleMs: number): Promise<Attempt> {
-  const nowMs = ctx.clock.now();
+  const nowMs = Date.now();
   const now = new Date(nowMs).toISOString();
   const existing = await tx.get<LockDbRow>('SELECT * FROM locks WHERE name = ?', [name]);
   let tookOver: LockInfo | undefined;
@@ -96,7 +98,7 @@ function startHeldLock(ctx: LockContext, row: LockDbRow, tookOver: LockInfo | un
   const info: LockInfo = { name: row.name, holder: row.holder, pid: row.pid, host: row.host, acquiredAt: row.acquired_at, heartbeatAt: row.heartbeat_at };
   const beat = async (): Promise<void> => {
     if (released || lost || ctx.db.isClosed) return;
-    const now = new Date(ctx.clock.now()).toISOString();
+    const now = new Date().toISOString();
     const res = await ctx.db.run('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND token = ?', [now, row.name, row.token]);
     if (res.changes === 0) {
       lost = true;
@@ -136,12 +138,12 @@ function startHeldLock(ctx: LockContext, row: LockDbRow, tookOver: LockInfo | un
 
 export async function readLock(ctx: LockContext, name: string): Promise<LockInfo | undefined> {
   const row = await ctx.db.get<LockDbRow>('SELECT * FROM locks WHERE name = ?', [name]);
-  return row && toInfo(row, ctx.clock.now(), ctx.staleMs, ctx.me);
+  return row && toInfo(row, Date.now(), ctx.staleMs, ctx.me);
 }
 
 export async function readLocks(ctx: LockContext): Promise<LockInfo[]> {
   const rows = await ctx.db.all<LockDbRow>('SELECT * FROM locks ORDER BY name');
-  return rows.map((r) => toInfo(r, ctx.clock.now(), ctx.staleMs, ctx.me));
+  return rows.map((r) => toInfo(r, Date.now(), ctx.staleMs, ctx.me));
 }
 
 /** Delete the lock row whoever holds it; returns what was there (for the report). */
@@ -150,6 +152,6 @@ export async function removeLock(ctx: LockContext, name: string): Promise<LockIn
     const row = await tx.get<LockDbRow>('SELECT * FROM locks WHERE name = ?', [name]);
     if (!row) return undefined;
     await tx.run('DELETE FROM locks WHERE name = ?', [name]);
-    return toInfo(row, ctx.clock.now(), ctx.staleMs, ctx.me);
+    return toInfo(row, Date.now(), ctx.staleMs, ctx.me);
   }, `breaking the ${name} lock`);
 }

@@ -13,6 +13,7 @@ export function createRunId(nowMs: number): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** `now` is the run's business time (the injected clock); heartbeats use wall time (see lock.ts). */
 export async function insertRun(q: Queryable, r: RunStart, id: string, now: string, me: ProcessIdentity): Promise<void> {
   if (!['plan', 'apply', 'serve'].includes(r.kind)) {
     throw new StateError('STATE_INVALID_INPUT', `Unknown run kind "${String(r.kind)}".`, { meta: { kind: r.kind } });
@@ -20,7 +21,7 @@ export async function insertRun(q: Queryable, r: RunStart, id: string, now: stri
   await q.run(
     `INSERT INTO runs (id, kind, trigger, git_commit, git_dirty, config_digest, mappings, started_at, status, counts, pid, host, heartbeat_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', '{}', ?, ?, ?)`,
-    [id, r.kind, r.trigger, r.gitCommit ?? null, r.gitDirty === undefined ? null : Number(r.gitDirty), r.configDigest, JSON.stringify(r.mappings), now, me.pid, me.host, now],
+    [id, r.kind, r.trigger, r.gitCommit ?? null, r.gitDirty === undefined ? null : Number(r.gitDirty), r.configDigest, JSON.stringify(r.mappings), now, me.pid, me.host, new Date().toISOString()],
   );
 }
 
@@ -30,7 +31,7 @@ export async function completeRun(q: Queryable, id: string, r: RunFinish, now: s
   }
   const res = await q.run(
     `UPDATE runs SET status = ?, finished_at = ?, heartbeat_at = ?, counts = ?, api_calls = ?, credits = ?, error = ? WHERE id = ?`,
-    [r.status, now, now, JSON.stringify(r.counts), r.apiCalls, r.credits, r.error === undefined ? null : scrub(r.error), id],
+    [r.status, now, new Date().toISOString(), JSON.stringify(r.counts), r.apiCalls, r.credits, r.error === undefined ? null : scrub(r.error), id],
   );
   if (res.changes === 0) throw unknownRun(id);
 }
@@ -101,9 +102,9 @@ export async function readRun(q: Queryable, id: string): Promise<RunRow | undefi
   return row && toRun(row);
 }
 
-export async function touchRuns(q: Queryable, ids: readonly string[], now: string): Promise<void> {
+export async function touchRuns(q: Queryable, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await q.run(`UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND id IN (SELECT value FROM json_each(?))`, [now, JSON.stringify(ids)]);
+  await q.run(`UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND id IN (SELECT value FROM json_each(?))`, [new Date().toISOString(), JSON.stringify(ids)]);
 }
 
 /**
@@ -111,7 +112,8 @@ export async function touchRuns(q: Queryable, ids: readonly string[], now: strin
  * older than `staleMs` (another host, or a reused pid) were killed or crashed: mark them
  * `interrupted` so history tells the truth. Returns their ids.
  */
-export async function markInterruptedRuns(q: Queryable, nowMs: number, staleMs: number, me: ProcessIdentity): Promise<string[]> {
+export async function markInterruptedRuns(q: Queryable, finishedAt: string, staleMs: number, me: ProcessIdentity): Promise<string[]> {
+  const nowMs = Date.now();
   const running = await q.all<RunDbRow>(`SELECT * FROM runs WHERE status = 'running'`);
   const gone: string[] = [];
   for (const row of running) {
@@ -120,7 +122,7 @@ export async function markInterruptedRuns(q: Queryable, nowMs: number, staleMs: 
     if (reason === undefined) continue;
     const why = reason === 'process-gone' ? `process ${run.pid} on ${run.host} ended without finishing the run` : `no heartbeat from ${run.host} (pid ${run.pid}) since ${run.heartbeatAt}`;
     await q.run(`UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'`, [
-      new Date(nowMs).toISOString(),
+      finishedAt,
       `Interrupted: ${why} (killed or crashed). Committed batches (${run.batches}) are kept; rerun to finish.`,
       run.id,
     ]);

@@ -148,7 +148,7 @@ async function initStore(db: Db, existed: boolean, opts: StateStoreOptions): Pro
   } else {
     from = (await migrate(db)).from;
     if (from > 0 && from < SCHEMA_VERSION) logger.info('state database migrated', { path: db.path, from, to: SCHEMA_VERSION });
-    interruptedRuns = await db.transaction((tx) => markInterruptedRuns(tx, clock.now(), staleMs, me), 'marking interrupted runs');
+    interruptedRuns = await db.transaction((tx) => markInterruptedRuns(tx, new Date(clock.now()).toISOString(), staleMs, me), 'marking interrupted runs');
     for (const id of interruptedRuns) logger.warn('run was interrupted (its process ended without finishing it)', { runId: id });
   }
   const opened: OpenReport = { path: db.path, created: !existed, migratedFrom: from, schemaVersion: SCHEMA_VERSION, interruptedRuns };
@@ -169,7 +169,7 @@ class SqliteStateStore implements StateStore {
     readonly opened: OpenReport,
   ) {
     this.secrets = new EncryptedSecretStore(db, ctx.clock, keySource, ctx.logger);
-    this.lockCtx = { db, ...ctx };
+    this.lockCtx = { db, logger: ctx.logger, me: ctx.me, staleMs: ctx.staleMs, heartbeatMs: ctx.heartbeatMs };
   }
 
   get path(): string {
@@ -250,7 +250,7 @@ class SqliteStateStore implements StateStore {
   private startRunHeartbeat(): NodeJS.Timeout {
     const timer = setInterval(() => {
       if (this.activeRuns.size === 0 || this.db.isClosed) return;
-      touchRuns(this.db, [...this.activeRuns], this.now()).catch((err: unknown) =>
+      touchRuns(this.db, [...this.activeRuns]).catch((err: unknown) =>
         this.ctx.logger.warn('run heartbeat failed', { error: err instanceof Error ? err.message : String(err) }),
       );
     }, this.ctx.heartbeatMs);
@@ -279,7 +279,7 @@ class SqliteStateStore implements StateStore {
   commitBatch(b: BatchCommit): Promise<void> {
     return this.db.transaction(async (tx) => {
       const now = this.now();
-      const progress = await tx.run('UPDATE runs SET batches = batches + 1, heartbeat_at = ? WHERE id = ?', [now, b.runId]);
+      const progress = await tx.run('UPDATE runs SET batches = batches + 1, heartbeat_at = ? WHERE id = ?', [new Date().toISOString(), b.runId]);
       if (progress.changes === 0) throw unknownRun(b.runId);
       await writeLinks(tx, b.mapping, b.links, now);
       if (b.unlinked?.length) await removeLinks(tx, b.mapping, b.unlinked);
@@ -350,7 +350,7 @@ class SqliteStateStore implements StateStore {
     await this.db.transaction(async (tx) => {
       const locks = await tx.all<{ name: string; holder: string; pid: number; host: string; heartbeat_at: string; acquired_at: string }>('SELECT * FROM locks');
       for (const l of locks) {
-        if (describeOwner({ pid: l.pid, host: l.host, heartbeatAt: l.heartbeat_at }, this.ctx.clock.now(), this.ctx.staleMs, this.ctx.me) === undefined) {
+        if (describeOwner({ pid: l.pid, host: l.host, heartbeatAt: l.heartbeat_at }, Date.now(), this.ctx.staleMs, this.ctx.me) === undefined) {
           throw new StateError('STATE_LOCKED', `Cannot import while "${l.holder}" (pid ${l.pid} on ${l.host}) holds the ${l.name} lock since ${l.acquired_at}.`, {
             meta: { lock: l.name, holder: l.holder, pid: l.pid, host: l.host, since: l.acquired_at },
             hint: 'Wait for that run to finish, then import again.',

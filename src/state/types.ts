@@ -90,6 +90,7 @@ export interface RunRow {
   batches: number;
   pid: number;
   host: string;
+  /** Wall-clock time of the owner's last sign of life (not the injected clock). */
   heartbeatAt: string;
 }
 
