@@ -1,0 +1,186 @@
+import { Cron } from 'croner';
+import type { Mapping } from '../config/types.generated.js';
+import { fromZohoValue, managedFields, type FieldValue } from '../mapping/index.js';
+import type { RecordProblem, SourceRecord, ZohoRecord } from '../model/index.js';
+import { computeReadWindow, filterUnchanged, nextWatermark, readSourceRecords } from '../peoplesoft/index.js';
+import type { MappingInput, ObservedRecord } from '../plan/index.js';
+import type { Watermark } from '../state/index.js';
+import { MlError } from '../support/errors.js';
+import { checkMappingAgainstFields } from '../zoho/index.js';
+import { formatCursor, laterTime, parseCursor } from './cursor.js';
+import type { Session } from './session.js';
+
+export interface ReadOptions {
+  full?: boolean;
+  /** Instant the run reads as of (default: the session clock). */
+  now?: number;
+  signal?: AbortSignal;
+}
+
+/** Full or incremental, and why. */
+export function chooseMode(session: Session, mapping: Mapping, wm: Watermark | undefined, o: ReadOptions, now: number): { mode: 'full' | 'incremental'; reason: string } {
+  if (o.full) return { mode: 'full', reason: '--full' };
+  if (!wm) return { mode: 'full', reason: 'first run for this mapping (no watermark)' };
+  if (wm.configDigest !== session.config.mappingDigest(mapping.name)) return { mode: 'full', reason: 'the mapping changed since the last apply' };
+  for (const s of session.config.schedules.values()) {
+    if (!s.fullRefreshCron || !s.mappings.includes(mapping.name) || s.enabled === false) continue;
+    const tz = s.timezone ?? session.config.project.defaults?.timezone;
+    const since = new Date(wm.lastFullAt ?? wm.updatedAt);
+    const due = new Cron(s.fullRefreshCron, { paused: true, ...(tz ? { timezone: tz } : {}) }).nextRun(since);
+    if (due && due.getTime() <= now) return { mode: 'full', reason: `full refresh due (schedule ${s.name})` };
+  }
+  return { mode: 'incremental', reason: `changes since the last apply (${wm.updatedAt})` };
+}
+
+/** A Zoho record → the planner's view: id, Modified_Time and managed values. */
+export function toObserved(rec: ZohoRecord, fields: readonly string[]): ObservedRecord {
+  const values: Record<string, FieldValue> = {};
+  for (const f of fields) values[f] = fromZohoValue(rec[f]);
+  return { id: String(rec.id), modifiedTime: rec.Modified_Time, values };
+}
+
+interface SourceRead {
+  records: SourceRecord[];
+  problems: RecordProblem[];
+  rowCount: number;
+  complete: boolean;
+  cursor: string | undefined;
+  hashes?: Array<{ key: string; hash: string }>;
+}
+
+async function readSource(session: Session, mapping: Mapping, mode: 'full' | 'incremental', wm: Watermark | undefined, now: number, signal?: AbortSignal): Promise<SourceRead> {
+  const conn = session.config.peoplesoft.get(mapping.source.connection);
+  if (!conn) throw new MlError('PS_CONNECTION_NOT_FOUND', `Mapping ${mapping.name}: no PeopleSoft connection "${mapping.source.connection}".`, { hint: 'Check source.connection.' });
+  const reader = conn.readers[mapping.source.entity];
+  const schedule = [...session.config.schedules.values()].find((s) => s.mappings.includes(mapping.name));
+  const previous = parseCursor(wm?.cursor).source;
+  const window = computeReadWindow({
+    watermark: previous !== undefined ? { cursor: previous } : undefined,
+    now, full: mode === 'full',
+    changeDetection: reader?.changeDetection,
+    overlapMinutes: schedule?.window?.overlapMinutes,
+    lookbackDays: schedule?.window?.lookbackDays,
+    timezone: session.config.project.defaults?.timezone,
+  });
+  const client = await session.peoplesoft(conn.name);
+  const all: Array<SourceRecord | RecordProblem> = [];
+  for await (const r of readSourceRecords(client, conn, mapping.source.entity, window, signal ? { signal } : {})) all.push(r);
+  const read = all.filter((r): r is SourceRecord => 'hash' in r);
+  const problems = all.filter((r): r is RecordProblem => !('hash' in r)).map((p) => ({ ...p, mapping: mapping.name }));
+  const rowCount = read.length + problems.filter((p) => p.severity === 'error').length;
+  const hashMode = reader?.changeDetection?.mode === 'hash';
+  let records = read;
+  if (hashMode && mode === 'incremental') {
+    // Hash change detection: everything was read; only records whose content changed are planned.
+    const stored = await session.store.getSourceHashes(mapping.name);
+    records = [];
+    for await (const r of filterUnchanged(read, stored)) records.push(r as SourceRecord);
+  }
+  const next = nextWatermark(previous !== undefined ? { cursor: previous } : undefined, read.map((r) => r.cursor), window);
+  return {
+    records, problems, rowCount,
+    complete: window.mode === 'full',
+    cursor: next?.cursor ?? window.until,
+    ...(hashMode ? { hashes: read.map((r) => ({ key: r.key, hash: r.hash })) } : {}),
+  };
+}
+
+/** External id → Zoho id of a mapping's records: from the links, or from Zoho when there are none. */
+export async function readLookupIndex(session: Session, mapping: Mapping): Promise<Map<string, string>> {
+  const links = await session.store.getLinks(mapping.name);
+  if (links.size > 0) return new Map([...links].map(([k, l]) => [k, l.zohoId]));
+  const client = await session.zoho(mapping.target.connection);
+  const out = new Map<string, string>();
+  for await (const rec of client.listRecords(mapping.target.module, [mapping.externalId.field])) {
+    const ext = rec[mapping.externalId.field];
+    if (typeof ext === 'string' && ext !== '') out.set(ext, String(rec.id));
+  }
+  return out;
+}
+
+/**
+ * Everything the planner needs for one mapping: source records (all, or changed since the
+ * watermark), Zoho records (all managed ones by external id, or as last applied plus those
+ * modified in Zoho since), links, field lengths and the watermark to store after apply.
+ */
+export async function readMappingInput(session: Session, mapping: Mapping, o: ReadOptions = {}): Promise<MappingInput> {
+  const now = o.now ?? session.clock.now();
+  const { store } = session;
+  const wm = await store.getWatermark(mapping.name);
+  const { mode, reason } = chooseMode(session, mapping, wm, o, now);
+  const zoho = await session.zoho(mapping.target.connection);
+  const module = mapping.target.module;
+  const managed = managedFields(mapping);
+  const extField = mapping.externalId.field;
+
+  // Field metadata: one call; a mapping that cannot work with this org stops here, before any read.
+  const fields = await zoho.getFields(module);
+  const issues = checkMappingAgainstFields(mapping, fields, (path) => session.config.locate('Mapping', mapping.name, path));
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) {
+    throw new MlError('PLAN_MAPPING_UNUSABLE', `Mapping ${mapping.name} does not fit Zoho ${module}: ${errors.map((e) => e.message).join('; ')}`, {
+      meta: { mapping: mapping.name, issues: errors.map((e) => ({ code: e.code, field: e.field ?? null })) },
+      hint: 'Fix the mapping (or the Zoho fields); `ml-connector check` lists every issue.',
+    });
+  }
+  const problems: RecordProblem[] = issues.map((i) => ({ mapping: mapping.name, key: '*', code: i.code, message: i.message, severity: 'warning' as const, ...(i.field ? { field: i.field } : {}) }));
+  const fieldLengths: Record<string, number> = {};
+  for (const f of fields) if (f.length !== undefined && managed.includes(f.apiName)) fieldLengths[f.apiName] = f.length;
+
+  const source = await readSource(session, mapping, mode, wm, now, o.signal);
+  const links = await store.getLinks(mapping.name);
+  const observed = new Map<string, ObservedRecord>();
+  const changedInZoho = new Set<string>();
+  const previous = parseCursor(wm?.cursor);
+  let zohoCursor = previous.zoho;
+  const take = (rec: ZohoRecord): string | undefined => {
+    const ext = rec[extField];
+    if (typeof ext !== 'string' || ext === '') return undefined;
+    if (observed.has(ext) && mode === 'full') {
+      problems.push({ mapping: mapping.name, key: ext, code: 'ZOHO_DUPLICATE_EXTERNAL_ID', message: `two ${module} records carry ${extField} ${ext}; the first read is used`, severity: 'warning' });
+      return undefined;
+    }
+    observed.set(ext, toObserved(rec, managed));
+    zohoCursor = laterTime(zohoCursor, rec.Modified_Time);
+    return ext;
+  };
+  if (mode === 'full') {
+    for await (const rec of zoho.listRecords(module, [extField, ...managed], o.signal ? { signal: o.signal } : {})) take(rec);
+  } else {
+    // Offline view: what Zoho held after the last apply (snapshot), or what the last apply wrote.
+    const snapshots = await store.getSnapshots(mapping.name);
+    for (const [ext, link] of links) {
+      const snap = snapshots.get(ext);
+      observed.set(ext, {
+        id: link.zohoId,
+        ...(snap ? { modifiedTime: snap.modifiedTime } : link.zohoModifiedTime !== undefined ? { modifiedTime: link.zohoModifiedTime } : {}),
+        values: (snap?.values ?? link.appliedValues) as Record<string, FieldValue>,
+      });
+    }
+    // If-Modified-Since has second precision: step back a second, our own writes are recognised below.
+    const since = previous.zoho !== undefined ? new Date(Date.parse(previous.zoho) - 1000).toISOString() : undefined;
+    for await (const rec of zoho.listRecords(module, [extField, ...managed], { ...(since ? { modifiedSince: since } : {}), ...(o.signal ? { signal: o.signal } : {}) })) {
+      const ext = take(rec);
+      if (ext === undefined) continue;
+      const link = links.get(ext);
+      const ours = link?.zohoModifiedTime !== undefined && Date.parse(link.zohoModifiedTime) === Date.parse(rec.Modified_Time);
+      if (!ours) changedInZoho.add(ext);
+    }
+  }
+
+  const input: MappingInput = {
+    mapping,
+    mappingDigest: session.config.mappingDigest(mapping.name),
+    mode, reason,
+    source: { records: source.records, problems: [...problems, ...source.problems], complete: source.complete, rowCount: source.rowCount },
+    observed, changedInZoho, links, fieldLengths,
+    watermark: {
+      cursor: formatCursor({ ...(source.cursor !== undefined ? { source: source.cursor } : {}), ...(zohoCursor !== undefined ? { zoho: zohoCursor } : {}) }),
+      full: mode === 'full',
+      ...(source.complete ? { sourceRowCount: source.rowCount } : wm?.sourceRowCount !== undefined ? { sourceRowCount: wm.sourceRowCount } : {}),
+    },
+    ...(wm?.sourceRowCount !== undefined ? { lastFullRowCount: wm.sourceRowCount } : {}),
+    ...(source.hashes ? { sourceHashes: source.hashes } : {}),
+  };
+  return input;
+}

@@ -1,0 +1,43 @@
+import { isLookupValue, toZohoValue, type FieldValue, type LookupValue } from '../mapping/index.js';
+import type { BaselineRecord, PlanAction } from '../plan/index.js';
+import type { Link, Snapshot } from '../state/index.js';
+
+/** Lookups still waiting for the other mapping's record get its id from that mapping's links. */
+export type IdLookup = (mapping: string, externalId: string) => string | undefined;
+
+export type Resolved = { ok: true; values: Record<string, FieldValue> } | { ok: false; field: string; message: string };
+
+/** The values an action writes, with pending lookups resolved (a lookup still unknown fails the record). */
+export function resolveAfterValues(a: PlanAction, lookupId: IdLookup): Resolved {
+  const values: Record<string, FieldValue> = {};
+  for (const c of a.changes) {
+    let v = c.after;
+    if (isLookupValue(v) && v.id === undefined) {
+      const id = lookupId(v.lookup, v.key);
+      if (id === undefined) return { ok: false, field: c.field, message: `the ${v.lookup} record ${v.key} it points to was not created` };
+      v = { ...v, id } satisfies LookupValue;
+    }
+    values[c.field] = v;
+  }
+  return { ok: true, values };
+}
+
+/** The upsert body of one record: the external id (the duplicate check) and the changed fields only. */
+export function toUpsertRecord(extField: string, externalId: string, values: Record<string, FieldValue>): Record<string, unknown> {
+  const out: Record<string, unknown> = { [extField]: externalId };
+  for (const [k, v] of Object.entries(values)) out[k] = toZohoValue(v);
+  return out;
+}
+
+/**
+ * What Zoho holds after the write (snapshot) and what ml-connector manages (link): the record as
+ * it was plus the written values; a drifted field kept in Zoho keeps its last applied value in
+ * the link, so the drift stays visible and is not overwritten later.
+ */
+export function stateAfterWrite(a: PlanAction, written: Record<string, FieldValue>, before: { baseline?: BaselineRecord; link?: Link; snapshot?: Snapshot }): { snapshot: Record<string, FieldValue>; applied: Record<string, FieldValue> } {
+  const prior = (before.baseline?.values ?? before.snapshot?.values ?? before.link?.appliedValues ?? {}) as Record<string, FieldValue>;
+  const snapshot = { ...prior, ...written };
+  const applied = { ...snapshot };
+  for (const d of a.drift ?? []) applied[d.field] = d.applied;
+  return { snapshot, applied };
+}
