@@ -181,16 +181,14 @@ function dispatch(ctx: ApiContext, req: IncomingMessage, url: URL, route: Route,
     case 'upsert': {
       const ius = parseSinceHeader(header(req, 'if-unmodified-since'));
       if (ius === 'invalid') return zohoError(400, 'INVALID_DATA', 'invalid data', { header_name: 'If-Unmodified-Since' });
-      let payload = body;
-      // PUT /{module}/{id} carries one record without (or with a matching) id.
+      // PUT /{module}/{id} carries one record; the path names it.
       if (route.kind === 'update' && route.key !== undefined) {
         const data = (body as { data?: unknown } | undefined)?.data;
         if (Array.isArray(data) && data.length > 1) return zohoError(400, 'LIMIT_EXCEEDED', 'limit exceeded', { api_name: 'data', limit: 1 });
-        payload = body;
       }
       return handleWrite(ctx.org, store, {
         op: route.kind as WriteOp,
-        body: payload,
+        body,
         ...(route.key !== undefined ? { pathId: route.key } : {}),
         ...(ext ? { externalField: ext } : {}),
         ...(ius !== undefined ? { ifUnmodifiedSince: ius } : {}),

@@ -65,13 +65,3 @@ export function createRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-/** An opaque random token with Zoho's `1000.` prefix. */
-export function makeToken(random: () => number, parts = 2): string {
-  const hex = (): string => {
-    let s = '';
-    for (let i = 0; i < 32; i++) s += Math.floor(random() * 16).toString(16);
-    return s;
-  };
-  return ['1000', ...Array.from({ length: parts }, hex)].join('.');
-}

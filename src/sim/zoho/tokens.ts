@@ -49,6 +49,8 @@ export const parseScopes = (text: string | undefined): string[] =>
 
 export class TokenRegistry {
   private readonly refresh = new Map<string, RefreshState>();
+  /** Client-credentials sources (`cc:<client>`): limits like a refresh token, but never one. */
+  private readonly selfClients = new Map<string, RefreshState>();
   private readonly access = new Map<string, AccessToken>();
   private readonly grants = new Map<string, GrantCode>();
   private readonly grantTimes = new Map<string, number[]>();
@@ -85,11 +87,11 @@ export class TokenRegistry {
    * the 10-per-10-minutes limit is hit or its cooldown still runs (each attempt extends it).
    */
   mint(source: string, scopes: string[], clientId: string): AccessToken | 'throttled' {
-    let r = this.refresh.get(source);
+    let r = this.refresh.get(source) ?? this.selfClients.get(source);
     if (!r) {
       // Client credentials have no refresh token; track their limits under a synthetic source.
       r = { token: source, clientId, scopes, mints: [], blockedUntil: 0, live: [] };
-      this.refresh.set(source, r);
+      this.selfClients.set(source, r);
     }
     const now = this.clock.now();
     if (r.blockedUntil > now) {
