@@ -1,0 +1,81 @@
+/**
+ * `ml-connector validate` as a user runs it: the built CLI in a subprocess (`npm test` builds
+ * first), its output lines, its JSON and its exit codes.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+
+const CLI = 'bin/ml-connector.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI with a clean environment (no colour, none of the example's variables). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
+      resolve({ code: child.exitCode ?? (err ? 1 : 0), stdout, stderr });
+    });
+  });
+}
+
+describe('ml-connector validate', () => {
+  test('the CLI is built (npm test builds it first)', () => {
+    expect(existsSync('dist/cli/main.js'), 'run `npx tsc -p tsconfig.build.json` first').toBe(true);
+  });
+
+  test('the example configuration is valid: exit 0 and a summary with counts and time', async () => {
+    const started = performance.now();
+    const run = await cli(['validate', '--config', 'configs']);
+    const wallMs = performance.now() - started;
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^✔ configs is valid: 0 errors, 0 warnings in 7 files, checked in \d+ ms\n$/);
+    // The whole process, start-up included; generous because the test suites share two cores.
+    expect(wallMs).toBeLessThan(5000);
+  });
+
+  test('a broken configuration: one line per issue with file:line:col, then exit 1', async () => {
+    const run = await cli(['validate', '--config', 'test/fixtures/config/field-source']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines).toEqual([
+      'test/fixtures/config/field-source/mapping.yaml:8:39 error fields[0] (Last_Name) has both from and value: keep exactly one of from, value, template, map or lookup [CONFIG_FIELD_SOURCE]',
+      'test/fixtures/config/field-source/mapping.yaml:9:5 error fields[1] (Email) has no value: give exactly one of from, value, template, map or lookup [CONFIG_FIELD_SOURCE]',
+      expect.stringMatching(/^✖ test\/fixtures\/config\/field-source is not valid: 2 errors, 0 warnings in 2 files, checked in \d+ ms$/),
+    ]);
+  });
+
+  test('--json prints { valid, issues, files, durationMs }', async () => {
+    const run = await cli(['validate', '--config', 'test/fixtures/config/unknown-region', '--json']);
+    expect(run.code).toBe(1);
+    const body = JSON.parse(run.stdout) as { valid: boolean; issues: unknown[]; files: string[]; durationMs: number };
+    expect(body.valid).toBe(false);
+    expect(body.files).toEqual(['test/fixtures/config/unknown-region/zoho.yaml']);
+    expect(typeof body.durationMs).toBe('number');
+    expect(body.issues).toEqual([{
+      file: 'test/fixtures/config/unknown-region/zoho.yaml', line: 4, column: 9, path: 'region',
+      code: 'CONFIG_INVALID_VALUE', severity: 'error', message: "unknown region 'europe': use one of us, eu, in, au, jp, cn, ca, sa",
+    }]);
+  });
+
+  test('warnings pass, unless --strict', async () => {
+    const lenient = await cli(['validate', '--config', 'test/fixtures/config/unset-env']);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toMatch(/hcm\.yaml:5:10 warning \$\{env:ML_FIXTURE_HCM_URL\} in baseUrl is not set/);
+    const strict = await cli(['validate', '--config', 'test/fixtures/config/unset-env', '--strict', '--json']);
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({ valid: false, issues: [{ code: 'CONFIG_UNSET_ENV', severity: 'warning' }] });
+  });
+
+  test('--help describes the command and its options', async () => {
+    const run = await cli(['validate', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Usage: ml-connector validate \[options\]/);
+    for (const option of ['--config <dir>', '--json', '--strict']) expect(run.stdout).toContain(option);
+  });
+});
