@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
-// Light modules only: the store (and the native sqlite3 module) and yaml are imported when a
-// command runs, so `ml-connector --help` and unrelated commands start faster.
+// Light modules only: the store (and the native sqlite3 module) and the config loader are
+// imported when a command runs, so `ml-connector --help` and unrelated commands start faster.
 import { StateError } from '../../state/errors.js';
 import { resolveStatePath } from '../../state/path.js';
 import type { LockInfo, StateStore } from '../../state/index.js';
-import { MlError } from '../../support/errors.js';
+import { ConfigError } from '../../support/errors.js';
 import { createLogger } from '../../support/log.js';
 
 /** Options every state-backed command takes. */
@@ -34,43 +33,27 @@ export function addStateOptions(cmd: Command): Command {
     .option('--json', 'print JSON for scripts instead of text');
 }
 
-function expandEnv(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  return value.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
-    const v = process.env[name];
-    return v !== undefined && v !== '' ? v : (fallback ?? '');
-  });
-}
-
 /**
- * The Project's `state` section. This is a narrow reader (top-level *.yaml files, env references
- * only) until the config loader exposes the resolved Project; see docs/state.md.
+ * The Project's `state` section, through the config loader (env references resolved). Problems in
+ * other documents do not stop state commands; a directory with no usable document does.
  */
 export async function readProjectState(dir: string): Promise<ProjectState> {
-  const { parseAllDocuments } = await import('yaml');
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort();
-  } catch (err) {
-    throw new MlError('CONFIG_DIR_NOT_FOUND', `Configuration directory ${dir} cannot be read.`, { meta: { dir }, hint: 'Pass --config DIR with the directory holding your *.yaml files.', cause: err });
+  const { loadConfig, formatIssue } = await import('../../config/index.js');
+  const { config, issues } = await loadConfig(dir);
+  if (config === undefined) {
+    const errors = issues.filter((i) => i.severity === 'error');
+    throw new ConfigError('CONFIG_INVALID', `No usable configuration in ${dir}.`, {
+      meta: { dir, issues: errors.slice(0, 5).map(formatIssue) },
+      hint: errors[0] ? formatIssue(errors[0]) : 'Pass --config DIR with the directory holding your *.yaml files, or --state PATH.',
+    });
   }
-  for (const name of names) {
-    for (const doc of parseAllDocuments(readFileSync(join(dir, name), 'utf8'))) {
-      if (!('toJS' in doc)) continue;
-      const value = doc.toJS() as { kind?: unknown; state?: Record<string, unknown> } | null;
-      if (value?.kind !== 'Project') continue;
-      const s = value.state ?? {};
-      const out: ProjectState = {};
-      const path = expandEnv(s.path);
-      if (path) out.path = path;
-      const keyFile = expandEnv(s.masterKeyFile);
-      if (keyFile) out.masterKeyFile = keyFile;
-      if (typeof s.lockWaitSeconds === 'number') out.lockWaitSeconds = s.lockWaitSeconds;
-      if (typeof s.staleLockSeconds === 'number') out.staleLockSeconds = s.staleLockSeconds;
-      return out;
-    }
-  }
-  return {};
+  const s = config.project.state ?? {};
+  const out: ProjectState = {};
+  if (s.path) out.path = s.path;
+  if (s.masterKeyFile) out.masterKeyFile = s.masterKeyFile;
+  if (s.lockWaitSeconds !== undefined) out.lockWaitSeconds = s.lockWaitSeconds;
+  if (s.staleLockSeconds !== undefined) out.staleLockSeconds = s.staleLockSeconds;
+  return out;
 }
 
 /** Open the state the command line points at; `create: false` for commands that only read. */
