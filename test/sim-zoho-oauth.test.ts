@@ -92,6 +92,15 @@ describe('Zoho accounts server', () => {
     expect(first.body.scope).toBe('ZohoCRM.modules.ALL ZohoCRM.settings.ALL');
     expect((await token(s, params)).body).toEqual({ error: 'invalid_code' });
 
+    // A second offline authorization without prompt=consent yields no new refresh token; with it, one.
+    const exchange = async (extra: Record<string, string>) => {
+      auth.search = new URLSearchParams({ client_id: c.clientId, response_type: 'code', redirect_uri: redirectUri, scope: 'ZohoCRM.modules.ALL', access_type: 'offline', ...extra }).toString();
+      const again = new URL((await fetch(auth, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+      return (await token(s, { ...params, code: again })).body;
+    };
+    expect(await exchange({})).not.toHaveProperty('refresh_token');
+    expect((await exchange({ prompt: 'consent' })).refresh_token).toMatch(/^1000\./);
+
     // The new refresh token works; its access token carries only the granted scopes.
     const again = await token(s, { grant_type: 'refresh_token', client_id: c.clientId, client_secret: c.clientSecret, refresh_token: first.body.refresh_token });
     expect((await apiGet(s, '/crm/v8/org', again.body.access_token)).body).toMatchObject({ code: 'OAUTH_SCOPE_MISMATCH', message: 'Unauthorized' });

@@ -64,7 +64,7 @@ export function handleAuthorize(ctx: AccountsContext, url: URL): Reply {
     accept.searchParams.set('approved', 'true');
     return page(200, 'Allow access?', `<p>${escapeHtml(clientId)} asks for ${escapeHtml(scopes.join(', '))}.</p><a id="accept" href="${escapeHtml(accept.pathname + accept.search)}">Accept</a>`);
   }
-  const code = ctx.tokens.issueGrant(clientId, redirectUri, scopes, q.get('access_type') === 'offline');
+  const code = ctx.tokens.issueGrant(clientId, redirectUri, scopes, q.get('access_type') === 'offline', q.get('prompt') === 'consent');
   if (code === 'throttled') return redirect({ error: 'access_denied' });
   return redirect({ code, location: 'us', 'accounts-server': ctx.baseUrl() });
 }
@@ -89,7 +89,7 @@ export function handleToken(ctx: AccountsContext, p: Record<string, string>): Re
   if (grant === 'authorization_code') {
     const g = p.code ? ctx.tokens.redeemGrant(p.code) : undefined;
     if (!g || g.clientId !== p.client_id) return tokenError('invalid_code');
-    if (p.redirect_uri !== undefined && p.redirect_uri !== g.redirectUri) return tokenError('invalid_redirect_uri');
+    if (p.redirect_uri !== g.redirectUri) return tokenError('invalid_redirect_uri');
     if (!g.offline) return tokenAnswer(ctx, ctx.tokens.mintOnline(g.scopes));
     const refresh = newToken();
     ctx.tokens.addRefreshToken(refresh, g.clientId, g.scopes);

@@ -54,6 +54,8 @@ export class TokenRegistry {
   private readonly access = new Map<string, AccessToken>();
   private readonly grants = new Map<string, GrantCode>();
   private readonly grantTimes = new Map<string, number[]>();
+  /** Clients that already received an offline grant: later ones need prompt=consent for a new refresh token. */
+  private readonly offlineGranted = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -134,14 +136,17 @@ export class TokenRegistry {
   }
 
   /** A grant code, or 'throttled' past 10 per client per 10 minutes. */
-  issueGrant(clientId: string, redirectUri: string, scopes: string[], offline: boolean): string | 'throttled' {
+  issueGrant(clientId: string, redirectUri: string, scopes: string[], offline: boolean, consent: boolean): string | 'throttled' {
     const now = this.clock.now();
     const times = (this.grantTimes.get(clientId) ?? []).filter((t) => t > now - ACCESS_WINDOW_MS);
     if (times.length >= GRANTS_PER_WINDOW) return 'throttled';
     times.push(now);
     this.grantTimes.set(clientId, times);
     const code = newToken();
-    this.grants.set(code, { clientId, redirectUri, scopes, offline, expiresAt: now + this.grantTtlMs });
+    // Zoho returns a refresh token on the first offline authorization, and again only with prompt=consent.
+    const withRefresh = offline && (consent || !this.offlineGranted.has(clientId));
+    if (offline) this.offlineGranted.add(clientId);
+    this.grants.set(code, { clientId, redirectUri, scopes, offline: withRefresh, expiresAt: now + this.grantTtlMs });
     return code;
   }
 
