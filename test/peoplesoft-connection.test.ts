@@ -15,7 +15,7 @@ import { ManualClock } from '../src/support/clock.js';
 import { createLogger } from '../src/support/log.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
 import { checkPeopleSoftConnection, computeReadWindow, createPeopleSoftClient, readSourceRecords, type PsCredentials } from '../src/peoplesoft/index.js';
-import type { PeopleSoftConnection } from '../src/config/types.generated.js';
+import type { PeopleSoftConnection, QasReader } from '../src/config/types.generated.js';
 import { NOON, collect, craftedDataset, fscmConnection, hcmConnection } from './peoplesoft-fixtures.js';
 
 const full = computeReadWindow({ now: NOON, full: true });
@@ -43,7 +43,7 @@ const oauthConn = (over: object = {}): PeopleSoftConnection =>
 describe('auth', () => {
   it('OAuth2 client credentials: one token for many calls, a new one once it expires on the clock', async () => {
     const conn = oauthConn();
-    conn.readers.employees = { ...conn.readers.employees!, maxRows: 4 } as typeof conn.readers.employees;
+    conn.readers.employees = { ...conn.readers.employees!, maxRows: 4 } as QasReader;
     const ourClock = new ManualClock(NOON);
     const client = createPeopleSoftClient(conn, { credentials: { clientSecret: sim.oauth.clientSecret }, clock: ourClock });
     sim.requests.clear();
@@ -134,7 +134,7 @@ describe('errors', () => {
 
   it('a QAS status other than success is an error showing the message', async () => {
     const conn = hcmConnection(sim.url);
-    conn.readers.employees = { ...conn.readers.employees!, prompts: [{ name: 'LASTUPD_FROM', value: '{since}' }] } as typeof conn.readers.employees;
+    conn.readers.employees = { ...conn.readers.employees!, prompts: [{ name: 'LASTUPD_FROM', value: '{since}' }] } as QasReader;
     await expect(readAll(conn, { password: 'ml-sync-secret' })).rejects.toMatchObject({ code: 'PS_QUERY_FAILED', message: expect.stringMatching(/Prompt count mismatch/) });
   });
 

@@ -9,7 +9,7 @@ import type { RecordProblem, SourceRecord } from '../src/model/index.js';
 import { generateDataset } from '../src/sim/dataset/index.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
 import { computeReadWindow, createPeopleSoftClient, nextWatermark, readSourceRecords, type ReadWindow } from '../src/peoplesoft/index.js';
-import type { PeopleSoftConnection } from '../src/config/types.generated.js';
+import type { PeopleSoftConnection, QasReader } from '../src/config/types.generated.js';
 import { AS_OF, NOON, QAS_VENDORS, REST_EMPLOYEES, collect, craftedDataset, fscmConnection, hcmConnection } from './peoplesoft-fixtures.js';
 
 const PASSWORD = 'ml-sync-secret';
@@ -77,7 +77,7 @@ describe('crafted people and vendors', () => {
   it('reads XMLP as it reads JSON', async () => {
     const json = await read(hcmConnection(sim.url), 'employees', fullWindow());
     const conn = hcmConnection(sim.url);
-    conn.readers.employees = { ...conn.readers.employees!, format: 'xmlp' } as typeof conn.readers.employees;
+    conn.readers.employees = { ...conn.readers.employees!, format: 'xmlp' } as QasReader;
     const xml = await read(conn, 'employees', fullWindow());
     expect(xml.records.map((r) => [r.key, r.hash])).toEqual(json.records.map((r) => [r.key, r.hash]));
   });
@@ -135,7 +135,7 @@ describe('paging over the firm dataset', () => {
     const whole = await read(hcmConnection(sim.url), 'employees', fullWindow());
     expect(whole.calls).toBe(1);
     const conn = hcmConnection(sim.url);
-    conn.readers.employees = { ...conn.readers.employees!, maxRows: 37 } as typeof conn.readers.employees;
+    conn.readers.employees = { ...conn.readers.employees!, maxRows: 37 } as QasReader;
     const paged = await read(conn, 'employees', fullWindow());
     expect(paged.calls).toBeGreaterThan(whole.rows / 37);
     expect(paged.records.map((r) => [r.key, r.hash])).toEqual(whole.records.map((r) => [r.key, r.hash]));
@@ -144,7 +144,7 @@ describe('paging over the firm dataset', () => {
 
   it('a page too small for one employee fails with a clear error', async () => {
     const conn = hcmConnection(sim.url);
-    conn.readers.employees = { ...conn.readers.employees!, maxRows: 1 } as typeof conn.readers.employees;
+    conn.readers.employees = { ...conn.readers.employees!, maxRows: 1 } as QasReader;
     await expect(read(conn, 'employees', fullWindow())).rejects.toMatchObject({ code: 'PS_PAGE_TOO_SMALL', message: expect.stringMatching(/holds only EMPLID/), hint: expect.stringMatching(/Raise maxRows/) });
   });
 

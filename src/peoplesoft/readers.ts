@@ -37,9 +37,8 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
   let after = '';
   for (let page = 1; ; page++) {
     const url = qasUrl(conn, reader, { ...ctx.values, after }, maxRows, ctx.timeZone);
-    const res = await client.get(url, { accept: reader.format === 'xmlp' ? 'application/xml' : 'application/json', signal: ctx.signal });
-    const { rows } = parseQasAnswer(res.body, `query ${reader.query}`);
-    client.countRows(rows.length);
+    // Fetch and parse in one step so the answer text is garbage before the rows are processed.
+    const rows = await fetchQasRows(client, reader, url, ctx.signal);
     const full = rows.length >= maxRows;
     if (!full || ctx.firstPageOnly) {
       yield rows;
@@ -60,7 +59,8 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
         hint: `Raise maxRows above the number of rows one ${keyset} can have (${maxRows} is too small).`,
       });
     }
-    const kept = rows.slice(0, cut);
+    rows.length = cut;
+    const kept = rows;
     const next = keyText(kept[kept.length - 1]![keyset]);
     if (next <= after && after !== '') {
       throw new MlError('PS_KEYSET_ORDER', `Query ${reader.query} is not ordered by ${keyset}: page ${page} went back to ${next} after ${after}`, {
@@ -71,6 +71,13 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
     after = next;
     yield kept;
   }
+}
+
+async function fetchQasRows(client: PeopleSoftClient, reader: QasReader, url: string, signal: AbortSignal | undefined): Promise<PsRow[]> {
+  const res = await client.get(url, { accept: reader.format === 'xmlp' ? 'application/xml' : 'application/json', signal });
+  const { rows } = parseQasAnswer(res.body, `query ${reader.query}`);
+  client.countRows(rows.length);
+  return rows;
 }
 
 /** REST service operation pages: by page number until `moreField` says no or a short page. */
