@@ -117,6 +117,20 @@ describe('Zoho accounts server', () => {
     expect(r.body).toEqual({ error: 'invalid_redirect_uri' });
   });
 
+  it('shows a consent page when auto-approve is off, and redirects once accepted', async () => {
+    const s = await start({ autoApprove: false });
+    const url = `${s.accountsUrl}/oauth/v2/auth?${new URLSearchParams({ client_id: s.credentials.clientId, response_type: 'code', redirect_uri: 'http://127.0.0.1:9/cb', scope: 'ZohoCRM.modules.ALL', state: 's1' })}`;
+    const page = await fetch(url, { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const accept = /href="([^"]+)"/.exec(html)![1]!.replace(/&#38;/g, '&');
+    const done = await fetch(`${s.accountsUrl}${accept}`, { redirect: 'manual' });
+    expect(done.status).toBe(302);
+    const back = new URL(done.headers.get('location')!);
+    expect(back.searchParams.get('state')).toBe('s1');
+    expect(back.searchParams.get('code')).toMatch(/^1000\./);
+  });
+
   it('expires grant codes after 2 minutes and access tokens after 3600 s on the simulator clock', async () => {
     const clock = new ManualClock(Date.parse('2026-03-02T09:00:00Z'));
     const s = await start({ clock });

@@ -136,7 +136,8 @@ export class Org {
       }
       const v = rec.values[name];
       if (f.type === 'lookup' && typeof v === 'string' && f.lookupModule) {
-        out[name] = { name: this.recordName(f.lookupModule, v), id: v };
+        // A lookup to a record deleted since reads as empty, as Zoho clears it.
+        out[name] = this.stores.get(f.lookupModule)?.get(v) ? { name: this.recordName(f.lookupModule, v), id: v } : null;
       } else {
         out[name] = v ?? null;
       }
