@@ -36,6 +36,12 @@ const rows: Row[] = [
   { name: 'unknown-key-did-you-mean', issues: [
     { file: 'zoho.yaml', line: 5, column: 1, code: 'CONFIG_UNKNOWN_KEY', message: "unknown key 'editoin' in ZohoConnection: did you mean 'edition'?" },
   ] },
+  { name: 'unknown-key-near-required', issues: [
+    { file: 'hcm.yaml', line: 5, column: 1, code: 'CONFIG_UNKNOWN_KEY', message: "unknown key 'baseURL' in PeopleSoftConnection: did you mean 'baseUrl'?" },
+  ] },
+  { name: 'module-not-in-edition', issues: [
+    { file: 'mapping.yaml', line: 5, column: 37, code: 'CONFIG_MODULE_UNAVAILABLE', message: "module Vendors exists only from the Professional edition up, and ZohoConnection 'zoho' has edition: standard: write to Accounts instead, or correct the edition" },
+  ] },
   { name: 'wrong-type', issues: [
     { file: 'hcm.yaml', line: 8, column: 57, code: 'CONFIG_WRONG_TYPE', message: "wrong type for readers.employees.maxRows: expected an integer, got a string ('5000'): write 5000 without quotes" },
   ] },

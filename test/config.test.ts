@@ -143,6 +143,15 @@ describe('loading', () => {
     expect(issues[0]?.message).toMatch(/big\.yaml is 5\.\d MiB; configuration files are limited to 1 MiB: split it/);
   });
 
+  test('an alias bomb is refused in milliseconds', async () => {
+    await loadConfig('test/fixtures/config/anchors-aliases-ok'); // compile the schemas first
+    const cpu = process.cpuUsage();
+    const { issues } = await loadConfig('test/fixtures/config/alias-bomb');
+    const used = process.cpuUsage(cpu);
+    expect(issues.map((i) => i.code)).toEqual(['CONFIG_ALIAS_LIMIT']);
+    expect((used.user + used.system) / 1000).toBeLessThan(200);
+  });
+
   test('a binary file named .yaml is reported, not parsed', async () => {
     const dir = await dirWith('binary', { 'logo.yaml': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]) });
     const { issues, config } = await loadConfig(dir);

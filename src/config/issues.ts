@@ -49,6 +49,7 @@ export const ISSUE_CODES = {
   CONFIG_FIELD_CONFLICT: 'two mappings write the same Zoho field of the same module and connection',
   CONFIG_UNKNOWN_SOURCE_FIELD: 'a source field that the entity does not have (with a did-you-mean)',
   CONFIG_DEACTIVATE_UNDEFINED: 'deactivation is used but `deactivate.set` is not defined',
+  CONFIG_MODULE_UNAVAILABLE: "the target module does not exist in the connection's Zoho edition (Vendors below Professional)",
   CONFIG_UNCONFIRMED_REGION: 'region uk without experimental.unconfirmedRegions',
   CONFIG_OAUTH2_INCOMPLETE: 'PeopleSoft oauth2 auth with neither token nor tokenUrl+clientId+clientSecret',
   CONFIG_TLS_UNVERIFIED: 'tls.rejectUnauthorized is false (warning)',

@@ -11,6 +11,10 @@ export interface SchemaProblem {
   message: string;
   /** Point at the key rather than the value (unknown keys). */
   onKey: boolean;
+  /** For an unknown key: the defined key it is probably a typo of. */
+  suggested?: string;
+  /** For a missing field: its name. */
+  missing?: string;
 }
 
 /** JSON pointer → path segments, numbers where the data is an array. */
@@ -103,13 +107,15 @@ function describe(e: ErrorObject, root: unknown, kind: string): SchemaProblem | 
       if (disc === missing) tail = `use one of ${discriminatorValues(parent, disc).join(', ')}`;
       const code = kind === 'Mapping' && path.length === 0 && missing === 'externalId' ? 'CONFIG_EXTERNAL_ID' : 'CONFIG_MISSING_FIELD';
       const whereText = path.length === 0 ? ` in this ${kind}` : where(path);
-      return problem(code, `missing required field '${missing}'${whereText}${tail ? `: ${tail}` : ''}`, path, true);
+      return { ...problem(code, `missing required field '${missing}'${whereText}${tail ? `: ${tail}` : ''}`, path, true), missing };
     }
     case 'additionalProperties': {
       const extra = String(p.additionalProperty);
       const known = Object.keys((parent.properties ?? {}) as Record<string, unknown>);
-      const hint = didYouMean(extra, known) || (known.length > 0 ? `: valid keys are ${known.join(', ')}` : ': this mapping takes no keys');
-      return problem('CONFIG_UNKNOWN_KEY', `unknown key '${extra}'${path.length === 0 ? ` in ${kind}` : where(path)}${hint}`, [...path, extra], true);
+      const near = suggest(extra, known);
+      const hint = near !== undefined ? `: did you mean '${near}'?` : known.length > 0 ? `: valid keys are ${known.join(', ')}` : ': this mapping takes no keys';
+      const out = problem('CONFIG_UNKNOWN_KEY', `unknown key '${extra}'${path.length === 0 ? ` in ${kind}` : where(path)}${hint}`, [...path, extra], true);
+      return near === undefined ? out : { ...out, suggested: near };
     }
     case 'enum': {
       const hidden = new Set((parent['x-unconfirmed'] as unknown[] | undefined) ?? []);
@@ -239,7 +245,9 @@ export function describeSchemaErrors(errors: ErrorObject[], root: unknown, kind:
     seen.add(key);
     out.push(problem);
   }
-  return out;
+  // `baseURL:` is both an unknown key and a missing `baseUrl`: the did-you-mean says it all.
+  const typos = new Set(out.filter((p) => p.suggested !== undefined).map((p) => `${formatPath(p.path.slice(0, -1))}|${p.suggested ?? ''}`));
+  return out.filter((p) => p.missing === undefined || !typos.has(`${formatPath(p.path)}|${p.missing}`));
 }
 
 /** Closest kind name for an unknown `kind`. */

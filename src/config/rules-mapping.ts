@@ -121,7 +121,11 @@ function checkDeactivation(m: Entry, issues: IssueList): void {
 /** Rules of one mapping against the connections. */
 export function checkMapping(m: Entry, reg: Registry, issues: IssueList): void {
   const ps = checkConnection(m, 'source', reg, issues);
-  checkConnection(m, 'target', reg, issues);
+  const zoho = checkConnection(m, 'target', reg, issues);
+  const edition = str(zoho?.value.edition);
+  if (obj(m.value.target)?.module === 'Vendors' && (edition === 'free' || edition === 'standard')) {
+    issues.add(m.pd, ['target', 'module'], 'CONFIG_MODULE_UNAVAILABLE', `module Vendors exists only from the Professional edition up, and ZohoConnection '${zoho?.name ?? ''}' has edition: ${edition}: write to Accounts instead, or correct the edition`);
+  }
   const entity = str(obj(m.value.source)?.entity);
   if (entity === 'employees' || entity === 'vendors') {
     if (ps !== undefined && ps.usable && obj(ps.value.readers) !== undefined && obj(ps.value.readers)?.[entity] === undefined) {
