@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStateStore } from '../state/index.js';
-import type { LinkInput } from '../state/index.js';
+import type { BatchCommit, LinkInput, StateStore } from '../state/index.js';
 
 export interface StateBenchResult {
   linkUpserts: number;
@@ -12,6 +12,8 @@ export interface StateBenchResult {
   batches: number;
   /** Reading all links of the mapping back (the planner's first step). */
   readMs: number;
+  /** The applier's shape: commitBatch of 100 records (links + audit rows, one transaction each). */
+  batchCommit: { records: number; batches: number; ms: number; perSecond: number };
 }
 
 function link(i: number): LinkInput {
@@ -27,6 +29,25 @@ function link(i: number): LinkInput {
     },
     zohoModifiedTime: '2026-11-01T10:00:00+00:00',
   };
+}
+
+async function benchCommitBatches(store: StateStore, records: number, size: number): Promise<StateBenchResult['batchCommit']> {
+  const runId = await store.startRun({ kind: 'apply', trigger: 'bench', configDigest: 'bench', mappings: ['contractors'] });
+  const batches: BatchCommit[] = [];
+  for (let i = 0; i < records; i += size) {
+    const links = Array.from({ length: Math.min(size, records - i) }, (_, k) => link(i + k));
+    batches.push({
+      runId,
+      mapping: 'contractors',
+      links,
+      audit: links.map((l) => ({ runId, mapping: 'contractors', externalId: l.externalId, zohoId: l.zohoId, action: 'create', event: 'hire', fields: Object.keys(l.appliedValues), outcome: 'applied' as const })),
+    });
+  }
+  const started = performance.now();
+  for (const b of batches) await store.commitBatch(b);
+  const ms = performance.now() - started;
+  await store.finishRun(runId, { status: 'succeeded', counts: { create: records }, apiCalls: 0, credits: 0 });
+  return { records, batches: batches.length, ms: Math.round(ms), perSecond: Math.round((records / ms) * 1000) };
 }
 
 /**
@@ -47,9 +68,10 @@ export async function benchState(opts: { links?: number; batchSize?: number } = 
     const readStarted = performance.now();
     const read = await store.getLinks('employees');
     const readMs = performance.now() - readStarted;
+    const batchCommit = await benchCommitBatches(store, 20_000, 100);
     await store.close();
     if (read.size !== total) throw new Error(`bench: expected ${total} links, read ${read.size}`);
-    return { linkUpserts: total, ms: Math.round(ms), perSecond: Math.round((total / ms) * 1000), batches: batches.length, readMs: Math.round(readMs) };
+    return { linkUpserts: total, ms: Math.round(ms), perSecond: Math.round((total / ms) * 1000), batches: batches.length, readMs: Math.round(readMs), batchCommit };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
