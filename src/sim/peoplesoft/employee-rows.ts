@@ -44,9 +44,10 @@ export function selectEmployeeRows(data: PeopleSoftDataset, sel: EmployeeSelecti
   const rows: Cell[][] = [];
   let skip = sel.offset ?? 0;
   const limit = sel.limit ?? Infinity;
-  for (const e of data.employees) {
+  const employees = data.employees;
+  for (let i = sel.afterEmplid === undefined ? 0 : firstAfter(employees, sel.afterEmplid); i < employees.length; i++) {
+    const e = employees[i] as Employee;
     if (rows.length >= limit) break;
-    if (sel.afterEmplid !== undefined && e.EMPLID <= sel.afterEmplid) continue;
     if (!isSelected(e, sel)) continue;
     let person: Cell[] | undefined;
     for (const job of e.jobs) {
@@ -58,7 +59,9 @@ export function selectEmployeeRows(data: PeopleSoftDataset, sel: EmployeeSelecti
       if (rows.length >= limit) break;
       person ??= personCells(e);
       const dept = departmentOn(depts, job.DEPTID, job.EFFDT);
-      rows.push(jobCells(e.EMPLID, job, dept?.DESCR ?? '', titles.get(job.JOBCODE) ?? '').concat(person));
+      const cells = jobCells(e.EMPLID, job, dept?.DESCR ?? '', titles.get(job.JOBCODE) ?? '');
+      for (const cell of person) cells.push(cell);
+      rows.push(cells);
     }
   }
   return { columns: EMPLOYEE_COLUMNS, rows };
@@ -99,12 +102,32 @@ function personCells(e: Employee): Cell[] {
   ];
 }
 
-/** Tests and scenarios may append employees out of order; queries promise EMPLID order. */
+/** Index of the first employee whose EMPLID sorts after `emplid` (the list is sorted). */
+function firstAfter(employees: Employee[], emplid: string): number {
+  let lo = 0;
+  let hi = employees.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((employees[mid] as Employee).EMPLID <= emplid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The list length at which each employee list was last seen sorted. */
+const checkedSorted = new WeakMap<Employee[], number>();
+
+/**
+ * Tests and scenarios may append employees out of order; queries promise EMPLID order. A list
+ * is re-checked only when its length changed (in-place EMPLID edits are not expected).
+ */
 function ensureSorted(employees: Employee[]): void {
+  if (checkedSorted.get(employees) === employees.length) return;
   for (let i = 1; i < employees.length; i++) {
     if ((employees[i - 1] as Employee).EMPLID > (employees[i] as Employee).EMPLID) {
       employees.sort((a, b) => (a.EMPLID < b.EMPLID ? -1 : a.EMPLID > b.EMPLID ? 1 : 0));
-      return;
+      break;
     }
   }
+  checkedSorted.set(employees, employees.length);
 }

@@ -37,6 +37,7 @@ const page = (status: number, title: string, detail: string): Outcome => ({ stat
 /** Serve one request: classify, apply faults and latency, run, record. */
 export async function handleRequest(state: GatewayState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const seq = state.recorder.nextSeq();
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
@@ -48,7 +49,7 @@ export async function handleRequest(state: GatewayState, req: IncomingMessage, r
   const record = (status: number, extra: { rows?: number; user?: string } = {}): void => {
     state.recorder.record({
       seq, method, path, query: Object.fromEntries(new URLSearchParams(rawQuery)), status,
-      durationMs: performance.now() - started, kind: route.kind, ...extra,
+      durationMs: performance.now() - started, cpuMs: cpuMillis(process.cpuUsage(cpuStart)), kind: route.kind, ...extra,
     });
   };
   try {
@@ -148,6 +149,10 @@ function classify(state: GatewayState, method: string, path: string, rawQuery: s
       return { ...(outcome ?? page(404, 'Not Found', `No resource ${rest.join('/')} for ${opSegment}.`)), user: user.oprid };
     },
   };
+}
+
+function cpuMillis(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
 }
 
 function kindOf(operation: string): RequestKind {

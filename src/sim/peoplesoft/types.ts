@@ -56,6 +56,8 @@ export interface RequestEntry {
   status: number;
   /** Server time from arrival to the last byte written, injected delays included. */
   durationMs: number;
+  /** CPU time of the simulator process while it served the request (meaningful when requests do not overlap). */
+  cpuMs: number;
   kind: RequestKind;
   /** Rows returned by a query or listing. */
   rows?: number;
