@@ -6,6 +6,7 @@ import { createSerial, runPool } from './pool.js';
 import type { Session } from './session.js';
 import { resolveAfterValues, stateAfterWrite, toUpsertRecord } from './values.js';
 import type { FieldValue } from '../mapping/index.js';
+import { formatCursor, parseCursor } from './cursor.js';
 
 export interface ApplyOptions {
   /** The plan came from a file: refuse a changed config, re-read touched records, skip moved ones. */
@@ -155,6 +156,7 @@ async function applyMapping(session: Session, mp: MappingPlan, client: ZohoClien
   const module = mp.module;
   const extField = mp.externalIdField;
   const result: MappingApplyReport = { name: mp.name, applied: 0, failed: 0, skipped: 0, relinked: 0, watermarkAdvanced: false };
+  let firstWrite: string | undefined;
   const links = await store.getLinks(mp.name);
   const snapshots = mp.baseline ? undefined : await store.getSnapshots(mp.name);
   const commit = createSerial();
@@ -237,6 +239,7 @@ async function applyMapping(session: Session, mp: MappingPlan, client: ZohoClien
       const state = stateAfterWrite(a, values, before);
       newLinks.push({ externalId: a.externalId, module, zohoId: r.id, fieldHash: fingerprintOf(state.applied), appliedValues: state.applied, ...(r.modifiedTime ? { zohoModifiedTime: r.modifiedTime } : {}) });
       newSnaps.push({ externalId: a.externalId, zohoId: r.id, values: state.snapshot, modifiedTime: r.modifiedTime ?? '' });
+      if (r.modifiedTime && (firstWrite === undefined || Date.parse(r.modifiedTime) < Date.parse(firstWrite))) firstWrite = r.modifiedTime;
       rows.push(audit(a, outcome(a, 'applied', { zohoId: r.id })));
     });
     await commit(() => store.commitBatch({ runId: o.runId, mapping: mp.name, links: newLinks, snapshots: newSnaps.filter((s) => s.modifiedTime !== ''), audit: rows }));
@@ -279,12 +282,12 @@ async function applyMapping(session: Session, mp: MappingPlan, client: ZohoClien
     result.relinked += part.length;
   }
 
-  await finishMapping(session, mp, result, report, stop());
+  await finishMapping(session, mp, result, report, stop(), firstWrite);
   return result;
 }
 
 /** Move the watermark and remember source hashes, only when the mapping applied cleanly. */
-async function finishMapping(session: Session, mp: MappingPlan, result: MappingApplyReport, report: ApplyReport, interrupted: boolean): Promise<void> {
+async function finishMapping(session: Session, mp: MappingPlan, result: MappingApplyReport, report: ApplyReport, interrupted: boolean, firstWrite: string | undefined): Promise<void> {
   const { store } = session;
   const notDone = new Set(report.problems.filter((p) => p.mapping === mp.name).map((p) => p.externalId));
   if (mp.sourceHashes) {
@@ -295,8 +298,12 @@ async function finishMapping(session: Session, mp: MappingPlan, result: MappingA
   if (!mp.watermark || interrupted || result.failed > 0 || result.skipped > 0) return;
   const previous = await store.getWatermark(mp.name);
   const now = new Date(session.clock.now()).toISOString();
+  // Zoho was empty when planned: the next run reads Zoho changes from this apply's first write on
+  // (our own writes are recognised then; anything a user changes meanwhile is not missed).
+  const cursor = parseCursor(mp.watermark.cursor);
+  if (cursor.zoho === undefined && firstWrite !== undefined) cursor.zoho = firstWrite;
   await store.setWatermark(mp.name, {
-    cursor: mp.watermark.cursor,
+    cursor: formatCursor(cursor),
     configDigest: mp.mappingDigest,
     ...(mp.watermark.full ? { lastFullAt: now } : previous?.lastFullAt ? { lastFullAt: previous.lastFullAt } : {}),
     ...(mp.watermark.sourceRowCount !== undefined ? { sourceRowCount: mp.watermark.sourceRowCount } : {}),

@@ -33,8 +33,8 @@ function planDesired(mapping: Mapping, desired: DesiredRecord, observed: Observe
   const base: Pick<Draft, 'externalId' | 'cause' | 'event'> = { externalId: desired.externalId, cause };
   if (desired.event !== undefined) base.event = desired.event;
   if (!observed) {
-    // A record that should be deactivated and is not in Zoho stays out: nothing to deactivate.
-    if (desired.state === 'deactivated') return 'skip';
+    // Inactive records are created too (with the deactivate values): the desired state says the
+    // record exists, and a later rehire then reactivates that same Zoho record.
     const changes = Object.keys(desired.values).sort()
       .filter((f) => desired.values[f] !== null)
       .map((field) => ({ field, before: null, after: desired.values[field] ?? null }));

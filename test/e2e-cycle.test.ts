@@ -1,0 +1,195 @@
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPlan, makePlan, openSession, type Session } from '../src/apply/index.js';
+import { loadValidConfig, type Config } from '../src/config/index.js';
+import { simulatorEnv } from '../src/demo/env.js';
+import { parsePlan, serializePlan, type Plan } from '../src/plan/index.js';
+import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
+import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
+import { openStateStore, type StateStore } from '../src/state/index.js';
+import { OffsetClock } from '../src/support/clock.js';
+
+/**
+ * The whole reconcile cycle against both simulators over real HTTP, with a real SQLite state file:
+ * initial sync, no-op rerun, an HR day two, drift, a saved plan against a record edited in Zoho,
+ * a rebuild from an empty state, and a truncated extract stopped by the guards.
+ */
+let dir: string;
+let clock: OffsetClock;
+let ps: PeopleSoftSimulator;
+let zoho: ZohoSimulator;
+let env: Record<string, string>;
+let config: Config;
+let store: StateStore;
+let session: Session;
+
+const writes = (): number => zoho.requests.count({ kind: 'upsert' }) + zoho.requests.count({ kind: 'delete' }) + zoho.requests.count({ kind: 'update' }) + zoho.requests.count({ kind: 'insert' });
+const actionsOf = (plan: Plan, mapping: string) => plan.mappings.find((m) => m.name === mapping)!.actions;
+const contactByEmplid = (emplid: string) => zoho.records('Contacts').find((r) => r.PeopleSoft_Employee_ID === emplid);
+
+/**
+ * The example configuration, with PeopleSoft's server time zone set to UTC: the simulator stamps
+ * LASTUPDDTTM and effective dates in UTC (docs/simulators.md), the firm's real servers run in Chicago.
+ */
+function copyConfigs(into: string): string {
+  const target = join(into, 'configs');
+  cpSync('configs', target, { recursive: true });
+  for (const file of [join(target, 'project.yaml'), ...readdirSync(join(target, 'connections')).map((f) => join(target, 'connections', f))]) {
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
+  }
+  return target;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ml-e2e-'));
+  clock = new OffsetClock();
+  ps = await startPeopleSoftSimulator({ clock });
+  zoho = await startZohoSimulator({ clock });
+  env = simulatorEnv({
+    zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
+    peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
+  }, join(dir, 'state.db'));
+  config = await loadValidConfig(copyConfigs(dir), { env });
+  store = await openStateStore(join(dir, 'state.db'));
+  session = openSession({ config, store, clock, env });
+});
+
+afterAll(async () => {
+  await session?.close();
+  await store?.close();
+  await zoho?.close();
+  await ps?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('reconcile cycle', () => {
+  it('initial sync creates every account and contact, accounts first, in batches of at most 100', async () => {
+    const plan = await makePlan(session);
+    expect(plan.mappings.map((m) => m.name)).toEqual(['vendors-to-accounts', 'employees-to-contacts']);
+    expect(plan.mappings.every((m) => m.mode === 'full')).toBe(true);
+    expect(plan.summary.update + plan.summary.deactivate + plan.summary.delete).toBe(0);
+    expect(plan.blocked).toBe(false);
+    const before = zoho.requests.count({ kind: 'upsert' });
+    const report = await applyPlan(session, plan);
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+    const accounts = actionsOf(plan, 'vendors-to-accounts').length;
+    const contacts = actionsOf(plan, 'employees-to-contacts').length;
+    expect(zoho.requests.count({ kind: 'upsert' }) - before).toBe(Math.ceil(accounts / 100) + Math.ceil(contacts / 100));
+    expect(zoho.records('Accounts').filter((r) => r.PeopleSoft_Vendor_ID)).toHaveLength(accounts);
+    expect(zoho.records('Contacts').filter((r) => r.PeopleSoft_Employee_ID)).toHaveLength(contacts);
+    // A contractor points at its vendor's account.
+    const cwr = zoho.records('Contacts').find((r) => r.Employee_Type === 'Contractor' && r.Account_Name);
+    expect(cwr).toBeDefined();
+  });
+
+  it('a rerun with nothing changed plans nothing and writes nothing', async () => {
+    const plan = await makePlan(session);
+    expect(plan.mappings.every((m) => m.mode === 'incremental')).toBe(true);
+    expect(plan.summary.changes).toBe(0);
+    const before = writes();
+    const report = await applyPlan(session, plan);
+    expect(report.ok).toBe(true);
+    expect(writes() - before).toBe(0);
+  });
+
+  it('day two: exactly the HR and vendor events, labelled', async () => {
+    const day = ps.scenario.nextDay();
+    const plan = await makePlan(session);
+    const contacts = actionsOf(plan, 'employees-to-contacts');
+    const byId = new Map(contacts.map((a) => [a.externalId, a]));
+    for (const h of day.hires) expect(byId.get(h.emplid)).toMatchObject({ action: 'create', event: 'hire' });
+    expect(byId.get(day.rehire!.emplid)).toMatchObject({ action: 'reactivate', event: 'rehire' });
+    expect(byId.get(day.termination!.emplid)).toMatchObject({ action: 'deactivate', event: 'termination' });
+    expect(byId.get(day.transfer!.emplid)).toMatchObject({ action: 'update', event: 'transfer' });
+    expect(byId.get(day.transfer!.emplid)!.changes.map((c) => c.field)).toContain('Department');
+    expect(contacts).toHaveLength(5);
+    const vendorKey = `${day.vendorAddressChange!.setid}-${day.vendorAddressChange!.vendorId}`;
+    const accounts = actionsOf(plan, 'vendors-to-accounts');
+    expect(accounts).toEqual([expect.objectContaining({ externalId: vendorKey, action: 'update' })]);
+    expect(accounts[0]!.changes.map((c) => c.field)).toContain('Billing_Street');
+
+    const rehired = contactByEmplid(day.rehire!.emplid)!;
+    const report = await applyPlan(session, plan);
+    expect(report.ok).toBe(true);
+    expect(contactByEmplid(day.rehire!.emplid)).toMatchObject({ id: rehired.id, Employment_Status: 'Active' });
+    expect(contactByEmplid(day.termination!.emplid)).toMatchObject({ Employment_Status: 'Terminated' });
+    expect((await makePlan(session)).summary.changes).toBe(0);
+  });
+
+  it('drift: a managed field changed in Zoho is labelled and overwritten', async () => {
+    const rec = zoho.records('Contacts').find((r) => r.Department)!;
+    zoho.editRecord('Contacts', String(rec.id), { Department: 'Edited In Zoho' }, 'user');
+    const plan = await makePlan(session);
+    expect(actionsOf(plan, 'employees-to-contacts')).toEqual([
+      expect.objectContaining({ action: 'update', cause: 'drift', changes: [{ field: 'Department', before: 'Edited In Zoho', after: rec.Department, drift: true }] }),
+    ]);
+    await applyPlan(session, plan);
+    expect(zoho.records('Contacts').find((r) => r.id === rec.id)!.Department).toBe(rec.Department);
+  });
+
+  it('a saved plan skips the record a Zoho user edited after planning and applies the rest', async () => {
+    ps.scenario.nextDay();
+    const plan = parsePlan(serializePlan(await makePlan(session)));
+    const touched = actionsOf(plan, 'employees-to-contacts').filter((a) => a.zohoId);
+    expect(touched.length).toBeGreaterThan(1);
+    const victim = touched[0]!;
+    zoho.editRecord('Contacts', victim.zohoId!, { Title: 'Edited after planning' }, 'user');
+    const report = await applyPlan(session, plan, { saved: true });
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.objectContaining({ externalId: victim.externalId, outcome: 'skipped', code: 'RECORD_CHANGED_SINCE_PLAN' })]);
+    const applied = report.mappings.reduce((n, m) => n + m.applied, 0);
+    expect(applied).toBe(plan.summary.changes - 1);
+    // The skipped record is planned again next run (the watermark did not move past it).
+    const next = await makePlan(session);
+    expect(actionsOf(next, 'employees-to-contacts').map((a) => a.externalId)).toContain(victim.externalId);
+    expect((await applyPlan(session, next)).ok).toBe(true);
+  });
+
+  it('a changed configuration makes a saved plan refuse', async () => {
+    const plan = parsePlan(serializePlan(await makePlan(session)));
+    const changed = { ...plan, configDigest: 'sha256-other' };
+    await expect(applyPlan(session, changed, { saved: true })).rejects.toMatchObject({ code: 'PLAN_CONFIG_CHANGED' });
+  });
+
+  it('plans are byte-identical for the same inputs', async () => {
+    const now = clock.now();
+    const a = serializePlan(await makePlan(session, { full: true, now }));
+    const b = serializePlan(await makePlan(session, { full: true, now }));
+    expect(a).toBe(b);
+  });
+
+  it('rebuild: an empty state re-links Zoho records by external id and gives the same plan', async () => {
+    ps.scenario.nextDay();
+    const now = clock.now();
+    const withState = await makePlan(session, { full: true, now });
+    const emptyStore = await openStateStore(join(dir, 'empty.db'));
+    const fresh = openSession({ config, store: emptyStore, clock, env });
+    try {
+      const rebuilt = await makePlan(fresh, { now });
+      const strip = (p: Plan): unknown => JSON.parse(serializePlan({ ...p, mappings: p.mappings.map((m) => ({ ...m, reason: '', guards: m.guards.filter((g) => g.guard !== 'maxDrop'), watermark: undefined })) } as unknown as Plan));
+      expect(strip(rebuilt)).toEqual(strip(withState));
+      expect(rebuilt.summary.changes).toBeGreaterThan(0);
+      const report = await applyPlan(fresh, rebuilt);
+      expect(report.ok).toBe(true);
+      expect(report.mappings.reduce((n, m) => n + m.relinked, 0)).toBeGreaterThan(100);
+      expect((await emptyStore.getLinks('employees-to-contacts')).size).toBe(zoho.records('Contacts').filter((r) => r.PeopleSoft_Employee_ID).length);
+    } finally {
+      await fresh.close();
+      await emptyStore.close();
+    }
+  });
+
+  it('an empty PeopleSoft extract is stopped by the guards before anything is written', async () => {
+    ps.inject({ at: { kind: 'qas' } as never, zeroRows: true, times: 10 });
+    const plan = await makePlan(session, { full: true, mappings: ['employees-to-contacts'] });
+    const guards = plan.mappings[0]!.guards.filter((g) => g.tripped).map((g) => g.guard);
+    expect(guards).toEqual(expect.arrayContaining(['minSourceRows', 'maxDeactivations']));
+    expect(plan.blocked).toBe(true);
+    const before = writes();
+    await expect(applyPlan(session, plan)).rejects.toMatchObject({ code: 'APPLY_GUARD_TRIPPED' });
+    expect(writes()).toBe(before);
+  });
+});
