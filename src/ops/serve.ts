@@ -16,6 +16,8 @@ export interface ServeConfig {
   project: Project;
   schedules: readonly Schedule[];
   mappings: readonly Mapping[];
+  /** The loaded configuration this came from (what the run function uses). */
+  source?: unknown;
 }
 
 /** Keeps Zoho notification channels alive; returns when the earliest one expires. */
@@ -31,8 +33,13 @@ export interface ServeOptions {
   port?: number;
   host?: string;
   clock?: Clock;
-  /** Verifies `/webhooks/zoho` POSTs; without it the route answers 404. */
+  /** Verifies `/webhooks/zoho` POSTs and returns a verdict; serve answers. Without it (and `webhookHandler`) the route answers 404. */
   webhook?: WebhookReceiver;
+  /**
+   * Or: a complete handler for `/webhooks/zoho` that answers itself (the Zoho connector's
+   * receiver); it calls `ServeHandle.zohoChanged(module)` for changes made by someone else.
+   */
+  webhookHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Called for every notification (accepted or not), e.g. to record it in the state store. */
   onWebhook?: (verdict: { accepted: boolean; channelId?: string; module?: string; operation?: string; ids?: string[]; reason?: string }) => Promise<void>;
   /** Quiet time after a notification before the affected mappings run (notifications come in bursts). */
@@ -59,6 +66,8 @@ export interface ServeHandle {
   /** The configuration in use (replaced after a good git pull). */
   config(): ServeConfig;
   gitCommit(): string | undefined;
+  /** A record of `module` changed in Zoho: run the mappings writing it (after the debounce). */
+  zohoChanged(module: string): void;
   /** Pull from git now (tests, SIGHUP). */
   pullNow(): Promise<void>;
   /** Stop schedules, timers and the HTTP server, let running applies stop after their batch. */
@@ -131,6 +140,12 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   };
 
   const handleWebhook = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.webhookHandler) {
+      await options.webhookHandler(req, res);
+      const accepted = res.statusCode >= 200 && res.statusCode < 300;
+      metrics.inc(METRIC.webhooks[0], METRIC.webhooks[1], { outcome: accepted ? 'accepted' : 'rejected' });
+      return;
+    }
     if (!options.webhook) return send(res, 404, '{"error":"webhooks are not configured"}');
     if (req.method !== 'POST') return send(res, 405, '{"error":"POST only"}');
     const body = await readBody(req, MAX_WEBHOOK_BODY);
@@ -182,7 +197,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '0.0.0.0';
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info('serve listening', { url, healthz: `${url}/healthz`, metrics: `${url}/metrics`, webhooks: options.webhook ? `${url}/webhooks/zoho` : 'off' });
+  logger.info('serve listening', { url, healthz: `${url}/healthz`, metrics: `${url}/metrics`, webhooks: options.webhook || options.webhookHandler ? `${url}/webhooks/zoho` : 'off' });
 
   // Channel renewal: renew, then sleep until shortly before the earliest expiry (at most 6 h).
   const renewChannels = async (): Promise<void> => {
@@ -260,6 +275,9 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     metrics,
     coordinator,
     config: () => config,
+    zohoChanged: (module) => {
+      if (!stopping) scheduleWebhookRun(module);
+    },
     gitCommit: () => sync?.commit,
     pullNow,
     stop,

@@ -9,6 +9,7 @@ import { register as registerSim } from './sim.js';
 import { register as registerAuth } from './auth.js';
 import { register as registerWebhooks } from './webhooks.js';
 import { register as registerCheck } from './check.js';
+import { register as registerServe } from './serve.js';
 
 /** Each command lives in its own file and registers itself here (one line per command). */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
@@ -23,4 +24,5 @@ export const commands: RegisterCommand[] = [
   registerState,
   registerAudit,
   registerRuns,
+  registerServe,
 ];

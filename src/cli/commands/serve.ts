@@ -1,0 +1,171 @@
+import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { CommandContext } from '../main.js';
+import { DEFAULT_CONFIG_DIR, type Config } from '../../config/index.js';
+import { MlError } from '../../support/errors.js';
+import { createLogger, type LogLevel } from '../../support/log.js';
+
+interface ServeCliOptions {
+  config: string;
+  port: string;
+  host: string;
+  state?: string;
+  gitRemote?: string;
+  gitBranch: string;
+  gitInterval: string;
+  gitWorkdir: string;
+  logLevel: string;
+  shutdownGrace: string;
+  webhookDebounce: string;
+}
+
+/** `60s`, `5m`, `1h`, or plain seconds. */
+export function parseDuration(text: string, option: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) {
+    throw new MlError('CLI_INVALID_OPTION', `${option} must be a duration like 30s, 5m or 1h (got "${text}").`, { meta: { [option]: text } });
+  }
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+}
+
+function toServeConfig(config: Config): import('../../ops/serve.js').ServeConfig {
+  return { project: config.project, schedules: [...config.schedules.values()], mappings: [...config.mappings.values()], source: config };
+}
+
+async function runServe(opts: ServeCliOptions): Promise<void> {
+  const logger = createLogger({ format: 'json', level: opts.logLevel as LogLevel, base: { service: 'ml-connector', host: hostname() } });
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new MlError('CLI_INVALID_OPTION', `--port must be 0-65535 (got "${opts.port}").`);
+  }
+  // Heavy modules (sqlite3, undici clients) load only when serve actually runs.
+  const { loadValidConfig } = await import('../../config/index.js');
+  const { openStateStore, resolveStatePath } = await import('../../state/index.js');
+  const { startServe } = await import('../../ops/serve.js');
+  const { GitConfigSync } = await import('../../ops/git-sync.js');
+  const { createApplyRunner } = await import('../../ops/run-apply.js');
+  const { notifyRun } = await import('../../ops/notify.js');
+  const { gitStamp } = await import('../../gitops/stamp.js');
+  const zohoLib = await import('../../zoho/index.js');
+  const { renewChannels, channelResolver, planChannels } = await import('../../zoho/webhooks.js');
+  const { resolveZohoCredentials } = await import('../../zoho/setup.js');
+
+  // The first configuration: from the git remote (pull-based GitOps) or the local directory.
+  let sync: InstanceType<typeof GitConfigSync> | undefined;
+  let config: Config;
+  if (opts.gitRemote) {
+    sync = new GitConfigSync({ remote: opts.gitRemote, branch: opts.gitBranch, configPath: opts.config, workDir: resolve(opts.gitWorkdir), logger });
+    let loaded: Config | undefined;
+    const first = await sync.pull(async (dir) => { loaded = await loadValidConfig(dir); });
+    if (first.kind !== 'updated' || !loaded) {
+      throw new MlError('SERVE_GIT_FAILED', `Could not load the configuration from ${opts.gitBranch} of the git remote: ${'error' in first ? first.error : first.kind}`, {
+        hint: 'Check --git-remote (credentials in the URL or an ssh key), --git-branch and that --config names the directory inside the repository.',
+      });
+    }
+    config = loaded;
+  } else {
+    config = await loadValidConfig(opts.config);
+  }
+  const localCommit = sync ? undefined : (await gitStamp(opts.config)).commit;
+
+  const store = await openStateStore(resolveStatePath(opts.state, config.project.state?.path), {
+    logger,
+    ...(config.project.state?.masterKeyFile ? { masterKeyFile: config.project.state.masterKeyFile } : {}),
+  });
+  let current = config;
+  const zohoClients: Array<{ close(): Promise<void> | void }> = [];
+  try {
+    // Zoho notifications: the first connection with `webhooks` configured owns /webhooks/zoho.
+    const hooked = [...config.zoho.values()].find((c) => c.webhooks?.notifyUrl);
+    let handle: Awaited<ReturnType<typeof startServe>> | undefined;
+    let webhookHandler: Parameters<typeof startServe>[0]['webhookHandler'];
+    let channels: Parameters<typeof startServe>[0]['channels'];
+    if (hooked) {
+      const client = zohoLib.createZohoClient(hooked, { credentials: await resolveZohoCredentials(hooked, { secrets: store.secrets }), logger });
+      zohoClients.push(client);
+      const modules = (): string[] => planChannels(hooked, [...current.mappings.values()]);
+      webhookHandler = zohoLib.createWebhookReceiver({
+        client,
+        channel: (id) => channelResolver(hooked, modules(), store.secrets)(id),
+        sink: store,
+        onChange: ({ module }) => handle?.zohoChanged(module),
+        logger,
+      });
+      channels = {
+        async renew() {
+          const reports = await renewChannels({ conn: hooked, client, secrets: store.secrets, clock: { now: () => Date.now() } }, modules());
+          const expiries = reports.map((r) => r.expiresAt).filter((e): e is number => e !== undefined);
+          return { nextExpiry: expiries.length ? Math.min(...expiries) : undefined };
+        },
+      };
+    }
+
+    handle = await startServe({
+      config: toServeConfig(config),
+      run: createApplyRunner({ config: () => current, store, gitCommit: () => sync?.commit ?? localCommit }),
+      logger,
+      port,
+      host: opts.host,
+      shutdownGraceMs: parseDuration(opts.shutdownGrace, '--shutdown-grace'),
+      webhookDebounceMs: parseDuration(opts.webhookDebounce, '--webhook-debounce'),
+      ...(webhookHandler ? { webhookHandler } : {}),
+      ...(channels ? { channels } : {}),
+      alert: async (result) => {
+        await notifyRun(current.project, result, { secrets: store.secrets, logger, where: `ml-connector serve on ${hostname()}` });
+      },
+      ...(sync
+        ? {
+            git: {
+              sync,
+              intervalMs: parseDuration(opts.gitInterval, '--git-interval'),
+              load: async (dir: string) => {
+                const next = await loadValidConfig(dir);
+                current = next;
+                return toServeConfig(next);
+              },
+            },
+          }
+        : {}),
+    });
+
+    // Graceful shutdown: stop taking work, let the batch in flight commit, then return. The
+    // command returns normally (no process.exit) once every handle is closed.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      void handle?.stop(signal);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      await handle.closed;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+  } finally {
+    for (const c of zohoClients) await c.close();
+    await store.close();
+  }
+}
+
+export function register(program: Command, _ctx: CommandContext): void {
+  program
+    .command('serve')
+    .description('Run inside your network: apply on the schedules, take Zoho notifications on /webhooks/zoho, renew notification channels, optionally pull the configuration from git; /healthz and /metrics; JSON logs; stops cleanly on SIGTERM.')
+    .option('-c, --config <dir>', 'configuration directory (with --git-remote: the directory inside the repository)', DEFAULT_CONFIG_DIR)
+    .option('-p, --port <port>', 'HTTP port for /healthz, /metrics and /webhooks/zoho (0: any free port)', '8080')
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--state <path>', "state database file (default: the Project's state.path)")
+    .option('--git-remote <url>', 'pull the configuration from this git remote (pull-based GitOps)')
+    .option('--git-branch <branch>', 'branch to follow', 'main')
+    .option('--git-interval <duration>', 'how often to pull', '60s')
+    .option('--git-workdir <dir>', "where serve keeps its clone", '.ml-connector/config-repo')
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .option('--shutdown-grace <duration>', 'on SIGTERM, how long a running apply may take to finish its batch', '30s')
+    .option('--webhook-debounce <duration>', 'quiet time after a Zoho notification before the affected mappings run', '30s')
+    .action(async (opts: ServeCliOptions) => {
+      await runServe(opts);
+    });
+}
