@@ -36,6 +36,22 @@ describe('state store', () => {
     expect(statSync(path).mode & 0o077).toBe(0);
   });
 
+  it('opens read-only for reading; writes are refused; a missing file is not created', async () => {
+    await store.upsertLinks('employees', [link('E1')]);
+    const reader = await openStateStore(path, { readonly: true });
+    try {
+      expect((await reader.getLinks('employees')).size).toBe(1);
+      await expect(reader.upsertLinks('employees', [link('E2')])).rejects.toMatchObject({ code: 'STATE_READONLY' });
+    } finally {
+      await reader.close();
+    }
+    const missing = join(tmp.dir, 'missing', 'state.db');
+    await expect(openStateStore(missing, { readonly: true })).rejects.toMatchObject({ code: 'STATE_NOT_FOUND', meta: { path: missing } });
+    await expect(openStateStore(missing, { create: false })).rejects.toMatchObject({ code: 'STATE_NOT_FOUND' });
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(tmp.dir, 'missing'))).toBe(false);
+  });
+
   it('upserts, reads back and deletes links per mapping', async () => {
     await store.upsertLinks('employees', [link('E1'), link('E2', { zohoModifiedTime: '2026-11-01T07:00:00+00:00' })]);
     await store.upsertLinks('vendors', [link('V1', { module: 'Accounts' })]);
