@@ -172,6 +172,32 @@ describe('Zoho API v8: writes', () => {
     expect(none.body.data[0].code).toBe('MANDATORY_NOT_FOUND');
   });
 
+  it('reports several bad fields of one record as MULTIPLE_OR_MULTI_ERRORS when switched on', async () => {
+    const s = await startZohoSimulator({ quirks: { multipleErrors: 'combined' } });
+    const saved = { sim, token };
+    try {
+      sim = s;
+      token = await accessToken(s);
+      const r = await call('POST', '/crm/v8/Contacts', { body: { data: [contact(1, { Email: 'bad', Hire_Date: 'soon' }), contact(2, { Email: 'bad' })] } });
+      expect(r.status).toBe(400);
+      expect(r.body.data[0]).toEqual({
+        code: 'MULTIPLE_OR_MULTI_ERRORS',
+        details: {
+          errors: [
+            { code: 'INVALID_DATA', details: { expected_data_type: 'email', api_name: 'Email', json_path: '$.data[0].Email' }, message: 'invalid data' },
+            { code: 'INVALID_DATA', details: { expected_data_type: 'date', api_name: 'Hire_Date', json_path: '$.data[0].Hire_Date' }, message: 'invalid data' },
+          ],
+        },
+        message: 'multiple errors occurred',
+        status: 'error',
+      });
+      expect(r.body.data[1].code).toBe('INVALID_DATA');
+    } finally {
+      ({ sim, token } = saved);
+      await s.close();
+    }
+  });
+
   it('links lookups by {"id"} and shows them as {name, id}', async () => {
     const acc = await call('POST', '/crm/v8/Accounts', { body: { data: [{ Account_Name: 'Acme Freight', Vendor_Status: 'Approved', PeopleSoft_Vendor_ID: 'SHARE-0001' }] } });
     const accountId = acc.body.data[0].details.id;

@@ -26,6 +26,7 @@ export const DEFAULT_QUIRKS: ResolvedQuirks = {
   unknownIdAnswer: 'invalid-data',
   unknownFields: 'error',
   picklistValues: 'error',
+  multipleErrors: 'first',
   upsertMultipleMatches: 'oldest',
   ifModifiedSinceInclusive: false,
   searchLagMs: 0,

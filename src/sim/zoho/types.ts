@@ -18,6 +18,8 @@ export interface ZohoQuirks {
   unknownIdAnswer?: 'no-content' | 'invalid-data';
   /** Unknown field API name in a write: 'error' (record fails INVALID_DATA, per the reference) or 'ignore'. */
   unknownFields?: 'error' | 'ignore';
+  /** A record with several invalid fields: the 'first' error, or all as MULTIPLE_OR_MULTI_ERRORS `{errors:[…]}`. Default 'first'. */
+  multipleErrors?: 'first' | 'combined';
   /** Picklist value not among the declared values: 'error' (INVALID_DATA with supported_values) or 'accept'. */
   picklistValues?: 'error' | 'accept';
   /** Upsert input matching several existing records on a non-unique field (Email): update the 'oldest' or 'newest'. */

@@ -42,31 +42,46 @@ const invalid = (f: string, path: string, extra: Record<string, unknown>, messag
 export const mandatoryMissing = (field: string, index: number): RecordError =>
   recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: field, json_path: `$.data[${index}].${field}` });
 
-/** Check every key of one input record; returns the cleaned changes or the first error. */
+/**
+ * Check every key of one input record; returns the cleaned changes, or the first error
+ * (or all of them as MULTIPLE_OR_MULTI_ERRORS, with quirk multipleErrors: 'combined').
+ */
 export function cleanRecord(org: Org, def: ModuleDef, input: unknown, index: number): CleanRecord | RecordError {
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     return recordError('INVALID_DATA', 'invalid data', { expected_data_type: 'jsonobject', json_path: `$.data[${index}]` });
   }
   const changes: Record<string, unknown> = {};
+  const errors: RecordError[] = [];
+  const combine = org.quirks.multipleErrors === 'combined';
   let ownerId: string | undefined;
   for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
     if (key.startsWith('$') || IGNORED.has(key)) continue;
     const path = `$.data[${index}].${key}`;
     const f = def.byName.get(key);
+    let error: RecordError | undefined;
     if (!f) {
       if (org.quirks.unknownFields === 'ignore') continue;
-      return invalid(key, path, {}, 'the field api name given seems to be invalid');
-    }
-    if (f.readOnly) continue;
-    if (f.type === 'ownerlookup') {
-      const id = refId(value);
-      if (id === undefined || !org.user(id)) return invalid(key, path, { expected_data_type: 'ownerlookup' }, 'the id given seems to be invalid');
-      ownerId = id;
+      error = invalid(key, path, {}, 'the field api name given seems to be invalid');
+    } else if (f.readOnly) {
       continue;
+    } else if (f.type === 'ownerlookup') {
+      const id = refId(value);
+      if (id === undefined || !org.user(id)) error = invalid(key, path, { expected_data_type: 'ownerlookup' }, 'the id given seems to be invalid');
+      else ownerId = id;
+    } else {
+      const checked = checkValue(org, f, value, path);
+      if (isRecordError(checked)) error = checked;
+      else changes[key] = checked;
     }
-    const checked = checkValue(org, f, value, path);
-    if (isRecordError(checked)) return checked;
-    changes[key] = checked;
+    if (!error) continue;
+    if (!combine) return error;
+    errors.push(error);
+  }
+  if (errors.length === 1) return errors[0]!;
+  if (errors.length > 1) {
+    return recordError('MULTIPLE_OR_MULTI_ERRORS', 'multiple errors occurred', {
+      errors: errors.map(({ code, details, message }) => ({ code, details, message })),
+    });
   }
   return ownerId === undefined ? { changes } : { changes, ownerId };
 }
