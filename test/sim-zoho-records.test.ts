@@ -419,6 +419,36 @@ describe('Zoho API v8: COQL, count, deleted', () => {
   });
 });
 
+describe('Zoho simulator quirks', () => {
+  it('switches UNCONFIRMED behaviour: unknown ids, unknown fields, picklists, search lag, inclusive If-Modified-Since', async () => {
+    const qclock = new ManualClock(Date.parse('2026-03-02T17:00:00Z'));
+    const s = await startZohoSimulator({
+      clock: qclock,
+      quirks: { unknownIdAnswer: 'no-content', unknownFields: 'ignore', picklistValues: 'accept', searchLagMs: 5_000, ifModifiedSinceInclusive: true, missingModuleStatus: 404 },
+    });
+    const saved = { sim, token };
+    try {
+      sim = s;
+      token = await accessToken(s);
+      expect((await call('GET', '/crm/v8/Contacts/5725767000000000001')).status).toBe(204);
+      const ins = await call('POST', '/crm/v8/Contacts', { body: { data: [contact(1, { Favourite_Colour: 'teal', Employment_Status: 'Sabbatical' })] } });
+      expect(ins.status).toBe(201);
+      expect(s.records('Contacts')[0]).toMatchObject({ Employment_Status: 'Sabbatical' });
+      expect(s.records('Contacts')[0]).not.toHaveProperty('Favourite_Colour');
+      const search = () => call('GET', `/crm/v8/Contacts/search?criteria=${encodeURIComponent('(Last_Name:equals:Last1)')}`);
+      expect((await search()).status).toBe(204);
+      qclock.advance(5_000);
+      expect((await search()).status).toBe(200);
+      const t = ins.body.data[0].details.Modified_Time;
+      expect((await call('GET', '/crm/v8/Contacts?fields=Last_Name', { headers: { 'If-Modified-Since': t } })).status).toBe(200);
+      expect((await call('GET', '/crm/v8/Leads?fields=Last_Name')).status).toBe(404);
+    } finally {
+      ({ sim, token } = saved);
+      await s.close();
+    }
+  });
+});
+
 describe('Zoho simulator fixtures', () => {
   it('seeds from and dumps to the API-shaped JSON fixture, and refuses invalid fixtures', async () => {
     sim.seed({
