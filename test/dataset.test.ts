@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MlError } from '../src/support/errors.js';
 import { currentJob, dumpFixture, generateDataset, loadFixture, type Employee, type PeopleSoftDataset } from '../src/sim/dataset/index.js';
@@ -124,6 +125,15 @@ describe('fixtures', () => {
     ]);
     expect(d.vendors[0]).toMatchObject({ SETID: 'SHARE', VENDOR_STATUS: 'A', LAST_ACTIVITY_DT: '2020-02-02' });
     expect(d.departments.length).toBeGreaterThan(5);
+  });
+
+  it('loads the example fixture documented in docs/simulators.md', () => {
+    const doc = readFileSync(new URL('../docs/simulators.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('### Fixture format'));
+    const block = /```json\n([\s\S]*?)```/.exec(section)?.[1] as string;
+    const d = loadFixture(JSON.parse(block));
+    expect(d.employees[0]?.jobs[0]).toMatchObject({ ACTION: 'HIR', DEPTID: '11000' });
+    expect(d.vendors[0]?.locations[0]?.PYMNT_TERMS_CD).toBe('N30');
   });
 
   it('rejects unknown fields, wrong types and bad dates, naming the path', () => {
