@@ -115,3 +115,11 @@ describe('Zoho client: records over HTTP against the simulator', () => {
     expect(isMlError(err) && err.hint).toMatch(/Professional/);
   });
 });
+
+describe('Zoho upsert bench', () => {
+  it('writes n records in exactly ceil(n/100) upsert calls and 1 credit per 10 records', async () => {
+    const { benchZohoUpsert } = await import('../src/bench/zoho.js');
+    const r = await benchZohoUpsert(250);
+    expect(r).toMatchObject({ records: 250, writeCalls: 3, lowerBound: 3, calls: 4, credits: 26, tokenRequests: 1 });
+  });
+});
