@@ -164,3 +164,13 @@ describe('Zoho limits over HTTP', () => {
     expect(rig.sim.requests.count({ status: 429 })).toBe(0);
   });
 });
+
+describe('Zoho answers cut short', () => {
+  it('sends a read again when the JSON body was truncated', async () => {
+    rig = await startRig();
+    await rig.client.upsert('Contacts', contacts(2), { duplicateCheckFields: ['PeopleSoft_Employee_ID'] });
+    rig.sim.inject({ at: { kind: 'list' }, truncatedJson: true });
+    expect(await collect(rig.client.listRecords('Contacts', ['Last_Name']))).toHaveLength(2);
+    expect(rig.sim.requests.count({ kind: 'list' })).toBe(2);
+  });
+});

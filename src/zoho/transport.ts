@@ -95,7 +95,17 @@ export class ZohoTransport {
     req.beforeSend?.();
     let token = await this.o.tokens.get();
     let res = await this.sendWith(req, token);
-    let json = parseJson(res);
+    let json: unknown;
+    try {
+      json = parseJson(res);
+    } catch (err) {
+      // An answer cut short: reads, upserts (matched by external id), updates and deletes are
+      // safe to send again; a plain insert is not.
+      if (req.kind === 'insert') throw err;
+      this.counters.retries++;
+      res = await this.sendWith(req, token);
+      json = parseJson(res);
+    }
     if (res.status === 401 && readEnvelope(json)?.code === 'INVALID_TOKEN') {
       // Expired early, revoked, or superseded (the 16th token kills the 1st): one new token, one retry.
       this.o.tokens.invalidate(token);
