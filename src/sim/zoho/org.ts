@@ -83,8 +83,12 @@ export class Org {
     return Math.floor(this.clock.now() / 1000) * 1000;
   }
 
+  private lastTime: [number, string] = [Number.NaN, ''];
+
+  /** A datetime as Zoho shows it; the last answer is reused, since a batch shares one second. */
   time(ms: number): string {
-    return formatZohoTime(ms, this.offsetMinutes);
+    if (this.lastTime[0] !== ms) this.lastTime = [ms, formatZohoTime(ms, this.offsetMinutes)];
+    return this.lastTime[1];
   }
 
   user(id: string): ZohoUser | undefined {
