@@ -40,7 +40,7 @@ const contacts = (n: number, from = 0) =>
 
 describe('Zoho limits', () => {
   it('answers 429 TOO_MANY_REQUESTS past the edition concurrency limit', async () => {
-    const { s, token } = await start({ edition: 'free', latencyMs: 150 });
+    const { s, token } = await start({ edition: 'free', latencyMs: 400 });
     const call = caller(s, token);
     const answers = await Promise.all(Array.from({ length: 8 }, () => call('GET', '/crm/v8/org')));
     const statuses = answers.map((a) => a.status).sort();
@@ -52,7 +52,7 @@ describe('Zoho limits', () => {
   });
 
   it('holds heavy calls (upserts of more than 10 records) to a sub-concurrency of 10', async () => {
-    const { s, token } = await start({ latencyMs: 150 });
+    const { s, token } = await start({ latencyMs: 400 });
     const call = caller(s, token);
     const answers = await Promise.all(
       Array.from({ length: 12 }, (_, i) => call('POST', '/crm/v8/Contacts/upsert', { data: contacts(11, i * 100), duplicate_check_fields: ['PeopleSoft_Employee_ID'] })),
