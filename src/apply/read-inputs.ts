@@ -184,3 +184,9 @@ export async function readMappingInput(session: Session, mapping: Mapping, o: Re
   };
   return input;
 }
+
+/** Every source record of a mapping as of now (a full read), e.g. for `plan --base`. */
+export async function readFullSource(session: Session, mapping: Mapping, o: { now?: number; signal?: AbortSignal } = {}): Promise<SourceRecord[]> {
+  const read = await readSource(session, mapping, 'full', undefined, o.now ?? session.clock.now(), o.signal);
+  return read.records;
+}

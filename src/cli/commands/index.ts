@@ -10,6 +10,8 @@ import { register as registerAuth } from './auth.js';
 import { register as registerWebhooks } from './webhooks.js';
 import { register as registerCheck } from './check.js';
 import { register as registerServe } from './serve.js';
+import { register as registerPlan } from './plan.js';
+import { register as registerApply } from './apply.js';
 
 /** Each command lives in its own file and registers itself here (one line per command). */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
@@ -25,4 +27,6 @@ export const commands: RegisterCommand[] = [
   registerAudit,
   registerRuns,
   registerServe,
+  registerPlan,
+  registerApply,
 ];
