@@ -181,6 +181,22 @@ describe('state store', () => {
     expect(store.opened.interruptedRuns).toEqual([liveRun]);
   });
 
+  it('prunes old history but keeps running runs, links and recent history', async () => {
+    const old = await store.startRun({ kind: 'apply', trigger: 'cli', configDigest: 'd', mappings: ['employees'] });
+    await store.commitBatch({ runId: old, mapping: 'employees', links: [link('E1')], audit: [{ runId: old, mapping: 'employees', externalId: 'E1', action: 'create', fields: [], outcome: 'applied' }] });
+    await store.finishRun(old, { status: 'succeeded', counts: {}, apiCalls: 1, credits: 1 });
+    const stuck = await store.startRun({ kind: 'serve', trigger: 'serve', configDigest: 'd', mappings: [] });
+    await store.recordWebhookEvent({ source: 'zoho', recordIds: ['z1'] });
+    clock.advance(100 * 86_400_000);
+    const recent = await store.startRun({ kind: 'plan', trigger: 'cli', configDigest: 'd', mappings: [] });
+    await store.finishRun(recent, { status: 'succeeded', counts: {}, apiCalls: 0, credits: 0 });
+
+    expect(await store.pruneHistory('90d')).toEqual({ runs: 1, audit: 1, webhookEvents: 1, before: '2026-11-11T08:00:00.000Z' });
+    expect((await store.listRuns()).map((r) => r.id).sort()).toEqual([stuck, recent].sort());
+    expect((await store.getLinks('employees')).size).toBe(1);
+    await expect(store.pruneHistory('soon')).rejects.toMatchObject({ code: 'STATE_INVALID_INPUT' });
+  });
+
   it('stores webhook events without their tokens and tracks their processing', async () => {
     const id = await store.recordWebhookEvent({ source: 'zoho', channelId: '1000', module: 'Contacts', operation: 'update', recordIds: ['z1', 'z2'] });
     await store.recordWebhookEvent({ source: 'zoho', module: 'Leads', operation: 'insert', recordIds: ['z9'], status: 'ignored', detail: 'module not managed' });

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { openDb, type Db } from './db.js';
 import { StateError } from './errors.js';
-import { insertAudit, insertWebhookEvent, selectAudit, selectWebhookEvents, updateWebhookEvents } from './audit.js';
+import { insertAudit, insertWebhookEvent, parseSince, selectAudit, selectWebhookEvents, updateWebhookEvents } from './audit.js';
 import { checkExport, exportState, importState, type StateExport } from './export.js';
 import {
   clearMappingCache, findLinkByZohoId, readAllWatermarks, readLinks, readSnapshots, readSourceHashes, readWatermark,
@@ -95,6 +95,12 @@ export interface StateStore {
   listLocks(): Promise<LockInfo[]>;
   breakLock(name: string): Promise<LockInfo | undefined>;
 
+  /**
+   * Delete history older than `olderThan` (a date, or a duration back such as `90d`): finished runs
+   * that started before it with their audit rows, and webhook events received before it. Running
+   * runs are kept. Links, watermarks and secrets are not history and are never pruned.
+   */
+  pruneHistory(olderThan: string): Promise<{ runs: number; audit: number; webhookEvents: number; before: string }>;
   stats(): Promise<StateStats>;
   /** PRAGMA quick_check: 'ok' or the problems SQLite found. */
   checkIntegrity(): Promise<string[]>;
@@ -311,6 +317,17 @@ class SqliteStateStore implements StateStore {
   }
   breakLock(name: string): Promise<LockInfo | undefined> {
     return removeLock(this.lockCtx, name);
+  }
+
+  async pruneHistory(olderThan: string): Promise<{ runs: number; audit: number; webhookEvents: number; before: string }> {
+    const before = parseSince(olderThan, this.ctx.clock.now());
+    return this.db.transaction(async (tx) => {
+      const old = `SELECT id FROM runs WHERE status <> 'running' AND started_at < ?`;
+      const audit = await tx.run(`DELETE FROM audit WHERE run_id IN (${old})`, [before]);
+      const runs = await tx.run(`DELETE FROM runs WHERE status <> 'running' AND started_at < ?`, [before]);
+      const events = await tx.run('DELETE FROM webhook_events WHERE received_at < ?', [before]);
+      return { runs: runs.changes, audit: audit.changes, webhookEvents: events.changes, before };
+    }, 'pruning history');
   }
 
   async stats(): Promise<StateStats> {

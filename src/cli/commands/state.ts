@@ -188,6 +188,14 @@ async function unlockState(name: string, opts: StateCliOptions & { force?: boole
   });
 }
 
+async function pruneState(opts: StateCliOptions & { olderThan: string }): Promise<void> {
+  await withState(opts, { create: false }, async (store) => {
+    const pruned = await store.pruneHistory(opts.olderThan);
+    if (opts.json) printJson(pruned);
+    else process.stdout.write(`Deleted ${pruned.runs} runs, ${pruned.audit} audit rows and ${pruned.webhookEvents} webhook events from before ${pruned.before}.\n`);
+  });
+}
+
 export function register(program: Command, ctx: CommandContext): void {
   const state = program.command('state').description('Inspect and manage the local state database (links, watermarks, runs, locks).');
   addStateOptions(state.command('show').description('Show the state database: sizes, watermarks, locks (stale ones flagged), recent runs.'))
@@ -204,4 +212,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .argument('[name]', 'lock name', 'apply')
     .option('--force', 'break it even though its holder looks alive')
     .action((name: string, opts: StateCliOptions & { force?: boolean }) => unlockState(name, opts));
+  addStateOptions(state.command('prune').description('Delete old history: finished runs with their audit rows, and webhook events. Links and secrets stay.'))
+    .requiredOption('--older-than <when>', 'a date (2026-01-01) or a duration back from now (90d, 12h)')
+    .action((opts: StateCliOptions & { olderThan: string }) => pruneState(opts));
 }
