@@ -146,3 +146,17 @@ describe('change detection', () => {
     expect(out).toEqual(['b', 'c']);
   });
 });
+
+describe('credentials', () => {
+  it('resolves the reference the auth type needs through the config resolver', async () => {
+    const { resolveCredential } = await import('../src/config/index.js');
+    const { resolvePeopleSoftCredentials } = await import('../src/peoplesoft/index.js');
+    const env = { PS_PW: 'pw-value-123', PS_SECRET: 'secret-value-123' };
+    const resolve = (ref: string, what: string) => resolveCredential(ref, { env, what });
+    const basic = { ...conn, auth: { type: 'basic' as const, username: 'ML_SYNC', password: '${env:PS_PW}' } };
+    expect(await resolvePeopleSoftCredentials(basic, resolve)).toEqual({ password: 'pw-value-123' });
+    const oauth = { ...conn, auth: { type: 'oauth2' as const, tokenUrl: 'https://idp/token', clientId: 'c', clientSecret: '${env:PS_SECRET}' } };
+    expect(await resolvePeopleSoftCredentials(oauth, resolve)).toEqual({ clientSecret: 'secret-value-123' });
+    await expect(resolvePeopleSoftCredentials({ ...basic, auth: { ...basic.auth, password: '${env:MISSING}' } }, resolve)).rejects.toMatchObject({ code: 'CONFIG_UNSET_ENV' });
+  });
+});

@@ -74,6 +74,12 @@ describe('crafted people and vendors', () => {
     expect([byKey.get('900002')!.status, byKey.get('900002')!.event, byKey.get('900002')!.fields.TERMINATION_DT]).toEqual(['inactive', 'termination', '2024-06-20']);
   });
 
+  it('a query that returns no rows reads as no records (not as an error)', async () => {
+    sim.inject({ at: { kind: 'qas' }, zeroRows: true });
+    const { records, problems, calls } = await read(hcmConnection(sim.url), 'employees', fullWindow());
+    expect([records, problems, calls]).toEqual([[], [], 1]);
+  });
+
   it('reads XMLP as it reads JSON', async () => {
     const json = await read(hcmConnection(sim.url), 'employees', fullWindow());
     const conn = hcmConnection(sim.url);

@@ -18,6 +18,8 @@ export interface PeopleSoftBenchResult {
   rowsPerSec: number;
   calls: number;
   peakRssMb: number;
+  /** CPU the connector itself used (user + system), excluding the simulator when it runs in a child process. */
+  connectorCpuMs: number;
   /** Whether the simulator ran in another process (then peakRssMb is the connector's alone). */
   simulatorInChildProcess: boolean;
 }
@@ -92,6 +94,7 @@ export async function benchPeopleSoft(opts: { employees: number; vendors: number
   let records = 0;
   let calls = 0;
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   try {
     for (const entity of ['employees', 'vendors'] as const) {
       const conn = connection(sim.url, entity, opts.maxRows ?? 5000);
@@ -111,10 +114,11 @@ export async function benchPeopleSoft(opts: { employees: number; vendors: number
     await sim.close();
   }
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStart);
   peak = Math.max(peak, process.memoryUsage().rss);
   return {
     rows, records, calls, ms: Math.round(ms), rowsPerSec: Math.round((rows / ms) * 1000),
-    peakRssMb: Math.round(peak / 1024 / 1024), simulatorInChildProcess: child,
+    peakRssMb: Math.round(peak / 1024 / 1024), connectorCpuMs: Math.round((cpu.user + cpu.system) / 1000), simulatorInChildProcess: child,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 export { createPeopleSoftClient, DEFAULT_REQUEST_TIMEOUT_MS, type PeopleSoftClient, type PeopleSoftClientOptions } from './client.js';
 export type { PsCredentials, AuthMode } from './auth.js';
+export { resolvePeopleSoftCredentials } from './credentials.js';
 export { computeReadWindow, nextWatermark, filterUnchanged, type ReadWindow, type WindowInput } from './window.js';
 export { readSourceRecords, placeholderValues, type ReadOptions } from './read.js';
 export { checkPeopleSoftConnection, type CheckContext } from './check.js';
