@@ -44,8 +44,7 @@ export async function handleRequest(state: GatewayState, req: IncomingMessage, r
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
   const rawQuery = q < 0 ? '' : rawUrl.slice(q + 1);
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = method === 'POST' ? await readBody(req) : '';
-  const route = classify(state, method, path, rawQuery, req.headers.authorization, body);
+  let route: Route = { kind: 'unknown', run: async () => page(500, 'Internal Server Error', 'unclassified') };
   const record = (status: number, extra: { rows?: number; user?: string } = {}): void => {
     state.recorder.record({
       seq, method, path, query: Object.fromEntries(new URLSearchParams(rawQuery)), status,
@@ -53,6 +52,8 @@ export async function handleRequest(state: GatewayState, req: IncomingMessage, r
     });
   };
   try {
+    const body = method === 'POST' ? await readBody(req) : '';
+    route = classify(state, method, path, rawQuery, req.headers.authorization, body);
     const fired = state.faults.take(seq, route.kind);
     const gateway = GATEWAY_KINDS.has(route.kind);
     const delay = fired.reduce((sum, f) => sum + (f.delayMs ?? 0), 0) + (gateway ? state.faults.latency() : 0);
@@ -75,8 +76,9 @@ export async function handleRequest(state: GatewayState, req: IncomingMessage, r
     } else {
       outcome = await route.run(fired.some((f) => f.zeroRows));
     }
-    res.writeHead(outcome.status, { 'content-type': outcome.contentType, 'content-length': Buffer.byteLength(outcome.body), ...headers });
-    res.end(outcome.body);
+    const bytes = Buffer.from(outcome.body, 'utf8');
+    res.writeHead(outcome.status, { 'content-type': outcome.contentType, 'content-length': bytes.length, ...headers });
+    res.end(bytes);
     record(outcome.status, {
       ...(outcome.rows === undefined ? {} : { rows: outcome.rows }),
       ...(outcome.user === undefined ? {} : { user: outcome.user }),

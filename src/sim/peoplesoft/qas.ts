@@ -110,7 +110,7 @@ export function decode(raw: string): string {
 function splitList(raw: string | undefined, splitEncoded: boolean): string[] {
   if (raw === undefined) return [];
   const source = splitEncoded ? raw.replace(/%2c/gi, ',') : raw;
-  return source.split(',').map((v) => decode(v).trim());
+  return source.split(',').map((v) => decode(v));
 }
 
 /** GET …/{NODE}/ExecuteQuery.v1/{owner}/{query}/{type}/{format}?… */
@@ -148,7 +148,9 @@ export function executeQuery(segments: string[], rawQuery: string, ctx: QasConte
   if (!/^-?\d+$/.test(maxRaw)) return failure('maxrows is required (an integer).');
   const maxrows = Number(maxRaw);
 
-  const names = splitList(params.get('prompt_uniquepromptname'), ctx.splitEncodedCommas).filter((n, i, all) => !(all.length === 1 && n === ''));
+  const names = splitList(params.get('prompt_uniquepromptname'), ctx.splitEncodedCommas)
+    .map((n) => n.trim())
+    .filter((n, _i, all) => !(all.length === 1 && n === ''));
   const values = splitList(params.get('prompt_fieldvalue'), ctx.splitEncodedCommas);
   const valueCount = params.has('prompt_fieldvalue') ? values.length : 0;
   if (names.length !== valueCount || names.length !== def.prompts.length) {
@@ -162,7 +164,9 @@ export function executeQuery(segments: string[], rawQuery: string, ctx: QasConte
     if (names[i] !== def.prompts[i]) {
       return failure(`Prompt ${i + 1} of query ${def.name} is ${def.prompts[i]}, not ${names[i]} (names are case-sensitive and positional).`);
     }
-    prompts[def.prompts[i] as string] = values[i] as string;
+    // A blank prompt (empty or only spaces, as PeopleSoft pads CHAR fields) means "not given".
+    const value = values[i] as string;
+    prompts[def.prompts[i] as string] = value.trim() === '' ? '' : value;
   }
 
   // maxrows 0 and -1 both mean "no limit" here; their exact QAS meaning is UNCONFIRMED.

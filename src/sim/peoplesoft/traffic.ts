@@ -1,6 +1,8 @@
 import { Random } from '../dataset/random.js';
 import type { Fault, RequestEntry, RequestFilter, RequestKind, RequestLog } from './types.js';
 
+const MAX_ENTRIES = 100_000;
+
 /** Every request the simulator answered, countable by kind, status, method or path. */
 export class RequestRecorder implements RequestLog {
   readonly entries: RequestEntry[] = [];
@@ -15,6 +17,8 @@ export class RequestRecorder implements RequestLog {
   }
 
   record(entry: RequestEntry): void {
+    // A long-running `ml-connector sim` must not grow without bound: keep the latest entries.
+    if (this.entries.length >= MAX_ENTRIES) this.entries.splice(0, MAX_ENTRIES / 10);
     this.entries.push(entry);
   }
 
