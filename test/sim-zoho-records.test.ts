@@ -67,7 +67,7 @@ describe('Zoho API v8: auth and routing', () => {
   });
 
   it('answers bad URLs with 404 INVALID_URL_PATTERN, bad modules with 400 INVALID_MODULE, bad methods with INVALID_REQUEST_METHOD', async () => {
-    for (const path of ['/crm/v8/Contacts/', '/crm/v2/Contacts?fields=Last_Name', '/crm/v8/', '/nothing']) {
+    for (const path of ['/crm/v8/Contacts/', '/crm/v2/Contacts?fields=Last_Name', '/crm/v8/', '/nothing', '/crm/v8/Contacts/%E0%A4%A']) {
       expect(await call('GET', path)).toMatchObject({ status: 404, body: { code: 'INVALID_URL_PATTERN', message: 'Please check if the URL trying to access is a correct one' } });
     }
     expect(await call('GET', '/crm/v8/contacts?fields=Last_Name')).toMatchObject({

@@ -93,7 +93,8 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedWall = performance.now();
-    const url = new URL(req.url ?? '/', base);
+    // A request line such as `GET //x` still parses against the base; anything worse is a 404 below.
+    const url = URL.canParse(req.url ?? '/', base) ? new URL(req.url ?? '/', base) : new URL('/invalid', base);
     const method = req.method ?? 'GET';
     const r = classify(method, url.pathname);
     const seq = log.nextSeq();
@@ -169,7 +170,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
   }
 
   const server = createServer((req, res) => {
-    void route(req, res);
+    route(req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

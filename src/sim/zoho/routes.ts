@@ -24,7 +24,12 @@ export function classify(method: string, pathname: string): Route {
   if (pathname === '/oauth/v2/token') return { area: 'accounts', kind: 'token', methodOk: method === 'POST' };
   if (pathname === '/oauth/v2/token/revoke') return { area: 'accounts', kind: 'revoke', methodOk: method === 'POST' };
   if (!pathname.startsWith('/crm/v8/')) return { area: 'none', kind: 'unknown', methodOk: true };
-  const seg = pathname.slice('/crm/v8/'.length).split('/').map((s) => decodeURIComponent(s));
+  let seg: string[];
+  try {
+    seg = pathname.slice('/crm/v8/'.length).split('/').map((s) => decodeURIComponent(s));
+  } catch {
+    return { area: 'none', kind: 'unknown', methodOk: true }; // malformed percent-encoding
+  }
   if (seg.some((s) => s === '')) return { area: 'none', kind: 'unknown', methodOk: true };
   const [a, b, c] = seg;
   const api = { area: 'api' as const };
