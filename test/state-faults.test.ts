@@ -133,10 +133,10 @@ describe('state faults', () => {
     // root ignores permissions, so as root the CLI runs as `nobody`, which cannot write here.
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     const fresh = await runCli(['secrets', 'set', 'X', '--state', join(dir, 'state.db'), '--json'], { input: 'value-123', env: { ML_CONNECTOR_MASTER_KEY: FIXTURE_KEY.toString('base64') }, cwd: tmp.dir, ...asUser });
-    expect(fresh.code).toBe(1);
+    expect(fresh.code, fresh.stderr).toBe(1);
     expect(JSON.parse(fresh.stdout).error).toMatchObject({ code: 'STATE_READONLY', meta: { path: join(dir, 'state.db') } });
     const old = await runCli(['runs', '--state', join(existing, 'state.db'), '--json'], { cwd: tmp.dir, ...asUser });
-    expect(old.code).toBe(1);
+    expect(old.code, old.stderr).toBe(1);
     expect(JSON.parse(old.stdout).error.code).toBe('STATE_READONLY');
     chmodSync(dir, 0o755);
     chmodSync(existing, 0o755);
