@@ -157,4 +157,24 @@ describe('ml-connector check and auth zoho (built CLI)', () => {
     expect(check.stdout).toMatch(/ok\s+zoho\/zoho\/auth/);
     expect(check.code).toBe(0);
   });
+
+  it('webhooks enable and list: a channel per mapped module, tokens stored as secrets', async () => {
+    const configs = join(dir, 'configs-webhooks');
+    cpSync('configs', configs, { recursive: true });
+    const file = join(configs, 'connections', 'zoho.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8') + 'webhooks:\n  notifyUrl: http://127.0.0.1:1/webhooks/zoho\n  channelExpiryHours: 48\n');
+    const enable = await runCli(['webhooks', 'enable', '--config', configs]);
+    expect(enable.stderr).toBe('');
+    expect(enable.code).toBe(0);
+    expect(enable.stdout).toMatch(/enabled\s+Contacts/);
+    expect(enable.stdout).toMatch(/enabled\s+Accounts/);
+    const list = await runCli(['webhooks', 'list', '--config', configs, '--json']);
+    const rows = (JSON.parse(list.stdout) as { channels: Array<{ module: string; action: string; expiresAt: string }> }).channels;
+    expect(rows.map((r) => r.module).sort()).toEqual(['Accounts', 'Contacts']);
+    expect(rows.every((r) => Date.parse(r.expiresAt) - Date.now() > 47 * 3_600_000)).toBe(true);
+    const store = await openStateStore(env.ML_CONNECTOR_STATE!, { masterKey: env.ML_CONNECTOR_MASTER_KEY! });
+    const names = (await store.secrets.list()).map((s) => s.name);
+    await store.close();
+    expect(names).toEqual(expect.arrayContaining(['zoho-webhook-zoho-contacts', 'zoho-webhook-zoho-accounts']));
+  });
 });

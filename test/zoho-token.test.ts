@@ -101,6 +101,12 @@ describe('Zoho token manager over HTTP', () => {
     expect(elsewhere.requests.count({ kind: 'token' })).toBe(1);
   });
 
+  it('sends API calls to the api_domain of the token answer, not the configured guess', async () => {
+    rig = await startRig({ conn: { apiUrl: 'http://127.0.0.1:9' } }); // nothing listens there
+    expect(await rig.client.connect()).toEqual({ apiDomain: rig.sim.apiDomain });
+    expect(await collect(rig.client.listRecords('Contacts', ['Last_Name']))).toEqual([]);
+  });
+
   it('diagnoses INVALID_TOKEN that a fresh token cannot cure (API domain of another data center)', async () => {
     rig = await startRig();
     await rig.client.connect();
