@@ -149,15 +149,15 @@ describe('errors', () => {
     sim.inject({ at: { kind: 'qas' }, status: 503, times: 2 });
     const { records, calls } = await readAll(hcmConnection(sim.url), { password: 'ml-sync-secret' });
     expect(records).toHaveLength(7);
-    expect(calls).toBe(3);
+    expect(calls).toBe(4); // 503, 503, the page, the end-of-data confirmation
     sim.inject({ at: { kind: 'qas' }, reset: true });
-    expect((await readAll(hcmConnection(sim.url), { password: 'ml-sync-secret' })).calls).toBe(2);
+    expect((await readAll(hcmConnection(sim.url), { password: 'ml-sync-secret' })).calls).toBe(3);
   });
 
   it('a slow answer times out and is retried; an always-slow server gives PS_TIMEOUT', async () => {
     const conn = hcmConnection(sim.url, { timeouts: { requestMs: 300 } });
     sim.inject({ at: { kind: 'qas' }, delayMs: 800, times: 1 });
-    expect((await readAll(conn, { password: 'ml-sync-secret' })).calls).toBe(2);
+    expect((await readAll(conn, { password: 'ml-sync-secret' })).calls).toBe(3); // timed out, page, confirmation
     sim.inject({ at: { kind: 'qas' }, delayMs: 800, times: 3 });
     await expect(readAll(conn, { password: 'ml-sync-secret' })).rejects.toMatchObject({ code: 'PS_TIMEOUT', hint: expect.stringMatching(/requestMs/) });
   });

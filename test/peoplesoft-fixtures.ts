@@ -54,7 +54,7 @@ export function craftedVendors(): Vendor[] {
   return [
     {
       SETID: 'SHARE', VENDOR_ID: '0000000001', NAME1: 'Acme Staffing', NAME2: '', VENDOR_STATUS: 'A', VENDOR_CLASS: 'R', VENDOR_PERSISTENCE: 'R', LAST_ACTIVITY_DT: '2024-05-01',
-      addresses: [addr, { ...addr, EFFDT: '2024-07-01', ADDRESS1: '2 New Street' }],
+      addresses: [{ ...addr, EFFDT: '2015-01-01', ADDRESS1: '0 Ancient Road' }, addr, { ...addr, EFFDT: '2024-07-01', ADDRESS1: '2 New Street' }],
       locations: [{ VNDR_LOC: 'MAIN', EFFDT: '2020-01-01', EFF_STATUS: 'A', PYMNT_TERMS_CD: 'N30' }],
       contacts: [{ CNTCT_SEQ_NUM: 1, EFFDT: '2020-01-01', EFF_STATUS: 'A', CONTACT_NAME: 'Ann Payable', CONTACT_TITLE: 'AP', EMAILID: 'ann@acme.example', PHONE: '' }],
     },

@@ -40,7 +40,7 @@ describe('crafted people and vendors', () => {
     const { byKey, problems, calls } = await read(hcmConnection(sim.url), 'employees', fullWindow());
     expect(problems).toEqual([]);
     expect([...byKey.keys()]).toEqual(['900001', '900002', '900003', '900004', '900005', '900006', '900007']);
-    expect(calls).toBe(1);
+    expect(calls).toBe(2); // one short page, then one call after the last EMPLID confirming nothing follows
 
     const future = byKey.get('900001')!;
     expect([future.status, future.event, future.fields.HIRE_DT]).toEqual(['inactive', undefined, null]);
@@ -128,6 +128,17 @@ describe('crafted people and vendors', () => {
     const july = await read(fscmConnection(sim.url), 'vendors', fullWindow(Date.parse('2024-07-01T12:00:00Z')), clock);
     expect(july.byKey.get('SHARE-0000000001')!.fields.ADDRESS1).toBe('2 New Street');
   });
+
+  it('a CI that also returns effective-dated history gives the same vendors', async () => {
+    const history = await startPeopleSoftSimulator({ clock, dataset: craftedDataset(), quirks: { ciHistoryItems: true } });
+    try {
+      const plain = await read(fscmConnection(sim.url), 'vendors', fullWindow());
+      const withHistory = await read(fscmConnection(history.url), 'vendors', fullWindow());
+      expect(withHistory.records.map((r) => r.hash)).toEqual(plain.records.map((r) => r.hash));
+    } finally {
+      await history.close();
+    }
+  });
 });
 
 describe('paging over the firm dataset', () => {
@@ -139,7 +150,7 @@ describe('paging over the firm dataset', () => {
 
   it('small QAS pages split employees across the boundary and still give the same records', async () => {
     const whole = await read(hcmConnection(sim.url), 'employees', fullWindow());
-    expect(whole.calls).toBe(1);
+    expect(whole.calls).toBe(2);
     const conn = hcmConnection(sim.url);
     conn.readers.employees = { ...conn.readers.employees!, maxRows: 37 } as QasReader;
     const paged = await read(conn, 'employees', fullWindow());
@@ -152,6 +163,19 @@ describe('paging over the firm dataset', () => {
     const conn = hcmConnection(sim.url);
     conn.readers.employees = { ...conn.readers.employees!, maxRows: 1 } as QasReader;
     await expect(read(conn, 'employees', fullWindow())).rejects.toMatchObject({ code: 'PS_PAGE_TOO_SMALL', message: expect.stringMatching(/holds only EMPLID/), hint: expect.stringMatching(/Raise maxRows/) });
+  });
+
+  it('a query profile that caps rows below maxRows fails the read instead of losing people', async () => {
+    const capped = await startPeopleSoftSimulator({ clock: new ManualClock(NOON), dataset: sim.data, quirks: { maxRowsCap: 100 } });
+    try {
+      await expect(read(hcmConnection(capped.url), 'employees', fullWindow())).rejects.toMatchObject({ code: 'PS_ROW_CAP', hint: expect.stringMatching(/set maxRows to 100/) });
+      const conn = hcmConnection(capped.url);
+      conn.readers.employees = { ...conn.readers.employees!, maxRows: 100 } as QasReader;
+      const ok = await read(conn, 'employees', fullWindow());
+      expect(ok.records.length).toBe(sim.data.employees.length);
+    } finally {
+      await capped.close();
+    }
   });
 
   it('the REST operation pages by row and yields the same records as QAS', async () => {

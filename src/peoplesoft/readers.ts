@@ -41,7 +41,10 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
     const rows = await fetchQasRows(client, reader, url, ctx.signal);
     const full = rows.length >= maxRows;
     if (!full || ctx.firstPageOnly) {
+      const lastKey = keyset && rows.length > 0 ? keyText(rows[rows.length - 1]![keyset]) : undefined;
+      const shortPage = rows.length;
       yield rows;
+      if (lastKey !== undefined && usesAfter && !ctx.firstPageOnly) await confirmEnd(client, reader, ctx, maxRows, lastKey, shortPage);
       return;
     }
     if (!keyset || !usesAfter) {
@@ -71,6 +74,28 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
     after = next;
     yield kept;
   }
+}
+
+/**
+ * A short page normally ends the read, but a user's query profile ("max rows fetched") can cap
+ * what QAS returns below `maxrows` without saying so (reference §2.2, UNCONFIRMED for QAS). One
+ * call after the last key tells the two apart: rows there mean the answer was capped, and the run
+ * fails instead of silently missing people.
+ */
+async function confirmEnd(client: PeopleSoftClient, reader: QasReader, ctx: ReadContext, maxRows: number, after: string, shortPage: number): Promise<void> {
+  const more = await fetchQasRows(client, reader, qasUrl(client.connection, reader, { ...ctx.values, after }, maxRows, ctx.timeZone), ctx.signal);
+  if (more.length === 0) return;
+  const first = keyText(more[0]![reader.keyset!]);
+  if (first <= after) {
+    throw new MlError('PS_KEYSET_ORDER', `Query ${reader.query} ignores the {after} prompt: asked for keys after ${after}, got ${first}`, {
+      meta: { query: reader.query, keyset: reader.keyset },
+      hint: `Make the {after} prompt a "${reader.keyset} greater than" criterion of the query, ordered by ${reader.keyset}.`,
+    });
+  }
+  throw new MlError('PS_ROW_CAP', `Query ${reader.query} returned ${shortPage} rows when ${maxRows} were asked for, yet more rows follow: PeopleSoft capped the answer`, {
+    meta: { query: reader.query, maxRows, returned: shortPage },
+    hint: `The user's query profile probably limits "max rows fetched" to ${shortPage}: set maxRows to ${shortPage} or less, or raise the limit in the profile.`,
+  });
 }
 
 async function fetchQasRows(client: PeopleSoftClient, reader: QasReader, url: string, signal: AbortSignal | undefined): Promise<PsRow[]> {
