@@ -63,27 +63,28 @@ export class JobHistory {
     const base = prev ?? (first as JobRow | undefined);
     if (base === undefined) throw new Error(`first row of EMPL_RCD ${emplRcd} needs starting values`);
     const entered = keyed ?? this.enteredFor(effdt);
-    const merged = { ...base, ...statusForAction(action), ...changes };
+    const status = statusForAction(action);
+    const pick = <K extends keyof JobRow>(key: K): JobRow[K] => changes[key] ?? base[key];
     const stamp = toPsDateTime(entered);
     // Built field by field so every row (and every fixture dump) lists columns in record order.
     const row: JobRow = {
       EMPL_RCD: emplRcd,
       EFFDT: effdt,
       EFFSEQ: prev !== undefined && prev.EFFDT === effdt ? prev.EFFSEQ + 1 : 0,
-      PER_ORG: merged.PER_ORG,
+      PER_ORG: pick('PER_ORG'),
       ACTION: action,
       ACTION_REASON: reason,
       ACTION_DT: stamp.slice(0, 10),
-      EMPL_STATUS: merged.EMPL_STATUS,
-      HR_STATUS: merged.HR_STATUS,
-      DEPTID: merged.DEPTID,
-      JOBCODE: merged.JOBCODE,
-      LOCATION: merged.LOCATION,
-      COMPANY: merged.COMPANY,
-      BUSINESS_UNIT: merged.BUSINESS_UNIT,
-      SUPERVISOR_ID: merged.SUPERVISOR_ID,
-      VENDOR_SETID: merged.VENDOR_SETID,
-      VENDOR_ID: merged.VENDOR_ID,
+      EMPL_STATUS: changes.EMPL_STATUS ?? status?.EMPL_STATUS ?? base.EMPL_STATUS,
+      HR_STATUS: changes.HR_STATUS ?? status?.HR_STATUS ?? base.HR_STATUS,
+      DEPTID: pick('DEPTID'),
+      JOBCODE: pick('JOBCODE'),
+      LOCATION: pick('LOCATION'),
+      COMPANY: pick('COMPANY'),
+      BUSINESS_UNIT: pick('BUSINESS_UNIT'),
+      SUPERVISOR_ID: pick('SUPERVISOR_ID'),
+      VENDOR_SETID: pick('VENDOR_SETID'),
+      VENDOR_ID: pick('VENDOR_ID'),
       LASTUPDDTTM: stamp,
     };
     this.rows.push(row);

@@ -119,24 +119,26 @@ export function generateCompanyName(rng: Random): string {
   return `${rng.pick(COMPANY_WORDS_A)} ${rng.pick(COMPANY_WORDS_B)}${suffix ? ' ' + suffix : ''}`;
 }
 
+const PHONE_FORMATS: Array<readonly [(area: string, a: string, b: string, ext: string) => string, number]> = [
+  [(area, a, b) => `${area}/${a}-${b}`, 4],
+  [(area, a, b) => `(${area}) ${a}-${b}`, 4],
+  [(area, a, b) => `${area}-${a}-${b}`, 4],
+  [(area, a, b) => `${area}.${a}.${b}`, 2],
+  [(area, a, b) => `${area}${a}${b}`, 2],
+  [(area, a, b) => `+1 ${area} ${a} ${b}`, 2],
+  [(area, a, b, ext) => `+1 (${area}) ${a}-${b} x${ext}`, 1],
+  [(_area, a, b, ext) => `${a}-${b} ext. ${ext}`, 1],
+  [(_area, _a, b) => `+44 20 7946 ${b}`, 1],
+  [(_area, a, b) => `+81 3-${a}-${b}`, 1],
+  [(_area, a, b) => `1-800-${a}-${b}`, 1],
+];
+
 /** A phone typed the way people type phones. */
 export function generatePhone(rng: Random, area: string): string {
   const a = String(rng.int(200, 999));
   const b = String(rng.int(1000, 9999));
   const ext = String(rng.int(100, 999));
-  return rng.weighted<string>([
-    [`${area}/${a}-${b}`, 4],
-    [`(${area}) ${a}-${b}`, 4],
-    [`${area}-${a}-${b}`, 4],
-    [`${area}.${a}.${b}`, 2],
-    [`${area}${a}${b}`, 2],
-    [`+1 ${area} ${a} ${b}`, 2],
-    [`+1 (${area}) ${a}-${b} x${ext}`, 1],
-    [`${a}-${b} ext. ${ext}`, 1],
-    [`+44 20 7946 ${b}`, 1],
-    [`+81 3-${a}-${b}`, 1],
-    [`1-800-${a}-${b}`, 1],
-  ]);
+  return rng.weighted(PHONE_FORMATS)(area, a, b, ext);
 }
 
 const STREETS = ['Main St', 'Broadway', 'Market Street', 'Lake Shore Dr', 'Elm Ave', '5th Avenue', 'Wacker Drive', 'Park Pl', 'Rue de Rivoli', 'Königstraße'];
