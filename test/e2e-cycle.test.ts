@@ -6,6 +6,7 @@ import { applyPlan, makePlan, openSession, type Session } from '../src/apply/ind
 import { loadValidConfig, type Config } from '../src/config/index.js';
 import { simulatorEnv } from '../src/demo/env.js';
 import { parsePlan, serializePlan, type Plan } from '../src/plan/index.js';
+import { generateDataset } from '../src/sim/dataset/generate.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
 import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
 import { openStateStore, type StateStore } from '../src/state/index.js';
@@ -45,7 +46,7 @@ function copyConfigs(into: string): string {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ml-e2e-'));
   clock = new OffsetClock();
-  ps = await startPeopleSoftSimulator({ clock });
+  ps = await startPeopleSoftSimulator({ clock, dataset: generateDataset({ employees: 120, vendors: 60, seed: 2, asOf: new Date(clock.now()).toISOString().slice(0, 10) }) });
   zoho = await startZohoSimulator({ clock });
   env = simulatorEnv({
     zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatorEnv } from '../src/demo/env.js';
+import { generateDataset } from '../src/sim/dataset/generate.js';
+import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
+import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
+import { openStateStore } from '../src/state/index.js';
+
+/**
+ * The built CLI (`node bin/ml-connector.js`, after `npx tsc -p tsconfig.build.json`) in a
+ * subprocess against both simulators: exit codes, a saved plan, approval off a terminal, and a
+ * process killed in the middle of an apply followed by a rerun (no duplicates, nothing lost).
+ */
+const BIN = join(process.cwd(), 'bin', 'ml-connector.js');
+let dir: string;
+let configDir: string;
+let ps: PeopleSoftSimulator;
+let zoho: ZohoSimulator;
+let env: Record<string, string>;
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [BIN, ...args, '--config', configDir], { env: { ...process.env, NO_COLOR: '1', CI: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 137 : -1), stdout, stderr })));
+  return { child, done };
+}
+const cli = (args: string[]): Promise<Run> => start(args).done;
+
+const contacts = () => zoho.records('Contacts').filter((r) => r.PeopleSoft_Employee_ID);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ml-e2e-cli-'));
+  configDir = join(dir, 'configs');
+  cpSync('configs', configDir, { recursive: true });
+  // The simulator keeps PeopleSoft time in UTC (see test/e2e-cycle.test.ts).
+  for (const file of [join(configDir, 'project.yaml'), ...readdirSync(join(configDir, 'connections')).map((f) => join(configDir, 'connections', f))]) {
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
+  }
+  // Small but above the example guards (minSourceRows 100 employees, 50 vendors).
+  ps = await startPeopleSoftSimulator({ dataset: generateDataset({ employees: 110, vendors: 60, seed: 3 }) });
+  zoho = await startZohoSimulator({ latencyMs: 5 });
+  env = simulatorEnv({
+    zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
+    peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
+  }, join(dir, 'state.db'));
+});
+
+afterAll(async () => {
+  await zoho?.close();
+  await ps?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('ml-connector plan and apply (built CLI)', () => {
+  it('apply without a terminal needs --auto-approve, and writes nothing without it', async () => {
+    const r = await cli(['apply']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('APPLY_NEEDS_APPROVAL');
+    expect(contacts()).toHaveLength(0);
+  });
+
+  it('a process killed mid-apply, then a rerun: every record once in Zoho, nothing lost', async () => {
+    // Zoho writes the first contact batch, then holds its answer: the CLI never learns the ids.
+    zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, delayMs: 10_000, times: 5 });
+    const run = start(['apply', '--auto-approve']);
+    for (let i = 0; i < 400 && zoho.requests.count({ kind: 'upsert', module: 'Contacts' }) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300));
+    run.child.kill('SIGKILL');
+    const killed = await run.done;
+    expect(killed.code).not.toBe(0);
+    expect(contacts().length).toBeGreaterThan(0);
+
+    const rerun = await cli(['apply', '--auto-approve']);
+    expect(rerun.stderr).toContain('interrupted');
+    expect(rerun.code).toBe(0);
+    const ids = contacts().map((r) => r.PeopleSoft_Employee_ID);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(110);
+    const store = await openStateStore(join(dir, 'state.db'));
+    try {
+      expect((await store.getLinks('employees-to-contacts')).size).toBe(110);
+      expect((await store.listRuns()).some((r) => r.status === 'interrupted')).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('--detailed-exitcode: 0 without changes, 2 with changes; a saved plan applies', async () => {
+    expect((await cli(['plan', '--detailed-exitcode'])).code).toBe(0);
+    const rec = contacts()[0]!;
+    zoho.editRecord('Contacts', String(rec.id), { Title: 'Changed by a user' }, 'user');
+    const out = join(dir, 'plan.json');
+    const planned = await cli(['plan', '--detailed-exitcode', '--out', out, '--no-mask']);
+    expect(planned.code).toBe(2);
+    expect(planned.stdout).toContain('~ ');
+    expect(planned.stdout).toContain('"Changed by a user"');
+    expect(planned.stdout).toMatch(/Plan: 0 to create, 1 to update, 0 to deactivate, \d+ unchanged; 1 API call/);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ formatVersion: 1, summary: { update: 1 } });
+    const applied = await cli(['apply', out]);
+    expect(applied.code).toBe(0);
+    expect(zoho.records('Contacts').find((r) => r.id === rec.id)!.Title).toBe(rec.Title);
+  });
+
+  it('Markdown for a pull request is masked', async () => {
+    const rec = contacts()[1]!;
+    zoho.editRecord('Contacts', String(rec.id), { Email: 'someone.else@example.com' }, 'user');
+    const md = await cli(['plan', '--markdown']);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain('<details>');
+    expect(md.stdout).toContain('| employees-to-contacts | Contacts |');
+    expect(md.stdout).not.toContain('someone.else@example.com');
+    expect(md.stdout).toContain('s•••@example.com');
+  });
+});
+  });
+});
