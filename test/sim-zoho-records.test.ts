@@ -100,8 +100,8 @@ describe('Zoho API v8: auth and routing', () => {
     expect((await call('GET', '/crm/v8/org')).body.org[0].id).toBe(sim.credentials.orgId);
   });
 
-  it('leaves Vendors out of editions without it', async () => {
-    const s = await startZohoSimulator({ vendorsModule: false });
+  it('leaves Vendors out of editions without it (free and standard by default)', async () => {
+    const s = await startZohoSimulator({ edition: 'standard' });
     try {
       token = await accessToken(s);
       const saved = sim;
@@ -109,6 +109,7 @@ describe('Zoho API v8: auth and routing', () => {
       expect((await call('GET', '/crm/v8/settings/modules')).body.modules.map((m: any) => m.api_name)).toEqual(['Contacts', 'Accounts']);
       expect((await call('GET', '/crm/v8/Vendors?fields=Vendor_Name')).body.code).toBe('INVALID_MODULE');
       expect((await call('GET', '/crm/v8/settings/fields?module=Vendors')).status).toBe(400);
+      expect((await call('GET', '/crm/v8/org')).body.org[0].license_details.paid_type).toBe('standard');
       sim = saved;
     } finally {
       await s.close();

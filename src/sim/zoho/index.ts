@@ -45,7 +45,10 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
     ...(opts.client ?? {}),
     scopes: opts.client?.scopes ?? DEFAULT_ZOHO_SCOPES,
   };
-  const org = new Org(clock, opts.utcOffsetMinutes ?? -420, quirks, opts.vendorsModule ?? true);
+  const edition = opts.edition ?? 'enterprise';
+  // Vendors is an inventory module: Professional and up (the product description; reference §3.1 says UNCONFIRMED).
+  const vendors = opts.vendorsModule ?? !(edition === 'free' || edition === 'standard');
+  const org = new Org(clock, opts.utcOffsetMinutes ?? -420, quirks, vendors, edition);
   const ttlSec = 3600;
   const tokens = new TokenRegistry(clock, ttlSec * 1000, quirks.accessDeniedCooldownSec * 1000, quirks.grantCodeTtlSec * 1000);
   tokens.addRefreshToken(client.refreshToken, client.clientId, parseScopes(client.scopes.join(',')));
@@ -81,7 +84,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
     reader: new RecordReader(org),
     notifier,
     credits: new CreditMeter(clock, opts.dailyCredits ?? 50_000),
-    concurrencyLimit: opts.concurrencyLimit ?? EDITION_CONCURRENCY[opts.edition ?? 'enterprise'],
+    concurrencyLimit: opts.concurrencyLimit ?? EDITION_CONCURRENCY[edition],
     orgId: client.orgId,
     random: createRandom(opts.seed ?? 1),
     latencyMs: opts.latencyMs ?? 0,

@@ -2,7 +2,7 @@ import type { Clock } from '../../support/clock.js';
 import { formatZohoTime, IdSource } from './ids.js';
 import { defineModules, type ModuleDef } from './schema.js';
 import { ModuleStore, type StoredRecord } from './store.js';
-import type { ZohoQuirks } from './types.js';
+import type { ZohoEdition, ZohoQuirks } from './types.js';
 
 /** The simulated org: its users, modules, records, id source and clock. */
 
@@ -72,6 +72,7 @@ export class Org {
     readonly offsetMinutes: number,
     readonly quirks: ResolvedQuirks,
     vendors: boolean,
+    readonly edition: ZohoEdition,
   ) {
     this.modules = defineModules(vendors);
     for (const def of this.modules.values()) this.stores.set(def.apiName, new ModuleStore(def));

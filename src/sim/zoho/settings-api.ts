@@ -99,7 +99,7 @@ export function getOrg(org: Org, orgId: string): Reply {
         zgid: orgId,
         mc_status: false,
         type: 'production',
-        license_details: { paid: true, paid_type: 'enterprise', users_license_purchased: 10 },
+        license_details: { paid: org.edition !== 'free', paid_type: org.edition, users_license_purchased: 10 },
       },
     ],
   });

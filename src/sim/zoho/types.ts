@@ -66,6 +66,7 @@ export interface ZohoSimulatorOptions {
   clock?: Clock;
   edition?: ZohoEdition;
   concurrencyLimit?: number;
+  /** Default: true from the Professional edition up (so true for the default 'enterprise'). */
   vendorsModule?: boolean;
   dailyCredits?: number;
   latencyMs?: number;
