@@ -152,7 +152,7 @@ export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions):
   });
   const t = new ZohoTransport({
     tokens,
-    apiVersion: /^v\d+$/.test(conn.apiVersion ?? '') ? conn.apiVersion : 'v8',
+    apiVersion: conn.crmApiVersion && /^v\d+$/.test(conn.crmApiVersion) ? conn.crmApiVersion : 'v8',
     concurrency: opts.concurrency ?? concurrencyOf(conn),
     timeoutMs,
     retry,
