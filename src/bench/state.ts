@@ -7,6 +7,8 @@ import type { BatchCommit, LinkInput, StateStore } from '../state/index.js';
 export interface StateBenchResult {
   linkUpserts: number;
   ms: number;
+  /** Process CPU time (user + system, both threads) for the upserts: steadier than wall time on a shared machine. */
+  cpuMs: number;
   perSecond: number;
   /** Batches (one transaction each) the upserts were spread over. */
   batches: number;
@@ -62,16 +64,18 @@ export async function benchState(opts: { links?: number; batchSize?: number } = 
     const store = await openStateStore(join(dir, 'state.db'));
     const batches: LinkInput[][] = [];
     for (let i = 0; i < total; i += batchSize) batches.push(Array.from({ length: Math.min(batchSize, total - i) }, (_, k) => link(i + k)));
+    const cpu = process.cpuUsage();
     const started = performance.now();
     for (const batch of batches) await store.upsertLinks('employees', batch);
     const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
     const readStarted = performance.now();
     const read = await store.getLinks('employees');
     const readMs = performance.now() - readStarted;
     const batchCommit = await benchCommitBatches(store, 20_000, 100);
     await store.close();
     if (read.size !== total) throw new Error(`bench: expected ${total} links, read ${read.size}`);
-    return { linkUpserts: total, ms: Math.round(ms), perSecond: Math.round((total / ms) * 1000), batches: batches.length, readMs: Math.round(readMs), batchCommit };
+    return { linkUpserts: total, ms: Math.round(ms), cpuMs: Math.round((used.user + used.system) / 1000), perSecond: Math.round((total / ms) * 1000), batches: batches.length, readMs: Math.round(readMs), batchCommit };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
