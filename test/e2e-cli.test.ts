@@ -120,5 +120,3 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(md.stdout).toContain('s•••@example.com');
   });
 });
-  });
-});
