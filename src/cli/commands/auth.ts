@@ -112,7 +112,8 @@ async function authZoho(opts: AuthOptions): Promise<void> {
       try {
         listener = await listenForRedirect(redirectUri);
       } catch (err) {
-        if (opts.browser) throw err;
+        // Not a loopback URI, or the port is taken: the pasted URL still works.
+        say(`Not listening for the redirect: ${(err as Error).message}`);
       }
       say(`Open this URL in a browser, sign in to Zoho as the integration user and accept:\n\n  ${url}\n`);
       if (listener) say(`Waiting for Zoho to redirect to ${redirectUri} ...`);
