@@ -167,6 +167,21 @@ describe('loading', () => {
     expect(issues.map((i) => i.code)).toEqual(['CONFIG_DIR_NOT_FOUND']);
   });
 
+  test('a file instead of a directory says which directory to pass', async () => {
+    const { issues } = await loadConfig('configs/project.yaml');
+    expect(issues.map((i) => i.message)).toEqual(["'configs/project.yaml' is a file: pass --config the directory that holds it (configs), since documents refer to each other across files"]);
+  });
+
+  test('a credential reference with a default is refused without echoing the default', async () => {
+    const dir = await dirWith('cred-default', {
+      'zoho.yaml': 'apiVersion: ml-connector/v1\nkind: ZohoConnection\nname: zoho\nregion: eu\nauth: { type: client_credentials, clientId: "1000.X", clientSecret: "${env:ZOHO_SECRET:-abc123def}", soid: ZohoCRM.123 }\n',
+    });
+    const { issues } = await loadConfig(dir);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 5, column: 69, code: 'CONFIG_LITERAL_SECRET', path: 'auth.clientSecret' });
+    expect(issues[0]?.message).not.toContain('abc123def');
+  });
+
   test('an alias without its anchor in the same document is explained', async () => {
     const dir = await dirWith('alias', { 'p.yaml': 'apiVersion: ml-connector/v1\nkind: Project\nname: p\ndescription: *missing\n' });
     const { issues } = await loadConfig(dir);

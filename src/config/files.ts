@@ -63,6 +63,12 @@ export async function readConfigFiles(dir: string): Promise<ReadFilesResult> {
   const shownDir = displayPath(absDir);
   const issues: ConfigIssue[] = [];
   const dirStat = await stat(absDir).catch(() => undefined);
+  if (dirStat?.isFile() === true) {
+    issues.push(
+      fileIssue(shownDir, 'CONFIG_DIR_NOT_FOUND', `'${shownDir}' is a file: pass --config the directory that holds it (${displayPath(path.dirname(absDir))}), since documents refer to each other across files`),
+    );
+    return { files: [], issues };
+  }
   if (!dirStat?.isDirectory()) {
     issues.push(
       fileIssue(shownDir, 'CONFIG_DIR_NOT_FOUND', `configuration directory '${shownDir}' not found: pass --config DIR with the directory that holds your *.yaml files`),

@@ -132,6 +132,9 @@ function describe(e: ErrorObject, root: unknown, kind: string): SchemaProblem | 
     case 'pattern':
       if (parent['x-credential'] === true) {
         // Never echo the value: it is probably the secret itself.
+        if (typeof data === 'string' && /^\$\{env:[^}]*:-/.test(data)) {
+          return problem('CONFIG_LITERAL_SECRET', `${formatPath(path)} has a default value: a default would be a secret in git: use \${env:NAME} or \${secret:NAME} without default`);
+        }
         return problem('CONFIG_LITERAL_SECRET', `${formatPath(path)} holds a literal value: secrets do not belong in git: use \${env:NAME} or \${secret:NAME}`);
       }
       return problem('CONFIG_INVALID_VALUE', `invalid ${name} ${show(data)}: ${firstSentence(parent.description) ?? `it must match ${String(p.pattern)}`}`);
