@@ -5,7 +5,7 @@
  * Exits 0 when every step did what it should, 1 otherwise (and says which step).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,15 +42,17 @@ interface CliResult {
 }
 
 /** Run the built CLI and echo what it prints, indented (long output shortened, and said so). */
-async function cli(args: string[], env: Record<string, string>, show: { head?: number; tail?: number } = {}): Promise<CliResult> {
-  out(`   $ ml-connector ${args.join(' ')}`);
+async function cli(args: string[], env: Record<string, string>, show: { head?: number; tail?: number; liveProgress?: boolean } = {}): Promise<CliResult> {
+  out(`   $ ml-connector ${args.map((a) => a.replace(ROOT, '')).join(' ')}`);
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: color ? '' : '1', FORCE_COLOR: color ? '1' : '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // apply draws its progress line on a terminal's stderr: hand it ours when we have one.
+  const live = show.liveProgress === true && process.stderr.isTTY;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: color ? '' : '1', FORCE_COLOR: color ? '1' : '0' }, stdio: ['ignore', 'pipe', live ? 'inherit' : 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  // Progress and warnings arrive on stderr: pass them through as they come.
-  child.stderr.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+  // Warnings arrive on stderr: pass them through as they come.
+  child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
     process.stdout.write(d.toString().replace(/^(?=.)/gm, '   '));
   });
@@ -69,6 +71,19 @@ async function cli(args: string[], env: Record<string, string>, show: { head?: n
 }
 
 class DemoFailure extends Error {}
+
+interface SavedPlan {
+  mappings: Array<{ name: string; module: string; counts: Record<string, number> }>;
+}
+
+/** One line per mapping from a saved plan file: what the plan would do, in numbers. */
+function describePlanFile(file: string): void {
+  const plan = JSON.parse(readFileSync(file, 'utf8')) as SavedPlan;
+  for (const m of plan.mappings) {
+    const parts = Object.entries(m.counts).filter(([k, n]) => n > 0 && k !== 'same').map(([k, n]) => `${n} to ${k}`);
+    out(bold(`   ${m.name} → ${m.module}: ${parts.length ? parts.join(', ') : 'nothing to do'}`));
+  }
+}
 
 function expectCode(r: CliResult, codes: number[], what: string): void {
   if (!codes.includes(r.code)) throw new DemoFailure(`${what}: the command exited ${r.code}`);
@@ -101,12 +116,14 @@ async function main(): Promise<number> {
     heading('Validate the configuration', 'Every YAML document is checked against its JSON Schema and against the others\n(connections exist, source fields exist, lookups point at real mappings) before anything connects.');
     expectCode(await cli(['validate', '--config', CONFIG], env), [0], 'validate');
 
-    heading('Plan', 'Read employees and vendors from PeopleSoft and the managed records from Zoho, then show what apply\nwould change, record by record and field by field. Nothing is written. Names, emails and phones are masked.');
-    const first = await cli(['plan', '--config', CONFIG], env, { head: 24, tail: 3 });
-    expectCode(first, [0, 2], 'first plan');
+    heading('Plan', 'Read employees and vendors from PeopleSoft and the managed records from Zoho, then show what apply\nwould change, record by record and field by field. Nothing is written. Names, emails and phones are masked.\nThe plan is saved to a file: apply will do exactly what was shown, nothing else.');
+    const firstPlan = join(dir, 'initial.plan.json');
+    expectCode(await cli(['plan', '--config', CONFIG, '--out', firstPlan], env, { head: 20, tail: 2 }), [0], 'first plan');
+    describePlanFile(firstPlan);
 
     heading('Apply', 'Make Zoho match the plan: accounts first (contacts point at their vendor\'s account), upserts in batches\nof up to 100 matched by the PeopleSoft key, every record\'s result in the audit trail.');
-    expectCode(await cli(['apply', '--config', CONFIG, '--auto-approve'], env, { head: 30 }), [0], 'first apply');
+    expectCode(await cli(['apply', '--config', CONFIG, firstPlan], env, { head: 30, liveProgress: true }), [0], 'first apply');
+    out(`   Zoho now holds ${zoho.records('Accounts').length} accounts and ${zoho.records('Contacts').length} contacts.`);
 
     heading('Plan again', 'Zoho now matches PeopleSoft, so a second plan finds nothing to do (and a second apply would write nothing).');
     expectCode(await cli(['plan', '--config', CONFIG], env, { head: 20 }), [0], 'plan after apply');
@@ -117,10 +134,12 @@ async function main(): Promise<number> {
     out(`   transferred ${day.transfer ? `${day.transfer.emplid} to ${day.transfer.toDeptDescr}` : '-'}, vendor ${day.vendorAddressChange ? `${day.vendorAddressChange.setid}-${day.vendorAddressChange.vendorId}` : '-'} moved address.`);
 
     heading('Plan the day\'s changes', 'An incremental read picks up only what changed since the last apply. Each change is labelled\nwith the lifecycle event behind it: hire, rehire, termination, transfer.');
-    expectCode(await cli(['plan', '--config', CONFIG], env, { head: 60 }), [0, 2], 'plan of day two');
+    const dayPlan = join(dir, 'day-two.plan.json');
+    expectCode(await cli(['plan', '--config', CONFIG, '--out', dayPlan], env, { head: 60 }), [0], 'plan of day two');
+    describePlanFile(dayPlan);
 
-    heading('Apply the day\'s changes', 'The termination sets Employment_Status to Terminated (nothing is deleted); the rehire brings back the same Zoho contact.');
-    expectCode(await cli(['apply', '--config', CONFIG, '--auto-approve'], env, { head: 30 }), [0], 'second apply');
+    heading('Apply the day\'s changes', 'The termination sets Employment_Status to Terminated (nothing is deleted); the rehire brings back the same\nZoho contact. A record someone edited in Zoho since the plan was made would be skipped, not overwritten.');
+    expectCode(await cli(['apply', '--config', CONFIG, dayPlan], env, { head: 30, liveProgress: true }), [0], 'second apply');
 
     heading('What happened', 'Every run and every record written is recorded in the state database: `runs` and `audit` read it.');
     expectCode(await cli(['runs', '--config', CONFIG, '--limit', '5'], env, { head: 12 }), [0], 'runs');
