@@ -62,17 +62,22 @@ function describeStartError(err: unknown, which: string, port: number | undefine
   return err;
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+/** Resolves on the first SIGINT or SIGTERM; `cancel` removes the handlers (start failed). */
+function listenForStop(): { stopped: Promise<NodeJS.Signals>; cancel: () => void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const cancel = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
+      cancel();
       resolve(signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  return { stopped, cancel };
 }
 
 function connectionSummary(ps: PeopleSoftSimulator, zoho: ZohoSimulator): Record<string, unknown> {
@@ -123,6 +128,27 @@ async function runSim(opts: SimOptions): Promise<void> {
   const zohoPort = parseInteger('zoho-port', opts.zohoPort, 0, 65535);
   const psPort = parseInteger('peoplesoft-port', opts.peoplesoftPort, 0, 65535);
   const fixture = opts.fixture === undefined ? {} : await readFixture(opts.fixture);
+  // Listen for the stop signal before the (possibly long) start, so Ctrl+C during start also ends cleanly.
+  const stop = listenForStop();
+  try {
+    const signal = await serveUntil(stop.stopped, opts, { employees, vendors, seed, zohoPort, psPort, fixture });
+    process.stderr.write(`Simulators stopped (${signal}).\n`);
+  } finally {
+    stop.cancel();
+  }
+}
+
+interface SimSettings {
+  employees: number | undefined;
+  vendors: number | undefined;
+  seed: number | undefined;
+  zohoPort: number | undefined;
+  psPort: number | undefined;
+  fixture: { peoplesoft?: PeopleSoftDataset; zoho?: ZohoFixture };
+}
+
+async function serveUntil(stopped: Promise<NodeJS.Signals>, opts: SimOptions, settings: SimSettings): Promise<NodeJS.Signals> {
+  const { employees, vendors, seed, zohoPort, psPort, fixture } = settings;
   // One clock for both, so a scenario day moves PeopleSoft and Zoho together.
   const clock = new OffsetClock();
   const dataset = fixture.peoplesoft ?? generateDataset({
@@ -150,9 +176,9 @@ async function runSim(opts: SimOptions): Promise<void> {
 
   if (opts.json) process.stdout.write(JSON.stringify(connectionSummary(ps, zoho)) + '\n');
   else printHuman(ps, zoho);
-  const signal = await waitForSignal();
+  const signal = await stopped;
   await Promise.all([ps.close(), zoho.close()]);
-  process.stderr.write(`Simulators stopped (${signal}).\n`);
+  return signal;
 }
 
 export function register(program: Command, _ctx: CommandContext): void {

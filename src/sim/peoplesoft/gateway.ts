@@ -119,7 +119,7 @@ function classify(state: GatewayState, method: string, path: string, rawQuery: s
   const match = /^(.+)\.[vV](\d+)$/.exec(opSegment);
   const operation = match?.[1] ?? '';
   const kind = kindOf(operation);
-  const notFound = fixed(kind === 'unknown' ? 'unknown' : kind, page(404, 'Not Found', `No service operation ${opSegment} on node ${node}.`));
+  const notFound = fixed(kind, page(404, 'Not Found', `No service operation ${opSegment} on node ${node}.`));
   if (match === null || match[2] !== '1' || method !== 'GET') return notFound;
   const database = node === '' ? inferDatabase(operation, rest) : node === state.nodes.hcm ? 'hcm' : node === state.nodes.fscm ? 'fscm' : undefined;
   if (database === undefined || !operationsOf(database).includes(operation)) return notFound;
