@@ -159,3 +159,30 @@ jobs:
     expect(output.join('')).toContain('`uses: actions/checkout` runs only on GitHub');
   });
 });
+
+describe('scripts/run-workflow-locally.mjs', () => {
+  it('runs plan.yml\'s shell steps against the simulators and builds the comment', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['scripts/run-workflow-locally.mjs', '.github/workflows/plan.yml', '--keep'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, out.slice(-2000)).toBe(0);
+    expect(out).toContain('plan / Validate: ran');
+    expect(out).toContain('plan / Plan: ran');
+    expect(out).toContain('plan / Build the comment: ran');
+    expect(out).toContain('plan / Update the plan comment and labels: skipped: uses actions/github-script (GitHub only)');
+    const workspace = /Workspace: (\S+)/.exec(out)![1]!;
+    try {
+      const comment = await readFile(join(workspace, 'comment.md'), 'utf8');
+      expect(comment.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
+      expect(comment).toContain('### Configuration change against `origin/main`');
+      expect(comment).toContain('| employees-to-contacts | Contacts | full | 150 |');
+      expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+      expect(await readFile(join(workspace, 'labels.txt'), 'utf8')).toBe('changes\n');
+    } finally {
+      await rm(workspace, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

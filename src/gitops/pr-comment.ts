@@ -35,7 +35,9 @@ export interface CommentInput {
  * job summary and the plan artifact).
  */
 export function buildPlanComment(input: CommentInput): string {
-  const parts: string[] = [PLAN_COMMENT_MARKER, '## ml-connector plan', ''];
+  // The planner's Markdown brings its own heading; a failure or offline note gets one here.
+  const parts: string[] = [PLAN_COMMENT_MARKER];
+  if (input.failure || !input.planMarkdown) parts.push('### ml-connector plan', '');
   if (input.failure) {
     parts.push('**The plan could not be made.**', '', '```', input.failure.trim().slice(0, 4000), '```', '');
   }
