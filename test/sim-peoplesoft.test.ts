@@ -383,4 +383,56 @@ describe('PeopleSoft simulator: quirk switches', () => {
       await sim.close();
     }
   });
+
+  it('switches the other UNCONFIRMED behaviours: encoded commas, JSON without json_resp, no node segment, CI history and not-found status', async () => {
+    const sim = await startPeopleSoftSimulator({
+      dataset: loadFixture(FIXTURE),
+      clock: new ManualClock(Date.parse('2026-03-02T12:00:00Z')),
+      quirks: { splitEncodedCommas: true, jsonRequiresJsonResp: false, allowMissingNode: true, ciHistoryItems: true, ciNotFoundStatus: 500 },
+    });
+    try {
+      const encoded = qasUrl(sim, 'ML_EMPLOYEES', ['', '', '', '', '']).replace('prompt_fieldvalue=,,,,', 'prompt_fieldvalue=%2C%2C%2C%2C').replace('&json_resp=true', '');
+      const res = await getJson<QasJson>(encoded);
+      expect(res.body.status).toBe('success'); // JSON although json_resp is absent
+      const base = `${sim.url}/PSIGW/RESTListeningConnector`;
+      const noNode = await getJson<{ employees: unknown[] }>(`${base}/ML_EMPL_CHANGES.v1/changed/2026-02-27/2026-03-31?pagesize=10`);
+      expect(noNode.status).toBe(200);
+      expect(noNode.body.employees).toHaveLength(6);
+      type Get = { Get__CompIntfc__VENDOR_CIResponse: { VENDOR_ADDR: unknown[] } };
+      const get = await getJson<Get>(`${base}/PSFT_EP/CIRT_VENDOR_CI_G_GET.v1/SHARE/V0000001`);
+      expect(get.body.Get__CompIntfc__VENDOR_CIResponse.VENDOR_ADDR).toHaveLength(4);
+      expect((await getJson(`${base}/PSFT_EP/CIRT_VENDOR_CI_G_GET.v1/SHARE/NOPE`)).status).toBe(500);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('renames nodes, adds latency, fails at an error rate, and honours a custom user table', async () => {
+    const sim = await startPeopleSoftSimulator({
+      dataset: loadFixture(FIXTURE),
+      nodes: { hcm: 'HRPRD', fscm: 'FSPRD' },
+      latencyMs: 60,
+      users: [{ oprid: 'OPS', password: 'ops-pass-1', permissionLists: ['PTPT2200'], operations: [], queries: ['ML_VENDORS'] }],
+    });
+    try {
+      const auth = basic('OPS', 'ops-pass-1');
+      expect(sim.credentials).toEqual({ username: 'OPS', password: 'ops-pass-1' });
+      expect((await getJson<QasJson>(qasUrl(sim, 'ML_VENDORS', ['', ''], { node: 'FSPRD' }), auth)).body.status).toBe('success');
+      expect((await fetch(qasUrl(sim, 'ML_VENDORS', ['', ''], { node: 'PSFT_EP' }), { headers: { authorization: auth } })).status).toBe(404);
+      // Query access: OPS may run ML_VENDORS only; operations: none.
+      expect((await fetch(qasUrl(sim, 'ML_EMPLOYEES', ['', '', '', '', ''], { node: 'HRPRD' }), { headers: { authorization: auth } })).status).toBe(401);
+      expect((await fetch(`${sim.url}/PSIGW/RESTListeningConnector/FSPRD/CIRT_VENDOR_CI_F_GET.v1/SHARE`, { headers: { authorization: auth } })).status).toBe(401);
+      expect(sim.requests.entries.every((e) => e.durationMs >= 55)).toBe(true);
+    } finally {
+      await sim.close();
+    }
+    const failing = await startPeopleSoftSimulator({ dataset: loadFixture(FIXTURE), errorRate: 1 });
+    try {
+      expect((await fetch(qasUrl(failing, 'ML_VENDORS', ['', '']), { headers: { authorization: SYNC } })).status).toBe(500);
+      // The IdP is not the gateway: its token endpoint keeps working.
+      expect((await fetch(failing.oauth.jwksUrl)).status).toBe(200);
+    } finally {
+      await failing.close();
+    }
+  });
 });
