@@ -81,6 +81,8 @@ describe('answers', () => {
     expect(rows).toEqual([{ 'A.EMPLID': 'E1', 'A.UNITS': '3.5', 'B.NAME': "O'Brien <&> ]]>", 'C.EMPTY': '', 'D.TXT': 'a & b' }]);
     expect(parseQasAnswer(xml, 'q').rows[0]).toEqual({ EMPLID: 'E1', UNITS: '3.5', NAME: "O'Brien <&> ]]>", EMPTY: null, TXT: 'a & b' });
     expect(parseXmlpRows('<x:QAS xmlns:x="u"><x:query numrows="0" queryname="Q"/></x:QAS>')).toEqual({ rows: [], numrows: 0 });
+    // Comments and prolog are not data; prefixed row elements are rows.
+    expect(parseXmlpRows('<?xml version="1.0"?><!-- <row><X>1</X></row> --><q:query numrows="1"><q:row><q:X>2</q:X></q:row></q:query>')).toEqual({ rows: [{ X: '2' }], numrows: 1 });
     expect(readIbResponseError('<?xml version="1.0"?>\n<IBResponse type="error"><DefaultMessage>boom</DefaultMessage></IBResponse>')).toBe('boom');
     expect(readIbResponseError('<IBResponse type="success"></IBResponse>')).toBeUndefined();
   });
