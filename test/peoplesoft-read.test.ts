@@ -159,6 +159,14 @@ describe('paging over the firm dataset', () => {
     expect(new Set(paged.records.map((r) => r.key)).size).toBe(paged.records.length);
   });
 
+  it('XMLP pages read the same as JSON', async () => {
+    const whole = await read(hcmConnection(sim.url), 'employees', fullWindow());
+    const conn = hcmConnection(sim.url);
+    conn.readers.employees = { ...conn.readers.employees!, format: 'xmlp', maxRows: 150 } as QasReader;
+    const xml = await read(conn, 'employees', fullWindow());
+    expect(xml.records.map((r) => [r.key, r.hash])).toEqual(whole.records.map((r) => [r.key, r.hash]));
+  });
+
   it('a page too small for one employee fails with a clear error', async () => {
     const conn = hcmConnection(sim.url);
     conn.readers.employees = { ...conn.readers.employees!, maxRows: 1 } as QasReader;
