@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +170,24 @@ describe('errors', () => {
     const rehired = limited.records.find((r) => r.key === '900003');
     // The rehire job (US002) is hidden: to this user the person still looks terminated.
     expect(rehired).toMatchObject({ status: 'inactive' });
+  });
+});
+
+describe('a query that ignores the keyset prompt', () => {
+  it.each([
+    ['a full page', 3],
+    ['a short page', 5],
+  ])('is caught on %s instead of looping or reading twice', async (_, maxRows) => {
+    const rows = ['E1', 'E2', 'E2'].map((id, i) => ({ 'attr:rownumber': i + 1, EMPLID: id, EFFDT: '2020-01-01', EMPL_STATUS: 'A' }));
+    const server = createHttpServer((_req, res) => res.end(JSON.stringify({ status: 'success', data: { query: { numrows: 3, rows } } })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const conn = hcmConnection(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    conn.readers.employees = { ...conn.readers.employees!, maxRows } as QasReader;
+    try {
+      await expect(readAll(conn, { password: 'x' })).rejects.toMatchObject({ code: 'PS_KEYSET_ORDER' });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

@@ -35,6 +35,7 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
   const keyset = reader.keyset;
   const usesAfter = (reader.prompts ?? []).some((p) => p.value.includes('{after}'));
   let after = '';
+  const seen = new Set<string>(); // last key of each page: a repeat means paging would loop
   for (let page = 1; ; page++) {
     const url = qasUrl(conn, reader, { ...ctx.values, after }, maxRows, ctx.timeZone);
     // Fetch and parse in one step so the answer text is garbage before the rows are processed.
@@ -65,13 +66,15 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
     rows.length = cut;
     const kept = rows;
     const next = keyText(kept[kept.length - 1]![keyset]);
-    if (next <= after && after !== '') {
-      throw new MlError('PS_KEYSET_ORDER', `Query ${reader.query} is not ordered by ${keyset}: page ${page} went back to ${next} after ${after}`, {
+    // Compared for equality only: the database's collation, not JavaScript's, orders the keys.
+    if (next === after || seen.has(next)) {
+      throw new MlError('PS_KEYSET_ORDER', `Query ${reader.query} is not ordered by ${keyset} or ignores {after}: page ${page} ended at ${next} again`, {
         meta: { query: reader.query, keyset },
         hint: `Order the query by ${keyset} (ascending) and make the {after} prompt a "greater than" criterion.`,
       });
     }
     after = next;
+    seen.add(next);
     yield kept;
   }
 }
@@ -85,9 +88,8 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
 async function confirmEnd(client: PeopleSoftClient, reader: QasReader, ctx: ReadContext, maxRows: number, after: string, shortPage: number): Promise<void> {
   const more = await fetchQasRows(client, reader, qasUrl(client.connection, reader, { ...ctx.values, after }, maxRows, ctx.timeZone), ctx.signal);
   if (more.length === 0) return;
-  const first = keyText(more[0]![reader.keyset!]);
-  if (first <= after) {
-    throw new MlError('PS_KEYSET_ORDER', `Query ${reader.query} ignores the {after} prompt: asked for keys after ${after}, got ${first}`, {
+  if (more.some((r) => keyText(r[reader.keyset!]) === after)) {
+    throw new MlError('PS_KEYSET_ORDER', `Query ${reader.query} ignores the {after} prompt: asked for keys after ${after}, got ${after} again`, {
       meta: { query: reader.query, keyset: reader.keyset },
       hint: `Make the {after} prompt a "${reader.keyset} greater than" criterion of the query, ordered by ${reader.keyset}.`,
     });
