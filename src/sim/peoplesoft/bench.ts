@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     `?isconnectedquery=N&maxrows=${maxrows}&prompt_uniquepromptname=${names}&prompt_fieldvalue=${values}${json ? '&json_resp=true' : ''}`;
   const EMP = 'LASTUPD_FROM,LASTUPD_TO,EFFDT_FROM,EFFDT_TO,AFTER_EMPLID';
   const cases: Array<[string, string, Record<string, string>?]> = [
+    ['qasJson200', qas('ML_EMPLOYEES', EMP, ',,,,150000', 200)],
     ['qasJson5000', qas('ML_EMPLOYEES', EMP, ',,,,150000', 5000)],
     ['qasXmlp5000', qas('ML_EMPLOYEES', EMP, ',,,,150000', 5000, false)],
     ['qasChangedSince', qas('ML_EMPLOYEES', EMP, '2026-02-27,,2026-02-27,2026-03-31,', 5000)],
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
   ];
   const token = await sim.oauth.issueToken();
   cases.push(['ciGetBearer', `${base}/PSFT_EP/CIRT_VENDOR_CI_G_GET.v1/SHARE/0000010000`, { authorization: `Bearer ${token}` }]);
+  // Settle the heap after generation so the first case does not pay for it.
+  heapMb();
+  for (const [, url, headers] of cases) await (await fetch(url, { headers: headers ?? auth })).arrayBuffer();
   for (const [name, url, headers] of cases) {
     const times: number[] = [];
     const cpu: number[] = [];

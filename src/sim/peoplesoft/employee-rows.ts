@@ -45,10 +45,11 @@ export function selectEmployeeRows(data: PeopleSoftDataset, sel: EmployeeSelecti
   let skip = sel.offset ?? 0;
   const limit = sel.limit ?? Infinity;
   const employees = data.employees;
+  const isSelected = selector(sel);
   for (let i = sel.afterEmplid === undefined ? 0 : firstAfter(employees, sel.afterEmplid); i < employees.length; i++) {
     const e = employees[i] as Employee;
     if (rows.length >= limit) break;
-    if (!isSelected(e, sel)) continue;
+    if (!isSelected(e)) continue;
     let person: Cell[] | undefined;
     for (const job of e.jobs) {
       if (visible !== undefined && !visible.has(job.BUSINESS_UNIT)) continue;
@@ -67,20 +68,21 @@ export function selectEmployeeRows(data: PeopleSoftDataset, sel: EmployeeSelecti
   return { columns: EMPLOYEE_COLUMNS, rows };
 }
 
-function isSelected(e: Employee, sel: EmployeeSelection): boolean {
-  const byUpdate = sel.lastUpdFrom !== undefined || sel.lastUpdTo !== undefined;
-  const byEffdt = sel.effdtFrom !== undefined || sel.effdtTo !== undefined;
-  if (!byUpdate && !byEffdt) return true;
+/** Build the selection test once per query (it runs for every employee). */
+function selector(sel: EmployeeSelection): (e: Employee) => boolean {
+  const { lastUpdFrom, lastUpdTo, effdtFrom, effdtTo } = sel;
+  const byUpdate = lastUpdFrom !== undefined || lastUpdTo !== undefined;
+  const byEffdt = effdtFrom !== undefined || effdtTo !== undefined;
+  if (!byUpdate && !byEffdt) return () => true;
   const inUpdate = (t: string): boolean =>
-    (sel.lastUpdFrom === undefined || t >= sel.lastUpdFrom) && (sel.lastUpdTo === undefined || t <= sel.lastUpdTo);
+    byUpdate && (lastUpdFrom === undefined || t >= lastUpdFrom) && (lastUpdTo === undefined || t <= lastUpdTo);
   const inEffdt = (d: string): boolean =>
-    (sel.effdtFrom === undefined || d >= sel.effdtFrom) && (sel.effdtTo === undefined || d <= sel.effdtTo);
-  if (byUpdate && inUpdate(e.LASTUPDDTTM)) return true;
-  for (const job of e.jobs) {
-    if (byUpdate && inUpdate(job.LASTUPDDTTM)) return true;
-    if (byEffdt && inEffdt(job.EFFDT)) return true;
-  }
-  return false;
+    byEffdt && (effdtFrom === undefined || d >= effdtFrom) && (effdtTo === undefined || d <= effdtTo);
+  return (e) => {
+    if (inUpdate(e.LASTUPDDTTM)) return true;
+    for (const job of e.jobs) if (inUpdate(job.LASTUPDDTTM) || inEffdt(job.EFFDT)) return true;
+    return false;
+  };
 }
 
 function jobCells(emplid: string, j: JobRow, deptDescr: string, title: string): Cell[] {
