@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** Deep copy with object keys sorted and undefined dropped: the basis of byte-identical output. */
 export function sortKeys(value: unknown): unknown {
@@ -18,8 +18,11 @@ export function canonicalJson(value: unknown, indent?: number): string {
   return JSON.stringify(sortKeys(value), null, indent);
 }
 
+/** One-shot `crypto.hash` (Node 20.12+) is several times cheaper than createHash for short text. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 /** A short, stable hash of a value (16 hex characters). */

@@ -1,7 +1,7 @@
 import type { Mapping } from '../config/types.generated.js';
-import { mapRecord, setValues, type DesiredRecord, type FieldValue, type LookupResolver } from '../mapping/index.js';
+import { isLookupValue, mapRecord, setValues, type DesiredRecord, type FieldValue, type LookupResolver } from '../mapping/index.js';
 import type { RecordProblem } from '../model/index.js';
-import { fingerprintOf } from './canonical.js';
+import { sha256 } from './canonical.js';
 import { estimateCost } from './cost.js';
 import { diffValues, isDeactivated } from './diff.js';
 import { checkGuards } from './guards.js';
@@ -18,10 +18,12 @@ export function emptyCounts(): ActionCounts {
  * so a hand-edited plan file is caught and an audit row names the exact action.
  */
 export function fingerprintAction(mapping: string, a: Omit<PlanAction, 'fingerprint'>): string {
-  return fingerprintOf({
-    mapping, externalId: a.externalId, action: a.action, zohoId: a.zohoId, event: a.event, cause: a.cause,
-    plannedAgainst: a.plannedAgainst, changes: a.changes.map((c) => ({ field: c.field, after: c.after })),
-  });
+  // A fixed-order array, not an object: the same text whatever key order a parsed file has.
+  const after = (v: FieldValue): unknown => (isLookupValue(v) ? [v.lookup, v.key, v.id ?? null] : v);
+  return sha256(JSON.stringify([
+    mapping, a.externalId, a.action, a.zohoId ?? null, a.event ?? null, a.cause, a.plannedAgainst ?? null,
+    a.changes.map((c) => [c.field, after(c.after)]),
+  ])).slice(0, 16);
 }
 
 function finish(mapping: string, draft: Draft): PlanAction {
