@@ -41,6 +41,7 @@ export async function* readQasPages(client: PeopleSoftClient, reader: QasReader,
     // Fetch and parse in one step so the answer text is garbage before the rows are processed.
     const rows = await fetchQasRows(client, reader, url, ctx.signal);
     const full = rows.length >= maxRows;
+    client.logger.debug('peoplesoft page', { query: reader.query, page, rows: rows.length, full, after });
     if (!full || ctx.firstPageOnly) {
       const lastKey = keyset && rows.length > 0 ? keyText(rows[rows.length - 1]![keyset]) : undefined;
       const shortPage = rows.length;
@@ -125,6 +126,7 @@ export async function* readRestPages(client: PeopleSoftClient, reader: RestReade
     const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
     const rows = list.map((r) => cleanRow(r as Record<string, unknown>));
     client.countRows(rows.length);
+    client.logger.debug('peoplesoft page', { operation: reader.operation, page, rows: rows.length });
     yield rows;
     if (!reader.paging || ctx.firstPageOnly || rows.length === 0) return;
     const more = reader.paging.moreField ? pickPath(doc, reader.paging.moreField) : undefined;
