@@ -191,6 +191,23 @@ describe('a query that ignores the keyset prompt', () => {
   });
 });
 
+describe('answers that are not what was asked for', () => {
+  it.each([
+    ['a REST answer without the rows path', () => hcmConnection(url, { readers: { employees: { kind: 'rest', operation: 'ML_EMPL_CHANGES', uriTemplate: 'changed/{since:date}/{until:date}', rowsPath: 'employees' } } })],
+    ['a CI Find answer without its Response', () => fscmConnection(url)],
+  ])('%s is an error, not an empty read', async (_, conn) => {
+    await expect(readAll(conn(), { password: 'x' })).rejects.toMatchObject({ code: 'PS_BAD_ANSWER' });
+  });
+  let url = '';
+  let server: ReturnType<typeof createHttpServer>;
+  beforeAll(async () => {
+    server = createHttpServer((_req, res) => res.end('{"error":{"code":"X","message":"handler failed"}}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+});
+
 describe('check', () => {
   it('reports each reader: reachable, auth mode, latency, rows visible', async () => {
     const latent = await startPeopleSoftSimulator({ clock, dataset: craftedDataset(), latencyMs: 40 });

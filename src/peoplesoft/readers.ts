@@ -117,8 +117,9 @@ export async function* readRestPages(client: PeopleSoftClient, reader: RestReade
     const res = await client.get(url, { signal: ctx.signal });
     const doc = parseJsonAnswer(res.body, `operation ${reader.operation}`);
     const raw = pickPath(doc, reader.rowsPath);
-    if (raw !== undefined && raw !== null && !Array.isArray(raw) && typeof raw !== 'object') {
-      throw new MlError('PS_BAD_ANSWER', `Operation ${reader.operation}: ${reader.rowsPath} is not a list of rows`, {
+    // A missing rows path is not "no rows": an error body read as empty would look like everyone left.
+    if (raw === undefined || (raw !== null && !Array.isArray(raw) && typeof raw !== 'object')) {
+      throw new MlError('PS_BAD_ANSWER', `Operation ${reader.operation}: the answer has no list of rows at ${reader.rowsPath} (${JSON.stringify(doc).slice(0, 120)})`, {
         meta: { operation: reader.operation, rowsPath: reader.rowsPath },
         hint: 'Set rowsPath to the dot path of the array of rows in the answer.',
       });
@@ -146,7 +147,13 @@ function responseBody(doc: unknown, component: string, verb: 'Find' | 'Get'): Re
 export async function readCiKeys(client: PeopleSoftClient, reader: CiReader, signal?: AbortSignal): Promise<PsRow[]> {
   const res = await client.get(ciFindUrl(client.connection, reader), { signal });
   const body = responseBody(parseJsonAnswer(res.body, `CI ${reader.component} Find`), reader.component, 'Find');
-  const raw = body?.[reader.component] ?? Object.values(body ?? {}).find(Array.isArray);
+  if (!body) {
+    throw new MlError('PS_BAD_ANSWER', `CI ${reader.component} Find answered without a Find__CompIntfc__${reader.component}Response (${res.body.slice(0, 120)})`, {
+      meta: { component: reader.component },
+      hint: `Check the CI REST service CIRT_${reader.component} is published with its Find operation (CIRT_${reader.component}_F_GET) on this node.`,
+    });
+  }
+  const raw = body[reader.component] ?? Object.values(body).find(Array.isArray);
   const list = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? [raw] : [];
   return list.map((r) => cleanRow(r as Record<string, unknown>));
 }
