@@ -162,3 +162,11 @@ describe('credentials', () => {
     await expect(resolvePeopleSoftCredentials({ ...basic, auth: { ...basic.auth, password: '${env:MISSING}' } }, resolve)).rejects.toMatchObject({ code: 'CONFIG_UNSET_ENV' });
   });
 });
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level and drops undefined members', async () => {
+    const { canonicalJson } = await import('../src/peoplesoft/hash.js');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"z":1}]},"b":1}');
+    expect(canonicalJson({ x: 'é"\n' })).toBe(JSON.stringify({ x: 'é"\n' }));
+  });
+});
