@@ -47,7 +47,7 @@ const basic = (u: string, p: string): string => 'Basic ' + Buffer.from(`${u}:${p
 
 interface Summary {
   zoho: { url: string; accountsUrl: string; clientId: string; clientSecret: string; refreshToken: string };
-  peoplesoft: { url: string; node: string; fscmNode: string; username: string; password: string };
+  peoplesoft: { url: string; node: string; fscmNode: string; username: string; password: string; nextDayUrl?: string };
 }
 
 async function countEmployees(ps: Summary['peoplesoft']): Promise<number> {
@@ -77,6 +77,10 @@ describe('ml-connector sim (built CLI)', () => {
       expect(summary.peoplesoft).toMatchObject({ node: 'PSFT_HR', fscmNode: 'PSFT_EP', username: 'ML_SYNC', password: 'ml-sync-secret' });
       expect(summary.zoho.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(await countEmployees(summary.peoplesoft)).toBe(30);
+      // A second day on demand: two hires join.
+      const day = await fetch(summary.peoplesoft.nextDayUrl as string, { method: 'POST' });
+      expect(((await day.json()) as { hires: unknown[] }).hires).toHaveLength(2);
+      expect(await countEmployees(summary.peoplesoft)).toBe(32);
       const token = await fetch(`${summary.zoho.accountsUrl}/oauth/v2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -101,6 +101,7 @@ function connectionSummary(ps: PeopleSoftSimulator, zoho: ZohoSimulator): Record
       employees: ps.data.employees.length,
       vendors: ps.data.vendors.length,
       asOf: ps.data.asOf,
+      nextDayUrl: `${ps.url}/sim/next-day`,
     },
   };
 }
@@ -112,6 +113,7 @@ function printHuman(ps: PeopleSoftSimulator, zoho: ZohoSimulator): void {
   out(`  Basic auth     ${ps.credentials.username} / ${ps.credentials.password}   ${c('gray', '(also ML_LIMITED: US001 only; ML_NOQAS: no QAS access)')}`);
   out(`  OAuth2         token ${ps.oauth.tokenUrl}  client ${ps.oauth.clientId} / ${ps.oauth.clientSecret}`);
   out(`  data           ${ps.data.employees.length} employees, ${ps.data.vendors.length} vendors, as of ${ps.data.asOf}`);
+  out(`  next day       curl -X POST ${ps.url}/sim/next-day   ${c('gray', '(hires, a rehire, a termination, a transfer, a vendor move)')}`);
   out(`${c('bold', 'Zoho CRM')}    ${zoho.url}  (accounts ${zoho.accountsUrl})`);
   out(`  client         ${zoho.credentials.clientId} / ${zoho.credentials.clientSecret}`);
   out(`  refresh token  ${zoho.credentials.refreshToken}`);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sleep, type Clock } from '../../support/clock.js';
 import { toPsDate } from '../dataset/dates.js';
+import type { ScenarioDayReport } from '../dataset/scenario.js';
 import type { PeopleSoftDataset } from '../dataset/types.js';
 import { authenticate, isPermitted, type TokenIssuer } from './auth.js';
 import { findVendors, getVendor, listEmployeeChanges, type OperationContext } from './operations.js';
@@ -21,6 +22,8 @@ export interface GatewayState {
   faults: FaultPlan;
   issuer: () => TokenIssuer;
   oauthClient: { clientId: string; clientSecret: string; oprid: string };
+  /** Apply one scenario day (the simulator's own control route, not a PeopleSoft one). */
+  nextDay: () => ScenarioDayReport;
 }
 
 const GATEWAY_PREFIX = '/PSIGW/RESTListeningConnector/';
@@ -104,6 +107,10 @@ function classify(state: GatewayState, method: string, path: string, rawQuery: s
   if (path === '/oauth2/v1/keys') return fixed('oauth-keys', jwksBody(state.issuer()));
   if (path === '/.well-known/openid-configuration' || path === '/.well-known/oauth-authorization-server') {
     return fixed('oauth-metadata', metadataBody(state.issuer()));
+  }
+  if (path === '/sim/next-day') {
+    if (method !== 'POST') return fixed('scenario', page(405, 'Method Not Allowed', 'Use POST.'));
+    return { kind: 'scenario', run: async () => ({ status: 200, contentType: 'application/json; charset=UTF-8', body: JSON.stringify(state.nextDay()) }) };
   }
   if (!path.startsWith(GATEWAY_PREFIX)) return fixed('unknown', page(404, 'Not Found', `No such resource: ${path}`));
 

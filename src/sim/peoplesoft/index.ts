@@ -4,7 +4,7 @@ import { OffsetClock, type Clock } from '../../support/clock.js';
 import { MlError } from '../../support/errors.js';
 import { DAY_MS, toPsDate } from '../dataset/dates.js';
 import { generateDataset } from '../dataset/generate.js';
-import { applyScenarioDay } from '../dataset/scenario.js';
+import { applyScenarioDay, type ScenarioDayReport } from '../dataset/scenario.js';
 import { DEFAULT_USERS, TokenIssuer } from './auth.js';
 import { handleRequest, type GatewayState } from './gateway.js';
 import { FaultPlan, RequestRecorder } from './traffic.js';
@@ -31,7 +31,18 @@ export async function startPeopleSoftSimulator(opts: StartPeopleSoftOptions = {}
   if (syncUser === undefined) throw new MlError('SIM_CONFIG_INVALID', 'The PeopleSoft simulator needs at least one user.');
   const q = opts.quirks ?? {};
   let issuer: TokenIssuer | undefined;
+  const nextDay = (): ScenarioDayReport => {
+    const movable = clock as Clock & { advance?: (ms: number) => void };
+    if (typeof movable.advance !== 'function') {
+      throw new MlError('SIM_CLOCK_FIXED', 'The simulator clock cannot be advanced.', {
+        hint: 'Start the simulator with an OffsetClock or ManualClock to use scenario days.',
+      });
+    }
+    movable.advance(DAY_MS);
+    return applyScenarioDay(state.data, clock.now());
+  };
   const state: GatewayState = {
+    nextDay,
     data: opts.dataset ?? generateDataset({ preset: 'firm', seed: 1, asOf: toPsDate(clock.now()) }),
     clock,
     nodes: opts.nodes ?? { ...DEFAULT_NODES },
@@ -97,18 +108,7 @@ export async function startPeopleSoftSimulator(opts: StartPeopleSoftOptions = {}
     set data(next) {
       state.data = next;
     },
-    scenario: {
-      nextDay: () => {
-        const movable = clock as Clock & { advance?: (ms: number) => void };
-        if (typeof movable.advance !== 'function') {
-          throw new MlError('SIM_CLOCK_FIXED', 'The simulator clock cannot be advanced.', {
-            hint: 'Start the simulator with an OffsetClock or ManualClock to use scenario days.',
-          });
-        }
-        movable.advance(DAY_MS);
-        return applyScenarioDay(state.data, clock.now());
-      },
-    },
+    scenario: { nextDay },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -45,7 +45,7 @@ export interface PeopleSoftQuirks {
 }
 
 export type RequestKind =
-  | 'qas' | 'employee-changes' | 'ci-find' | 'ci-get' | 'oauth-token' | 'oauth-keys' | 'oauth-metadata' | 'unknown';
+  | 'qas' | 'employee-changes' | 'ci-find' | 'ci-get' | 'oauth-token' | 'oauth-keys' | 'oauth-metadata' | 'scenario' | 'unknown';
 
 export interface RequestEntry {
   /** 1-based order of arrival since the simulator started (faults can target it). */
