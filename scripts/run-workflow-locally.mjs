@@ -57,6 +57,11 @@ try {
     rmSync(join(workspace, dir), { recursive: true, force: true });
     cpSync(join(repo, dir), join(workspace, dir), { recursive: true });
   }
+  // Your edits become the pull request's commit, as GitHub checks out a commit, never a dirty tree.
+  execFileSync('git', ['add', '-A', '--', 'configs', 'schema'], { cwd: workspace });
+  if (execFileSync('git', ['status', '--porcelain', '--', 'configs', 'schema'], { cwd: workspace, encoding: 'utf8' }).trim() !== '') {
+    execFileSync('git', ['-c', 'user.name=local', '-c', 'user.email=local@localhost', 'commit', '-q', '-m', 'local changes to configs/ and schema/'], { cwd: workspace });
+  }
   symlinkSync(join(repo, 'node_modules'), join(workspace, 'node_modules'));
   rmSync(join(workspace, 'dist'), { recursive: true, force: true });
   symlinkSync(join(repo, 'dist'), join(workspace, 'dist'));

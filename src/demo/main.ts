@@ -13,6 +13,7 @@ import { OffsetClock } from '../support/clock.js';
 import { startPeopleSoftSimulator } from '../sim/peoplesoft/index.js';
 import { startZohoSimulator } from '../sim/zoho/index.js';
 import { simulatorEnv } from './env.js';
+import { gitStamp } from '../gitops/stamp.js';
 import { DAY_MS, zoneOffsetMs } from './time.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -113,6 +114,10 @@ async function main(): Promise<number> {
     out(`   Zoho CRM    ${zoho.url}  (empty organisation)`);
     out(`   State       ${join(dir, 'state.db')} (temporary)`);
 
+    // apply refuses uncommitted configuration; the demo only writes to the simulator, so edits are welcome.
+    const dirty = (await gitStamp(CONFIG)).dirty;
+    const allowDirty = dirty ? ['--allow-dirty'] : [];
+
     heading('Validate the configuration', 'Every YAML document is checked against its JSON Schema and against the others\n(connections exist, source fields exist, lookups point at real mappings) before anything connects.');
     expectCode(await cli(['validate', '--config', CONFIG], env), [0], 'validate');
 
@@ -122,7 +127,8 @@ async function main(): Promise<number> {
     describePlanFile(firstPlan);
 
     heading('Apply', 'Make Zoho match the plan: accounts first (contacts point at their vendor\'s account), upserts in batches\nof up to 100 matched by the PeopleSoft key, every record\'s result in the audit trail.');
-    expectCode(await cli(['apply', '--config', CONFIG, firstPlan], env, { head: 30, liveProgress: true }), [0], 'first apply');
+    if (dirty) out(dim('   configs/ has uncommitted changes: apply would refuse them (what is applied is what is committed);\n   the demo passes --allow-dirty because it only writes to the simulator.'));
+    expectCode(await cli(['apply', '--config', CONFIG, ...allowDirty, firstPlan], env, { head: 30, liveProgress: true }), [0], 'first apply');
     out(`   Zoho now holds ${zoho.records('Accounts').length} accounts and ${zoho.records('Contacts').length} contacts.`);
 
     heading('Plan again', 'Zoho now matches PeopleSoft, so a second plan finds nothing to do (and a second apply would write nothing).');
@@ -139,7 +145,7 @@ async function main(): Promise<number> {
     describePlanFile(dayPlan);
 
     heading('Apply the day\'s changes', 'The termination sets Employment_Status to Terminated (nothing is deleted); the rehire brings back the same\nZoho contact. A record someone edited in Zoho since the plan was made would be skipped, not overwritten.');
-    expectCode(await cli(['apply', '--config', CONFIG, dayPlan], env, { head: 30, liveProgress: true }), [0], 'second apply');
+    expectCode(await cli(['apply', '--config', CONFIG, ...allowDirty, dayPlan], env, { head: 30, liveProgress: true }), [0], 'second apply');
 
     heading('What happened', 'Every run and every record written is recorded in the state database: `runs` and `audit` read it.');
     expectCode(await cli(['runs', '--config', CONFIG, '--limit', '5'], env, { head: 12 }), [0], 'runs');

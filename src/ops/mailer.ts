@@ -53,10 +53,12 @@ export async function sendAlert(email: EmailAlerts, message: AlertMessage, optio
         return { messageId: info.messageId, attempts: attempt };
       } catch (err) {
         const responseCode = (err as { responseCode?: number }).responseCode;
-        const permanent = responseCode !== undefined && responseCode >= 500;
+        const code = (err as { code?: string }).code;
+        // A name that does not resolve or refused credentials will not fix themselves in seconds.
+        const permanent = (responseCode !== undefined && responseCode >= 500) || code === 'EDNS' || code === 'ENOTFOUND' || code === 'EAUTH';
         if (permanent || attempt >= retry.maxAttempts) {
           throw new MlError('ALERT_SEND_FAILED', scrub(`Could not send the alert email through ${email.smtp.host}:${email.smtp.port ?? 587}: ${describeError(err)}`), {
-            meta: { host: email.smtp.host, port: email.smtp.port ?? 587, attempts: attempt, ...(responseCode ? { responseCode } : {}) },
+            meta: { host: email.smtp.host, port: email.smtp.port ?? 587, attempts: attempt, ...(responseCode ? { responseCode } : {}), ...(code ? { errorCode: code } : {}) },
             hint: 'Check alerts.email.smtp in the Project configuration (host, port, secure, username) and the SMTP password; the run itself is recorded either way.',
             cause: err,
           });

@@ -5,12 +5,14 @@ import { acquireApplyLock, applyPlan, makePlan, type ApplyReport } from '../../a
 import { DEFAULT_CONFIG_DIR } from '../../config/index.js';
 import { parsePlan, type Plan } from '../../plan/index.js';
 import { MlError } from '../../support/errors.js';
+import { assertCleanConfig } from '../../gitops/stamp.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
 import { configCommit, openCliSession, parseAsOf, printPlan, shouldMask, type ReconcileCliOptions } from './plan.js';
 
 interface ApplyCliOptions extends ReconcileCliOptions {
   autoApprove?: boolean;
+  allowDirty?: boolean;
 }
 
 async function confirm(): Promise<boolean> {
@@ -63,6 +65,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--mapping <name>', 'apply only this mapping (repeatable; without a plan file)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--auto-approve', 'apply without asking (required when not on a terminal)')
     .option('--allow-large-change', 'apply even when a guard tripped (recorded in the audit trail)')
+    .option('--allow-dirty', 'apply although the configuration has uncommitted changes (default: refuse; what is applied is what is committed)')
     .option('--full', 'compare every source record (without a plan file)')
     .option('--as-of <date>', 'plan as of this date (YYYY-MM-DD) or instant (without a plan file)')
     .option('--no-mask', 'show personal data in the plan shown before asking')
@@ -70,7 +73,14 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--state <path>', "state database (default: the Project's state.path)")
     .action(async (file: string | undefined, o: ApplyCliOptions) => {
       const saved: Plan | undefined = file ? parsePlan(readFileSync(file, 'utf8'), file) : undefined;
+      await assertCleanConfig(o.config ?? DEFAULT_CONFIG_DIR, o.allowDirty === true);
       const cli = await openCliSession(o, true);
+      const startedAt = Date.now();
+      // One alert email per failed run (Project alerts.email); never fails the command itself.
+      const alert = async (plan: Plan | undefined, report: ApplyReport | undefined, error: unknown): Promise<void> => {
+        const { alertApply } = await import('../../ops/apply-alert.js');
+        await alertApply({ config: cli.config, plan, report, error, startedAt, secrets: cli.store.secrets });
+      };
       const abort = new AbortController();
       // Ctrl-C: finish the batches in flight (their results are committed) and start no more.
       const onSignal = (): void => abort.abort(new MlError('APPLY_INTERRUPTED', 'interrupted'));
@@ -78,8 +88,8 @@ export function register(program: Command, ctx: CommandContext): void {
       process.once('SIGTERM', onSignal);
       const lock = await acquireApplyLock(cli.session, `ml-connector apply (pid ${process.pid})`);
       const progress = progressLine();
+      let plan = saved;
       try {
-        let plan = saved;
         if (!plan) {
           const commit = await configCommit(o.config ?? DEFAULT_CONFIG_DIR);
           const now = parseAsOf(o.asOf);
@@ -108,6 +118,10 @@ export function register(program: Command, ctx: CommandContext): void {
         if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else process.stdout.write(renderReport(report, useColor(process.stdout)));
         ctx.setExitCode(report.ok ? EXIT.ok : EXIT.error);
+        if (!report.ok) await alert(plan, report, undefined);
+      } catch (err) {
+        if (!(err instanceof MlError && err.code === 'APPLY_NEEDS_APPROVAL')) await alert(plan, undefined, err);
+        throw err;
       } finally {
         progress.end();
         process.off('SIGINT', onSignal);
