@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadValidConfig, type Config } from '../src/config/index.js';
+import { simulatorEnv } from '../src/demo/env.js';
+import { createApplyRunner } from '../src/ops/run-apply.js';
+import { startServe, type ServeHandle } from '../src/ops/serve.js';
+import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
+import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
+import { openStateStore, type StateStore } from '../src/state/index.js';
+import { OffsetClock, sleep } from '../src/support/clock.js';
+import { silentLogger } from '../src/support/log.js';
+
+/** serve with the real applier: a schedule tick plans and applies against both simulators. */
+let dir: string;
+let ps: PeopleSoftSimulator;
+let zoho: ZohoSimulator;
+let store: StateStore;
+let config: Config;
+let handle: ServeHandle | undefined;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ml-serve-apply-'));
+  const clock = new OffsetClock();
+  ps = await startPeopleSoftSimulator({ clock });
+  zoho = await startZohoSimulator({ clock });
+  env = simulatorEnv({
+    zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
+    peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
+  }, join(dir, 'state.db'));
+  // The simulator stamps times in UTC; the example configuration's servers are in Chicago.
+  const target = join(dir, 'configs');
+  cpSync('configs', target, { recursive: true });
+  for (const file of [join(target, 'project.yaml'), ...readdirSync(join(target, 'connections')).map((f) => join(target, 'connections', f))]) {
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
+  }
+  config = await loadValidConfig(target, { env });
+  store = await openStateStore(join(dir, 'state.db'));
+});
+
+afterAll(async () => {
+  await handle?.stop('test over');
+  await store?.close();
+  await zoho?.close();
+  await ps?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('serve with the real applier', () => {
+  it('a schedule tick syncs PeopleSoft into Zoho once, and /metrics says so', async () => {
+    const daily = config.schedules.get('daily')!;
+    handle = await startServe({
+      // Every second instead of 06:00, so the test does not wait.
+      config: { project: config.project, schedules: [{ ...daily, cron: '* * * * * *' }], mappings: [...config.mappings.values()] },
+      run: createApplyRunner({ config: () => config, store, env }),
+      logger: silentLogger, port: 0, host: '127.0.0.1',
+    });
+    for (let i = 0; i < 100 && (handle.metrics.get('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'succeeded' }) ?? 0) < 1; i++) await sleep(100);
+    await handle.stop('test');
+    const accounts = zoho.records('Accounts').length;
+    expect(accounts).toBeGreaterThanOrEqual(200);
+    expect(zoho.records('Contacts')).toHaveLength(150);
+    const m = handle.metrics;
+    expect(m.get('ml_connector_records_total', { mapping: 'employees-to-contacts', action: 'create' })).toBe(150);
+    expect(m.get('ml_connector_records_total', { mapping: 'vendors-to-accounts', action: 'create' })).toBe(accounts);
+    expect(m.get('ml_connector_api_calls_total', { system: 'zoho' })).toBeGreaterThan(0);
+    expect(m.get('ml_connector_api_calls_total', { system: 'peoplesoft' })).toBeGreaterThan(0);
+    expect(m.get('ml_connector_last_success_timestamp_seconds', { mapping: 'vendors-to-accounts' })).toBeGreaterThan(1_700_000_000);
+    const runs = await store.listRuns({ limit: 5 });
+    expect(runs[0]).toMatchObject({ kind: 'apply', trigger: 'schedule:daily' });
+    expect(runs.filter((r) => r.status === 'succeeded').length).toBeGreaterThanOrEqual(1);
+  });
+});
