@@ -4,7 +4,7 @@
  * that keep a hostile file from hanging `validate`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile, cp, readFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile, cp, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -158,6 +158,16 @@ describe('loading', () => {
     expect(config).toBeUndefined();
     expect(issues.map((i) => i.code)).toEqual(['CONFIG_NOT_YAML']);
     expect(issues[0]?.message).toMatch(/logo\.yaml is not a YAML file: it holds binary content \(a NUL byte at offset 8\)/);
+  });
+
+  test('a link to nowhere is reported, the rest still loads', async () => {
+    const dir = await dirWith('dangling', { 'p.yaml': 'apiVersion: ml-connector/v1\nkind: Project\nname: p\n' });
+    await symlink(path.join(dir, 'gone.yaml'), path.join(dir, 'link.yaml'));
+    const { issues, config } = await loadConfig(dir);
+    expect(config?.project.name).toBe('p');
+    expect(issues.map((i) => `${path.basename(i.file)} ${i.code} ${i.message.replace(/^.*link\.yaml: /, '')}`)).toEqual([
+      'link.yaml CONFIG_UNREADABLE it is a link to a file that does not exist',
+    ]);
   });
 
   test('a missing directory says so', async () => {

@@ -75,7 +75,13 @@ export async function readConfigFiles(dir: string): Promise<ReadFilesResult> {
     );
     return { files: [], issues };
   }
-  const paths = await listYamlFiles(absDir);
+  let paths: string[];
+  try {
+    paths = await listYamlFiles(absDir);
+  } catch (err) {
+    issues.push(fileIssue(shownDir, 'CONFIG_UNREADABLE', `cannot list '${shownDir}': ${(err as Error).message}; check its permissions`));
+    return { files: [], issues };
+  }
   if (paths.length === 0) {
     issues.push(
       fileIssue(shownDir, 'CONFIG_NO_FILES', `no *.yaml or *.yml files under '${shownDir}': point --config at your configuration directory (the example is in configs/)`),
@@ -85,8 +91,12 @@ export async function readConfigFiles(dir: string): Promise<ReadFilesResult> {
   const files: ConfigFile[] = [];
   for (const abs of paths) {
     const display = displayPath(abs);
-    const info = await stat(abs).catch(() => undefined);
-    if (!info?.isFile()) continue;
+    const info = await stat(abs).catch((err: NodeJS.ErrnoException) => err);
+    if (info instanceof Error) {
+      issues.push(fileIssue(display, 'CONFIG_UNREADABLE', `cannot read ${display}: ${info.code === 'ENOENT' ? 'it is a link to a file that does not exist' : (info.code ?? info.message)}`));
+      continue;
+    }
+    if (!info.isFile()) continue;
     if (info.size > MAX_FILE_BYTES) {
       const mb = (info.size / 1024 / 1024).toFixed(1);
       issues.push(
@@ -94,7 +104,13 @@ export async function readConfigFiles(dir: string): Promise<ReadFilesResult> {
       );
       continue;
     }
-    const buf = await readFile(abs);
+    let buf: Buffer;
+    try {
+      buf = await readFile(abs);
+    } catch (err) {
+      issues.push(fileIssue(display, 'CONFIG_UNREADABLE', `cannot read ${display}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; check its permissions`));
+      continue;
+    }
     const notText = checkText(buf);
     if (notText !== undefined) {
       issues.push(fileIssue(display, 'CONFIG_NOT_YAML', `${display} is not a YAML file: it holds ${notText}; remove it or rename it so it does not end in .yaml`));

@@ -20,6 +20,7 @@ export const ISSUE_CODES = {
   CONFIG_DIR_NOT_FOUND: 'the configuration directory does not exist or is not a directory',
   CONFIG_NO_FILES: 'the configuration directory holds no *.yaml or *.yml file',
   CONFIG_FILE_TOO_LARGE: 'a file is larger than the 1 MiB limit and was not parsed',
+  CONFIG_UNREADABLE: 'a file or directory cannot be read (permissions)',
   CONFIG_NOT_YAML: 'a *.yaml file is not text (binary content or invalid UTF-8)',
   CONFIG_EMPTY_FILE: 'a file holds no document (warning)',
   CONFIG_YAML_SYNTAX: 'YAML syntax error (bad indentation, tabs, unclosed quotes or brackets, ...)',
