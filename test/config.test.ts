@@ -170,6 +170,18 @@ describe('loading', () => {
     ]);
   });
 
+  test('a value from the environment is judged as resolved, in any field', async () => {
+    const dir = await dirWith('env-enum', {
+      'zoho.yaml': 'apiVersion: ml-connector/v1\nkind: ZohoConnection\nname: zoho\nregion: ${env:ZOHO_REGION:-eu}\nconcurrency: 5\nauth: { type: client_credentials, clientId: "1000.X", clientSecret: "${secret:ZOHO}", soid: ZohoCRM.123 }\n',
+    });
+    expect((await loadConfig(dir, { env: {} })).issues).toEqual([]);
+    expect((await loadValidConfig(dir, { env: { ZOHO_REGION: 'in' } })).zoho.get('zoho')?.region).toBe('in');
+    const { issues } = await loadConfig(dir, { env: { ZOHO_REGION: 'europe' } });
+    expect(issues.map((i) => `${i.line}:${i.column} ${i.code} ${i.message}`)).toEqual([
+      "4:9 CONFIG_INVALID_VALUE unknown region 'europe': use one of us, eu, in, au, jp, cn, ca, sa (resolved from '${env:ZOHO_REGION:-eu}')",
+    ]);
+  });
+
   test('a missing directory says so', async () => {
     const { issues, config, files } = await loadConfig(path.join(tmp, 'does-not-exist'));
     expect(config).toBeUndefined();

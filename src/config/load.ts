@@ -38,16 +38,28 @@ function valueAt(root: unknown, p: (string | number)[]): unknown {
   return v;
 }
 
-/** Schema errors, env references and credential checks of one document. */
+/**
+ * Schema errors, env references and credential checks of one document. A string that uses
+ * `${env:...}` is judged by its resolved value (so `region: ${env:ZOHO_REGION:-eu}` is fine and
+ * `ZOHO_REGION=europe` is not); everything else by what is written.
+ */
 function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[]): Record<string, unknown> {
   const first = validator.validate(raw);
-  for (const p of describeSchemaErrors(first.errors, raw, validator.kind)) {
+  const resolved = resolveEnvRefs(raw, new Set(first.credentials), env);
+  const written = first.errors.filter((e) => !resolved.changed.has(e.instancePath));
+  for (const p of describeSchemaErrors(written, raw, validator.kind)) {
     issues.push(issueAt(pd, p.path, p.code, p.message, 'error', p.onKey));
   }
-  const resolved = resolveEnvRefs(raw, new Set(first.credentials), env);
+  if (resolved.changed.size > 0) {
+    const second = validator.validate(resolved.value);
+    const fromEnv = second.errors.filter((e) => resolved.changed.has(e.instancePath));
+    for (const p of describeSchemaErrors(fromEnv, resolved.value, validator.kind)) {
+      issues.push(issueAt(pd, p.path, p.code, `${p.message} (resolved from ${show(valueAt(raw, p.path))})`, 'error', p.onKey));
+    }
+  }
   // Under a value the schema already rejected (e.g. an auth of unknown type, whose credential
   // fields are then not recognised), an unset-variable warning would only add noise.
-  const rejected = first.errors.map((e) => `${e.instancePath}/`);
+  const rejected = written.map((e) => `${e.instancePath}/`);
   for (const u of resolved.unset) {
     if (rejected.some((r) => u.pointer.startsWith(r))) continue;
     const p = pointerToPath(u.pointer, raw);
@@ -56,15 +68,6 @@ function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: K
   for (const pointer of resolved.secretOutside) {
     const p = pointerToPath(pointer, raw);
     issues.push(issueAt(pd, p, 'CONFIG_SECRET_OUTSIDE_CREDENTIAL', `${formatPath(p)} is not a credential field: \${secret:...} works only in credential fields (passwords, client secrets, tokens); use the value or \${env:...}`));
-  }
-  if (resolved.changed.size > 0) {
-    // Check the values the environment supplied, e.g. a PS_HCM_URL without scheme.
-    const second = validator.validate(resolved.value);
-    const relevant = second.errors.filter((e) => resolved.changed.has(e.instancePath));
-    for (const p of describeSchemaErrors(relevant, resolved.value, validator.kind)) {
-      const written = valueAt(raw, p.path);
-      issues.push(issueAt(pd, p.path, p.code, `${p.message} (resolved from ${show(written)})`, 'error', p.onKey));
-    }
   }
   return resolved.value as Record<string, unknown>;
 }
