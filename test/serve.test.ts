@@ -138,6 +138,20 @@ describe('HTTP endpoints', () => {
   });
 });
 
+describe('notification channels', () => {
+  it('are renewed at start; a failed renewal is counted, not fatal', async () => {
+    const calls: string[] = [];
+    handle = await startServe({
+      config: config([]), run: recordingRun(10).run, logger: silentLogger, port: 0, host: '127.0.0.1',
+      channels: { renew: async (c) => { calls.push(c.project.name); throw new Error('Zoho said no'); } },
+    });
+    await sleep(50);
+    expect(calls).toEqual(['p']);
+    expect(handle.metrics.get('ml_connector_failures_total', { kind: 'channel-renewal' })).toBe(1);
+    expect((await fetch(`${handle.url}/healthz`)).status).toBe(200);
+  });
+});
+
 describe('coordinator', () => {
   it('a request for a running mapping waits, and several collapse into one run (full wins)', async () => {
     const rec = recordingRun(200);

@@ -45,8 +45,6 @@ export interface ServeOptions {
   /** Quiet time after a notification before the affected mappings run (notifications come in bursts). */
   webhookDebounceMs?: number;
   channels?: ChannelKeeper;
-  /** Renew channels this long before they expire. */
-  renewAheadMs?: number;
   /**
    * Pull-based GitOps: `sync` has usually made its first pull already (the CLI loads the first
    * configuration from it); serve pulls again every `intervalMs` and reloads on a new commit.
@@ -199,13 +197,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   logger.info('serve listening', { url, healthz: `${url}/healthz`, metrics: `${url}/metrics`, webhooks: options.webhook || options.webhookHandler ? `${url}/webhooks/zoho` : 'off' });
 
-  // Channel renewal: renew, then sleep until shortly before the earliest expiry (at most 6 h).
+  // Channel renewal: the keeper renews what has less than half its lifetime left; look again when
+  // half of the earliest channel's remaining time has passed (at least a minute, at most 6 h).
   const renewChannels = async (): Promise<void> => {
     if (!options.channels || stopping) return;
     let nextInMs = 60 * 60_000;
     try {
       const { nextExpiry } = await options.channels.renew(config);
-      if (nextExpiry !== undefined) nextInMs = Math.max(60_000, nextExpiry - clock.now() - (options.renewAheadMs ?? 24 * 3600_000));
+      if (nextExpiry !== undefined) nextInMs = Math.max(60_000, (nextExpiry - clock.now()) / 2);
       logger.info('notification channels checked', { nextExpiry: nextExpiry ? new Date(nextExpiry).toISOString() : undefined });
     } catch (err) {
       metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'channel-renewal' });
