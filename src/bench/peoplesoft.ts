@@ -18,6 +18,8 @@ export interface PeopleSoftBenchResult {
   rowsPerSec: number;
   calls: number;
   peakRssMb: number;
+  /** RSS just before the read started (Node, modules, connection pool). */
+  startRssMb: number;
   /** CPU the connector itself used (user + system), excluding the simulator when it runs in a child process. */
   connectorCpuMs: number;
   /** Whether the simulator ran in another process (then peakRssMb is the connector's alone). */
@@ -86,7 +88,8 @@ function connection(url: string, which: 'employees' | 'vendors', maxRows: number
 /** `maxRows`: rows per QAS page (default 5000, the connection default). */
 export async function benchPeopleSoft(opts: { employees: number; vendors: number; latencyMs?: number; maxRows?: number }): Promise<PeopleSoftBenchResult> {
   const { sim, child } = await startSimulator(opts.employees, opts.vendors, opts.latencyMs ?? 0);
-  let peak = process.memoryUsage().rss;
+  const startRss = process.memoryUsage().rss;
+  let peak = startRss;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 20);
@@ -118,7 +121,7 @@ export async function benchPeopleSoft(opts: { employees: number; vendors: number
   peak = Math.max(peak, process.memoryUsage().rss);
   return {
     rows, records, calls, ms: Math.round(ms), rowsPerSec: Math.round((rows / ms) * 1000),
-    peakRssMb: Math.round(peak / 1024 / 1024), connectorCpuMs: Math.round((cpu.user + cpu.system) / 1000), simulatorInChildProcess: child,
+    peakRssMb: Math.round(peak / 1024 / 1024), startRssMb: Math.round(startRss / 1024 / 1024), connectorCpuMs: Math.round((cpu.user + cpu.system) / 1000), simulatorInChildProcess: child,
   };
 }
 
