@@ -1,5 +1,5 @@
 /** The pure field-mapping engine: source records → the Zoho records they should become. */
-export { mapRecord, managedFields, externalIdSource, lifecyclePolicy, setValues } from './map-record.js';
+export { mapRecord, managedFields, externalIdSource, lifecyclePolicy, setValues, sourceFieldsUsed } from './map-record.js';
 export type { DesiredRecord, MapOutcome, MapOptions, LookupResolver } from './map-record.js';
 export { applyTransforms } from './transforms.js';
 export type { TransformResult } from './transforms.js';

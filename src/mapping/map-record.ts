@@ -1,7 +1,7 @@
 import type { Field, LifecyclePolicy, Mapping } from '../config/types.generated.js';
 import { SOURCE_KEY } from '../config/source-fields.js';
 import type { LifecycleEvent, RecordProblem, SourceRecord, SourceValue } from '../model/index.js';
-import { matchCondition, renderTemplate } from './conditions.js';
+import { matchCondition, renderTemplate, templateFields } from './conditions.js';
 import { applyTransforms } from './transforms.js';
 import type { FieldValue, LookupValue, ScalarValue } from './values.js';
 
@@ -38,6 +38,25 @@ export type MapOutcome =
 /** The source field holding the external id. */
 export function externalIdSource(mapping: Mapping): string {
   return mapping.externalId.from ?? SOURCE_KEY[mapping.source.entity];
+}
+
+/**
+ * The source fields a mapping reads (key, `from`, templates, `map`, lookup keys, conditions): a
+ * reader can drop the rest, which keeps 100,000 records small in memory.
+ */
+export function sourceFieldsUsed(mapping: Mapping): Set<string> {
+  const used = new Set<string>([externalIdSource(mapping)]);
+  const condition = (c: { field: string } | undefined): void => {
+    if (c) used.add(c.field);
+  };
+  condition(mapping.source.include);
+  for (const f of mapping.fields) {
+    if (f.from) used.add(f.from);
+    if (f.map) used.add(f.map.from);
+    for (const t of [f.template, f.lookup?.key]) if (t) for (const name of templateFields(t)) used.add(name);
+    condition(f.when);
+  }
+  return used;
 }
 
 /** Every Zoho field this mapping may write: fields, `deactivate.set`, lifecycle `set`s. */

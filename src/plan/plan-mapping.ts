@@ -18,16 +18,24 @@ export function emptyCounts(): ActionCounts {
  * so a hand-edited plan file is caught and an audit row names the exact action.
  */
 export function fingerprintAction(mapping: string, a: Omit<PlanAction, 'fingerprint'>): string {
-  // A fixed-order array, not an object: the same text whatever key order a parsed file has.
-  const after = (v: FieldValue): unknown => (isLookupValue(v) ? [v.lookup, v.key, v.id ?? null] : v);
-  return sha256(JSON.stringify([
-    mapping, a.externalId, a.action, a.zohoId ?? null, a.event ?? null, a.cause, a.plannedAgainst ?? null,
-    a.changes.map((c) => [c.field, after(c.after)]),
-  ])).slice(0, 16);
+  // Plain concatenation with control-character separators: unambiguous, and several times cheaper
+  // than JSON at 100,000 actions. Lookups are written field by field, whatever their key order.
+  let text = `${mapping}\u0001${a.externalId}\u0001${a.action}\u0001${a.zohoId ?? ''}\u0001${a.event ?? ''}\u0001${a.cause}\u0001${a.plannedAgainst ?? ''}`;
+  for (const c of a.changes) text += `\u0001${c.field}\u0002${valueText(c.after)}`;
+  return sha256(text).slice(0, 16);
 }
 
+function valueText(v: FieldValue): string {
+  if (v === null) return '\u0000';
+  if (isLookupValue(v)) return `l${v.lookup}\u0003${v.key}\u0003${v.id ?? ''}`;
+  return `${typeof v === 'string' ? 's' : typeof v === 'number' ? 'n' : 'b'}${String(v)}`;
+}
+
+/** Adds the fingerprint in place: at 100,000 actions a copy of each is measurable. */
 function finish(mapping: string, draft: Draft): PlanAction {
-  return { ...draft, fingerprint: fingerprintAction(mapping, draft) };
+  const action = draft as PlanAction;
+  action.fingerprint = fingerprintAction(mapping, draft);
+  return action;
 }
 
 /** The action for a record that should exist in Zoho (as `desired`), given what Zoho holds. */

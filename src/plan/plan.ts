@@ -1,4 +1,4 @@
-import { orderMappings, type LookupResolver, type LookupValue } from '../mapping/index.js';
+import { lookupTargets, orderMappings, type LookupResolver, type LookupValue } from '../mapping/index.js';
 import type { RecordProblem } from '../model/index.js';
 import { emptyCounts, planMapping } from './plan-mapping.js';
 import { PLAN_FORMAT_VERSION, type MappingInput, type MappingPlan, type Plan, type PlanInput } from './types.js';
@@ -30,6 +30,8 @@ export function planChanges(input: PlanInput): Plan {
   }
   const resolveLookup: LookupResolver = (mapping, key) => indexes.get(mapping)?.get(key);
 
+  // Only mappings someone looks up need an index of their records (contacts usually do not).
+  const lookedUp = new Set(ordered.flatMap((m) => lookupTargets(m)));
   const mappings: MappingPlan[] = [];
   const problems: RecordProblem[] = [];
   for (const m of ordered) {
@@ -38,7 +40,7 @@ export function planChanges(input: PlanInput): Plan {
     const result = planMapping(mi, resolveLookup, input.estimateCredits);
     mappings.push(result.plan);
     problems.push(...result.problems);
-    indexes.set(m.name, indexPlanned(mi, result.plan));
+    if (lookedUp.has(m.name)) indexes.set(m.name, indexPlanned(mi, result.plan));
   }
 
   const summary = { ...emptyCounts(), calls: 0, credits: 0, changes: 0 };
