@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simulatorEnv } from '../src/demo/env.js';
+import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
+import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
+import { OffsetClock } from '../src/support/clock.js';
+
+/** `ml-connector plan --base REF` (built CLI) online against the simulators, in a real git repository. */
+const BIN = join(process.cwd(), 'bin', 'ml-connector.js');
+let dir: string;
+let ps: PeopleSoftSimulator;
+let zoho: ZohoSimulator;
+let env: Record<string, string>;
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1', CI: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ml-plan-base-'));
+  const clock = new OffsetClock();
+  ps = await startPeopleSoftSimulator({ clock });
+  zoho = await startZohoSimulator({ clock });
+  env = simulatorEnv({
+    zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
+    peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
+  }, join(dir, 'state.db'));
+  const target = join(dir, 'configs');
+  cpSync('configs', target, { recursive: true });
+  for (const file of [join(target, 'project.yaml'), ...readdirSync(join(target, 'connections')).map((f) => join(target, 'connections', f))]) {
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
+  }
+  const git = (...a: string[]): void => { execFileSync('git', a, { cwd: dir }); };
+  git('init', '-q', '-b', 'main');
+  git('add', 'configs');
+  git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'base');
+  // The pull request: contacts' Department now shows the department id; Title no longer managed.
+  const people = join(target, 'mappings', 'employees-to-contacts.yaml');
+  writeFileSync(people, readFileSync(people, 'utf8').replace('{ to: Department, from: DEPT_DESCR }', '{ to: Department, from: DEPTID }').replace('  - { to: Title, from: JOB_TITLE }\n', ''));
+});
+
+afterAll(async () => {
+  await zoho?.close();
+  await ps?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('plan --base (online)', () => {
+  it('counts, per changed field, the records it touches, with masked samples, then the plan', async () => {
+    const r = await cli(['plan', '--config', 'configs', '--base', 'main']);
+    expect(r.code, r.stderr).toBe(0);
+    const text = r.stdout;
+    expect(text).toMatch(/Configuration change: main \([0-9a-f]{12}\) → [0-9a-f]{12} \+ uncommitted changes, counted from PeopleSoft/);
+    expect(text).toContain('employees-to-contacts → Contacts (changed; 150 of 150 records would change)');
+    expect(text).toContain('Department: re-mapped from DEPT_DESCR → from DEPTID: 150 records');
+    expect(text).toMatch(/Title: no longer managed \(was from JOB_TITLE; Zoho keeps the values\): \d+ records/);
+    expect(text).not.toContain('vendors-to-accounts → Accounts (changed');
+    // The record-level plan follows.
+    expect(text).toMatch(/Plan: \d+ to create/);
+  }, 60_000);
+
+  it('--offline reads neither system and says so', async () => {
+    const r = await cli(['plan', '--config', 'configs', '--base', 'main', '--offline', '--markdown']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('**Offline estimate** from the state database');
+    expect(r.stdout).toContain('#### `employees-to-contacts` → Contacts (changed)');
+    expect(r.stdout).not.toContain('### ml-connector plan');
+  }, 60_000);
+});
