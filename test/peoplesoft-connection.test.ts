@@ -208,6 +208,31 @@ describe('answers that are not what was asked for', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 });
 
+describe('VENDOR_CI', () => {
+  it('a vendor that vanished between Find and Get is a warning for that key; the rest is read', async () => {
+    const server = createHttpServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url!.includes('_F_GET')) return res.end(JSON.stringify({ Find__CompIntfc__VENDOR_CIResponse: { VENDOR_CI: [{ SETID: 'SHARE', VENDOR_ID: '1' }, { SETID: 'SHARE', VENDOR_ID: '2' }] } }));
+      if (req.url!.endsWith('/2')) {
+        res.statusCode = 404;
+        return res.end('{"error":{"code":"NOT_FOUND"}}');
+      }
+      // A single child row comes as an object, not an array.
+      return res.end(JSON.stringify({ Get__CompIntfc__VENDOR_CIResponse: { SETID: 'SHARE', VENDOR_ID: '1', NAME1: 'One', VENDOR_STATUS: 'A', VENDOR_ADDR: { ADDRESS_SEQ_NUM: 1, EFFDT: '2020-01-01', EFF_STATUS: 'A', ADDRESS1: 'Main St' } } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { records } = await readAll(fscmConnection(`http://127.0.0.1:${(server.address() as { port: number }).port}`), { password: 'x' });
+      expect(records).toEqual([
+        expect.objectContaining({ key: 'SHARE-1', status: 'active', fields: expect.objectContaining({ ADDRESS1: 'Main St' }) }),
+        expect.objectContaining({ key: 'SHARE-2', code: 'SOURCE_MISSING', severity: 'warning' }),
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('check', () => {
   it('reports each reader: reachable, auth mode, latency, rows visible', async () => {
     const latent = await startPeopleSoftSimulator({ clock, dataset: craftedDataset(), latencyMs: 40 });
