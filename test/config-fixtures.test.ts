@@ -146,6 +146,9 @@ const rows: Row[] = [
     { file: 'project.yaml', line: 1, column: 13, code: 'CONFIG_INVALID_VALUE', message: "apiVersion must be 'ml-connector/v1', not 'v1'" },
   ] },
   { name: 'unicode-names', issues: [
+    { file: 'project.yaml', line: 5, column: 23, code: 'CONFIG_BAD_TIMEZONE', message: "unknown time zone 'Europe/Zürich': did you mean 'Europe/Zurich'?" },
+    // Columns count characters: the ü before it on the same line is one.
+    { file: 'project.yaml', line: 5, column: 58, code: 'CONFIG_WRONG_TYPE', message: "wrong type for defaults.maskPersonalData: expected true or false, got a string ('ja')" },
     { file: 'zoho.yaml', line: 4, column: 7, code: 'CONFIG_INVALID_VALUE', message: "invalid name 'zoho-zürich': Name of this document, unique per kind: lower-case letters, digits and hyphens (like a DNS label), 1-63 characters." },
   ] },
   { name: 'empty-file', issues: [
