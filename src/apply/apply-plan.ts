@@ -1,10 +1,10 @@
-import { fingerprintOf, type MappingPlan, type Plan, type PlanAction } from '../plan/index.js';
+import type { MappingPlan, Plan, PlanAction } from '../plan/index.js';
 import type { AuditInput, Link, LinkInput, Lock, SnapshotInput } from '../state/index.js';
 import { MlError } from '../support/errors.js';
 import { concurrencyOf, type WriteResult, type ZohoClient } from '../zoho/index.js';
 import { createSerial, runPool } from './pool.js';
 import type { Session } from './session.js';
-import { resolveAfterValues, stateAfterWrite, toUpsertRecord } from './values.js';
+import { hashValues, resolveAfterValues, stateAfterWrite, toUpsertRecord } from './values.js';
 import type { FieldValue } from '../mapping/index.js';
 import { formatCursor, parseCursor } from './cursor.js';
 
@@ -14,6 +14,8 @@ export interface ApplyOptions {
   allowLargeChange?: boolean;
   /** `cli`, `schedule:daily`, ... (recorded with the run). */
   trigger?: string;
+  /** The configuration had uncommitted changes (`apply --allow-dirty`); recorded with the run. */
+  gitDirty?: boolean;
   /** Held by the caller (plan and apply under one lock); otherwise taken here. */
   lock?: Lock;
   holder?: string;
@@ -89,7 +91,7 @@ export async function applyPlan(session: Session, plan: Plan, o: ApplyOptions = 
   const lock = o.lock ?? (await acquireApplyLock(session, o.holder ?? `apply pid ${process.pid}`));
   const runId = await store.startRun({
     kind: 'apply', trigger: o.trigger ?? 'cli', configDigest: plan.configDigest,
-    mappings: plan.mappings.map((m) => m.name), ...(plan.gitCommit ? { gitCommit: plan.gitCommit } : {}),
+    mappings: plan.mappings.map((m) => m.name), ...(plan.gitCommit ? { gitCommit: plan.gitCommit } : {}), ...(o.gitDirty !== undefined ? { gitDirty: o.gitDirty } : {}),
   });
   const report: ApplyReport = { runId, ok: true, interrupted: false, mappings: [], problems: [], zohoCalls: 0, credits: 0 };
   const clients = new Map<string, { client: ZohoClient; calls: number; credits: number }>();
@@ -237,8 +239,12 @@ async function applyMapping(session: Session, mp: MappingPlan, client: ZohoClien
       }
       const before = { ...(mp.baseline?.get(a.externalId) ? { baseline: mp.baseline.get(a.externalId)! } : {}), ...(links.get(a.externalId) ? { link: links.get(a.externalId)! } : {}), ...(snapshots?.get(a.externalId) ? { snapshot: snapshots.get(a.externalId)! } : {}) };
       const state = stateAfterWrite(a, values, before);
-      newLinks.push({ externalId: a.externalId, module, zohoId: r.id, fieldHash: fingerprintOf(state.applied), appliedValues: state.applied, ...(r.modifiedTime ? { zohoModifiedTime: r.modifiedTime } : {}) });
-      newSnaps.push({ externalId: a.externalId, zohoId: r.id, values: state.snapshot, modifiedTime: r.modifiedTime ?? '' });
+      newLinks.push({ externalId: a.externalId, module, zohoId: r.id, fieldHash: hashValues(state.applied), appliedValues: state.applied, ...(r.modifiedTime ? { zohoModifiedTime: r.modifiedTime } : {}) });
+      // A snapshot only says something the link does not when a drifted field was kept in Zoho;
+      // otherwise the newer link is the record's state (read-inputs takes the newer of the two).
+      if (state.snapshot !== state.applied || snapshots?.has(a.externalId) || mp.baseline?.has(a.externalId)) {
+        newSnaps.push({ externalId: a.externalId, zohoId: r.id, values: state.snapshot, modifiedTime: r.modifiedTime ?? '' });
+      }
       if (r.modifiedTime && (firstWrite === undefined || Date.parse(r.modifiedTime) < Date.parse(firstWrite))) firstWrite = r.modifiedTime;
       rows.push(audit(a, outcome(a, 'applied', { zohoId: r.id })));
     });
@@ -276,8 +282,7 @@ async function applyMapping(session: Session, mp: MappingPlan, client: ZohoClien
     const part = relink.slice(i, i + 5000);
     await store.commitBatch({
       runId: o.runId, mapping: mp.name, audit: [],
-      links: part.map((b) => ({ externalId: b.externalId, module, zohoId: b.zohoId, fieldHash: fingerprintOf(b.values), appliedValues: b.values, ...(b.modifiedTime ? { zohoModifiedTime: b.modifiedTime } : {}) })),
-      snapshots: part.filter((b) => b.modifiedTime !== undefined).map((b) => ({ externalId: b.externalId, zohoId: b.zohoId, values: b.values, modifiedTime: b.modifiedTime! })),
+      links: part.map((b) => ({ externalId: b.externalId, module, zohoId: b.zohoId, fieldHash: hashValues(b.values), appliedValues: b.values, ...(b.modifiedTime ? { zohoModifiedTime: b.modifiedTime } : {}) })),
     });
     result.relinked += part.length;
   }

@@ -53,8 +53,9 @@ export interface ApplyRunnerOptions {
   store: StateStore;
   clock?: Clock;
   env?: Env;
-  /** Commit of the configuration, when known (git sync or a stamp). */
+  /** Commit of the configuration, when known (git sync or a stamp), and whether it had uncommitted changes. */
   gitCommit?: () => string | undefined;
+  gitDirty?: () => boolean | undefined;
 }
 
 /**
@@ -76,7 +77,8 @@ export function createApplyRunner(o: ApplyRunnerOptions): RunMappings {
         const report = toRunReport(plan, undefined, { runId: 'not-started', trigger: req.trigger, startedAt, finishedAt: finished(), error: { code: 'PLAN_GUARD_TRIPPED', message: 'A guard tripped; nothing was written.', hint: 'Review the plan; apply it once with --allow-large-change if the change is expected.' } });
         return { ...report, apiCalls: { peoplesoft: session.peoplesoftCalls() } };
       }
-      const applied = await applyPlan(session, plan, { trigger: req.trigger, lock, signal: ctx.signal });
+      const dirty = o.gitDirty?.();
+      const applied = await applyPlan(session, plan, { trigger: req.trigger, lock, signal: ctx.signal, ...(dirty !== undefined ? { gitDirty: dirty } : {}) });
       const report = toRunReport(plan, applied, { runId: applied.runId, trigger: req.trigger, startedAt, finishedAt: finished() });
       return { ...report, apiCalls: { zoho: applied.zohoCalls, peoplesoft: session.peoplesoftCalls() }, credits: applied.credits };
     } finally {

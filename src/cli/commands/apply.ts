@@ -73,7 +73,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--state <path>', "state database (default: the Project's state.path)")
     .action(async (file: string | undefined, o: ApplyCliOptions) => {
       const saved: Plan | undefined = file ? parsePlan(readFileSync(file, 'utf8'), file) : undefined;
-      await assertCleanConfig(o.config ?? DEFAULT_CONFIG_DIR, o.allowDirty === true);
+      const stamp = await assertCleanConfig(o.config ?? DEFAULT_CONFIG_DIR, o.allowDirty === true);
       const cli = await openCliSession(o, true);
       const startedAt = Date.now();
       // One alert email per failed run (Project alerts.email); never fails the command itself.
@@ -112,7 +112,7 @@ export function register(program: Command, ctx: CommandContext): void {
         }
         const report = await applyPlan(cli.session, plan, {
           saved: saved !== undefined, lock, signal: abort.signal, onProgress: (p) => progress.update(p),
-          ...(o.allowLargeChange ? { allowLargeChange: true } : {}),
+          ...(o.allowLargeChange ? { allowLargeChange: true } : {}), ...(stamp.commit ? { gitDirty: stamp.dirty } : {}),
         });
         progress.end();
         if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

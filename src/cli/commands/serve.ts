@@ -69,7 +69,11 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   } else {
     config = await loadValidConfig(opts.config);
   }
-  const localCommit = sync ? undefined : (await gitStamp(opts.config)).commit;
+  // Serve applies what is committed, but says so when the local directory has edits.
+  const localStamp = sync ? undefined : await gitStamp(opts.config);
+  const localCommit = localStamp?.commit;
+  // The local directory is read once, at start: its state then is what every run applies.
+  const dirtyNow: boolean | undefined = sync ? false : localStamp?.commit ? localStamp.dirty : undefined;
 
   const store = await openStateStore(resolveStatePath(opts.state, config.project.state?.path), {
     logger,
@@ -105,7 +109,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
 
     handle = await startServe({
       config: toServeConfig(config),
-      run: createApplyRunner({ config: () => current, store, gitCommit: () => sync?.commit ?? localCommit }),
+      run: createApplyRunner({ config: () => current, store, gitCommit: () => sync?.commit ?? localCommit, gitDirty: () => dirtyNow }),
       logger,
       port,
       host: opts.host,
