@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -52,6 +53,35 @@ describe('ml-connector serve (built CLI)', () => {
     expect(Date.now() - stopAt).toBeLessThan(5000);
     expect(s.lines.every((l) => typeof l.time === 'string' && typeof l.level === 'string')).toBe(true);
     expect(s.lines.at(-1)).toMatchObject({ msg: 'serve stopped', reason: 'SIGTERM', clean: true });
+  });
+
+  it('follows a git branch: a new commit reloads, a broken one is rejected and the running one kept', async () => {
+    const remote = join(dir, 'remote');
+    await cp('configs', join(remote, 'configs'), { recursive: true });
+    const git = (...a: string[]): string => execFileSync('git', a, { cwd: remote, encoding: 'utf8' }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'one');
+    const s = startServe(['--config', 'configs', '--port', '0', '--host', '127.0.0.1', '--git-remote', remote, '--git-branch', 'main', '--git-interval', '300ms', '--git-workdir', join(dir, 'clone')], { ML_CONNECTOR_STATE: join(dir, 'git-state.db') });
+    const url = await s.url;
+    const health = async (): Promise<{ gitCommit: string; schedules: { cron: string }[] }> => (await (await fetch(`${url}/healthz`)).json()) as { gitCommit: string; schedules: { cron: string }[] };
+    expect((await health()).gitCommit).toBe(git('rev-parse', 'HEAD'));
+
+    const schedule = join(remote, 'configs', 'schedule.yaml');
+    await writeFile(schedule, (await readFile(schedule, 'utf8')).replace('cron: "0 6 * * *"', 'cron: "30 5 * * *"'));
+    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-am', 'two');
+    const two = git('rev-parse', 'HEAD');
+    for (let i = 0; i < 50 && (await health()).gitCommit !== two; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await health()).schedules[0]!.cron).toBe('30 5 * * *');
+
+    await writeFile(schedule, (await readFile(schedule, 'utf8')).replace('cron: "30 5 * * *"', 'cron: "not a cron"'));
+    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-am', 'three (broken)');
+    for (let i = 0; i < 50 && !s.lines.some((l) => l.msg === 'new configuration rejected; keeping the running one'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(s.lines.find((l) => l.msg === 'new configuration rejected; keeping the running one')).toMatchObject({ commit: git('rev-parse', 'HEAD') });
+    expect((await health()).gitCommit).toBe(two);
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain('ml_connector_config_reloads_total{result="rejected"} 1');
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
   });
 
   it('refuses to start on an invalid configuration, with a coded error', async () => {

@@ -79,18 +79,19 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
     logger,
     ...(config.project.state?.masterKeyFile ? { masterKeyFile: config.project.state.masterKeyFile } : {}),
   });
-  let current = config;
+  let handle: Awaited<ReturnType<typeof startServe>> | undefined;
+  // The configuration in use: serve swaps it only after a pulled commit validated completely.
+  const current = (): Config => (handle?.config().source as Config | undefined) ?? config;
   const zohoClients: Array<{ close(): Promise<void> | void }> = [];
   try {
     // Zoho notifications: the first connection with `webhooks` configured owns /webhooks/zoho.
     const hooked = [...config.zoho.values()].find((c) => c.webhooks?.notifyUrl);
-    let handle: Awaited<ReturnType<typeof startServe>> | undefined;
     let webhookHandler: Parameters<typeof startServe>[0]['webhookHandler'];
     let channels: Parameters<typeof startServe>[0]['channels'];
     if (hooked) {
       const client = zohoLib.createZohoClient(hooked, { credentials: await resolveZohoCredentials(hooked, { secrets: store.secrets }), logger });
       zohoClients.push(client);
-      const modules = (): string[] => planChannels(hooked, [...current.mappings.values()]);
+      const modules = (): string[] => planChannels(hooked, [...current().mappings.values()]);
       webhookHandler = zohoLib.createWebhookReceiver({
         client,
         channel: (id) => channelResolver(hooked, modules(), store.secrets)(id),
@@ -109,7 +110,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
 
     handle = await startServe({
       config: toServeConfig(config),
-      run: createApplyRunner({ config: () => current, store, gitCommit: () => sync?.commit ?? localCommit, gitDirty: () => dirtyNow }),
+      run: createApplyRunner({ config: current, store, gitCommit: () => sync?.commit ?? localCommit, gitDirty: () => dirtyNow }),
       logger,
       port,
       host: opts.host,
@@ -118,18 +119,14 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
       ...(webhookHandler ? { webhookHandler } : {}),
       ...(channels ? { channels } : {}),
       alert: async (result) => {
-        await notifyRun(current.project, result, { secrets: store.secrets, logger, where: `ml-connector serve on ${hostname()}` });
+        await notifyRun(current().project, result, { secrets: store.secrets, logger, where: `ml-connector serve on ${hostname()}` });
       },
       ...(sync
         ? {
             git: {
               sync,
               intervalMs: parseDuration(opts.gitInterval, '--git-interval'),
-              load: async (dir: string) => {
-                const next = await loadValidConfig(dir);
-                current = next;
-                return toServeConfig(next);
-              },
+              load: async (dir: string) => toServeConfig(await loadValidConfig(dir)),
             },
           }
         : {}),
