@@ -2,6 +2,7 @@ import type { MappingPlan, Plan, PlanAction } from '../plan/index.js';
 import type { AuditInput, Link, LinkInput, Lock, SnapshotInput } from '../state/index.js';
 import { MlError } from '../support/errors.js';
 import { concurrencyOf, type WriteResult, type ZohoClient } from '../zoho/index.js';
+import { SUB_CONCURRENCY } from '../zoho/credits.js';
 import { createSerial, runPool } from './pool.js';
 import type { Session } from './session.js';
 import { hashValues, resolveAfterValues, stateAfterWrite, toUpsertRecord } from './values.js';
@@ -111,7 +112,9 @@ export async function applyPlan(session: Session, plan: Plan, o: ApplyOptions = 
         clients.set(mapping.target.connection, { client, calls: s.calls, credits: s.credits });
       }
       const conn = session.config.zoho.get(mapping.target.connection);
-      const concurrency = conn ? concurrencyOf(conn) : 10;
+      // Upserts of more than 10 records share Zoho's sub-concurrency of 10 whatever the edition:
+      // more batches in flight would only wait in the client's queue, holding memory.
+      const concurrency = Math.min(conn ? concurrencyOf(conn) : SUB_CONCURRENCY, SUB_CONCURRENCY);
       const mr = await applyMapping(session, mp, client, { ...o, runId, lock, concurrency, allowLargeChange: o.allowLargeChange ?? plan.allowLargeChange }, report);
       report.mappings.push(mr);
       for (const k of ['applied', 'failed', 'skipped'] as const) counts[k] = (counts[k] ?? 0) + mr[k];

@@ -77,7 +77,11 @@ async function readSource(session: Session, mapping: Mapping, mode: 'full' | 'in
       const v = r.fields[name];
       if (v !== undefined) fields[name] = v;
     }
-    read.push({ ...r, fields });
+    // Only what planning needs (scheduled changes and effective dates are the reader's business).
+    const slim: SourceRecord = { entity: r.entity, key: r.key, fields, status: r.status, hash: r.hash };
+    if (r.event !== undefined) slim.event = r.event;
+    if (r.cursor !== undefined) slim.cursor = r.cursor;
+    read.push(slim);
   }
   const rowCount = read.length + problems.filter((p) => p.severity === 'error').length;
   const hashMode = reader?.changeDetection?.mode === 'hash';
@@ -162,7 +166,9 @@ export async function readMappingInput(session: Session, mapping: Mapping, o: Re
     // Offline view: what Zoho held after the last apply (snapshot), or what the last apply wrote.
     const snapshots = await store.getSnapshots(mapping.name);
     for (const [ext, link] of links) {
-      const snap = snapshots.get(ext);
+      // The newer of snapshot and link: apply writes a snapshot only when it differs from the link.
+      const stored = snapshots.get(ext);
+      const snap = stored && (link.zohoModifiedTime === undefined || Date.parse(stored.modifiedTime) >= Date.parse(link.zohoModifiedTime)) ? stored : undefined;
       observed.set(ext, {
         id: link.zohoId,
         ...(snap ? { modifiedTime: snap.modifiedTime } : link.zohoModifiedTime !== undefined ? { modifiedTime: link.zohoModifiedTime } : {}),

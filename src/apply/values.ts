@@ -1,5 +1,5 @@
 import { isLookupValue, toZohoValue, type FieldValue, type LookupValue } from '../mapping/index.js';
-import type { BaselineRecord, PlanAction } from '../plan/index.js';
+import { sha256, valueText, type BaselineRecord, type PlanAction } from '../plan/index.js';
 import type { Link, Snapshot } from '../state/index.js';
 
 /** Lookups still waiting for the other mapping's record get its id from that mapping's links. */
@@ -37,7 +37,15 @@ export function toUpsertRecord(extField: string, externalId: string, values: Rec
 export function stateAfterWrite(a: PlanAction, written: Record<string, FieldValue>, before: { baseline?: BaselineRecord; link?: Link; snapshot?: Snapshot }): { snapshot: Record<string, FieldValue>; applied: Record<string, FieldValue> } {
   const prior = (before.baseline?.values ?? before.snapshot?.values ?? before.link?.appliedValues ?? {}) as Record<string, FieldValue>;
   const snapshot = { ...prior, ...written };
+  if (!a.drift?.length) return { snapshot, applied: snapshot };
   const applied = { ...snapshot };
-  for (const d of a.drift ?? []) applied[d.field] = d.applied;
+  for (const d of a.drift) applied[d.field] = d.applied;
   return { snapshot, applied };
+}
+
+/** A short hash of managed values (the link's field hash), independent of key order. */
+export function hashValues(values: Record<string, FieldValue>): string {
+  let text = '';
+  for (const k of Object.keys(values).sort()) text += `\u0001${k}\u0002${valueText(values[k] ?? null)}`;
+  return sha256(text).slice(0, 16);
 }

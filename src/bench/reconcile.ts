@@ -206,6 +206,7 @@ async function planTimed(session: Session, now: number): Promise<{ plan: Plan; c
   const mappings = selectMappings(session, undefined);
   const inputs: MappingInput[] = [];
   for (const m of mappings) inputs.push(await readMappingInput(session, m, { now }));
+  trace('read');
   const lookupIndex = new Map<string, Map<string, string>>();
   for (const m of mappings) {
     for (const t of lookupTargets(m)) {
@@ -223,6 +224,13 @@ async function planTimed(session: Session, now: number): Promise<{ plan: Plan; c
   return { plan, computeMs: Math.round(performance.now() - started), cpuMs: Math.round((used.user + used.system) / 1000) };
 }
 
+/** BENCH_TRACE=1 prints memory at each step (to find what holds the peak). */
+function trace(step: string): void {
+  if (!process.env.BENCH_TRACE) return;
+  const m = process.memoryUsage();
+  process.stderr.write(`[bench] ${step}: rss ${Math.round(m.rss / 1e6)} MB, heap ${Math.round(m.heapUsed / 1e6)}/${Math.round(m.heapTotal / 1e6)} MB\n`);
+}
+
 function rssSampler(): { peak(): number; stop(): void } {
   let peak = process.memoryUsage().rss;
   const t = setInterval(() => {
@@ -238,8 +246,10 @@ async function runScenario(name: string, sims: Sims, session: Session, records: 
   const started = performance.now();
   const psBefore = session.peoplesoftCalls();
   const { plan, computeMs, cpuMs } = await planTimed(session, Date.now());
+  trace('planned');
   const report = await applyPlan(session, plan, { trigger: 'bench' });
   const wallMs = Math.round(performance.now() - started);
+  trace('applied');
   rss.stop();
   if (!report.ok) throw new Error(`bench apply failed: ${JSON.stringify(report.problems.slice(0, 3))}`);
   const stats = (await sims.send({ cmd: 'stats' })) as SimStats;

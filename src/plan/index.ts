@@ -1,6 +1,6 @@
 /** The pure planner, plan files and renderers. */
 export { planChanges, hasChanges } from './plan.js';
-export { planMapping, fingerprintAction, emptyCounts } from './plan-mapping.js';
+export { planMapping, fingerprintAction, emptyCounts, valueText } from './plan-mapping.js';
 export { checkGuards, resolveLimit } from './guards.js';
 export { estimateCost, defaultCreditEstimator, BATCH_SIZE } from './cost.js';
 export { diffValues, isDeactivated, driftPolicy } from './diff.js';

@@ -25,7 +25,8 @@ export function fingerprintAction(mapping: string, a: Omit<PlanAction, 'fingerpr
   return sha256(text).slice(0, 16);
 }
 
-function valueText(v: FieldValue): string {
+/** A value as unambiguous text, for fingerprints and hashes. */
+export function valueText(v: FieldValue): string {
   if (v === null) return '\u0000';
   if (isLookupValue(v)) return `l${v.lookup}\u0003${v.key}\u0003${v.id ?? ''}`;
   return `${typeof v === 'string' ? 's' : typeof v === 'number' ? 'n' : 'b'}${String(v)}`;
