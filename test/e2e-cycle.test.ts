@@ -149,6 +149,25 @@ describe('reconcile cycle', () => {
     expect((await applyPlan(session, next)).ok).toBe(true);
   });
 
+  it('a failed batch is reported and audited, the rest applies, and the next run retries it', async () => {
+    ps.scenario.nextDay();
+    const plan = await makePlan(session);
+    const contactIds = actionsOf(plan, 'employees-to-contacts').map((a) => a.externalId);
+    expect(contactIds.length).toBeGreaterThan(0);
+    zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, status: 400 });
+    const report = await applyPlan(session, plan);
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.externalId).sort()).toEqual([...contactIds].sort());
+    expect(report.problems.every((p) => p.outcome === 'failed' && p.code)).toBe(true);
+    expect(report.mappings.find((m) => m.name === 'vendors-to-accounts')).toMatchObject({ failed: 0, watermarkAdvanced: true });
+    expect(report.mappings.find((m) => m.name === 'employees-to-contacts')).toMatchObject({ applied: 0, watermarkAdvanced: false });
+    const audit = await store.queryAudit({ runId: report.runId, outcome: 'failed' });
+    expect(audit.map((a) => a.externalId).sort()).toEqual([...contactIds].sort());
+    const retry = await makePlan(session);
+    expect(actionsOf(retry, 'employees-to-contacts').map((a) => a.externalId).sort()).toEqual([...contactIds].sort());
+    expect((await applyPlan(session, retry)).ok).toBe(true);
+  });
+
   it('a changed configuration makes a saved plan refuse', async () => {
     const plan = parsePlan(serializePlan(await makePlan(session)));
     const changed = { ...plan, configDigest: 'sha256-other' };
