@@ -145,3 +145,18 @@ describe('sendAlert through a real SMTP server', () => {
     expect(err.meta.attempts).toBe(2);
   });
 });
+
+describe('createAlertThrottle', () => {
+  it('lets one alert per distinct problem through per window', async () => {
+    const { createAlertThrottle } = await import('../src/ops/notify.js');
+    let now = 0;
+    const allow = createAlertThrottle(3_600_000, () => now);
+    const revoked: RunReport = { ...base, status: 'failed', mappings: [], error: { code: 'ZOHO_REAUTH_REQUIRED', message: 'x' } };
+    expect(allow(revoked)).toBe(true);
+    now += 60_000;
+    expect(allow({ ...revoked, runId: 'another' })).toBe(false);
+    expect(allow({ ...base, status: 'partial', mappings: [{ mapping: 'm', failed: [{ key: 'K', code: 'X' }] }] })).toBe(true);
+    now += 3_600_000;
+    expect(allow(revoked)).toBe(true);
+  });
+});

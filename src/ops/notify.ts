@@ -44,3 +44,20 @@ export async function notifyRun(project: Project, report: RunReport, o: NotifyOp
     return { sent: false, reason: 'failed', error };
   }
 }
+
+/**
+ * serve runs often (schedules, every Zoho notification): a lasting failure (a revoked token)
+ * would send the same email on every run. The throttle lets one alert through per distinct
+ * problem (events + error code) per window; a different problem, or the same one after the
+ * window, goes through again.
+ */
+export function createAlertThrottle(windowMs: number, now: () => number = Date.now): (report: RunReport) => boolean {
+  const last = new Map<string, number>();
+  return (report) => {
+    const key = `${report.status}|${report.error?.code ?? ''}|${report.mappings.map((m) => `${m.mapping}:${m.guard ? 'guard' : ''}:${m.failed?.length ? 'failed' : ''}`).join(',')}`;
+    const at = last.get(key);
+    if (at !== undefined && now() - at < windowMs) return false;
+    last.set(key, now());
+    return true;
+  };
+}

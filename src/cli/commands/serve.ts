@@ -47,7 +47,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   const { startServe } = await import('../../ops/serve.js');
   const { GitConfigSync } = await import('../../ops/git-sync.js');
   const { createApplyRunner } = await import('../../ops/run-apply.js');
-  const { notifyRun } = await import('../../ops/notify.js');
+  const { notifyRun, createAlertThrottle } = await import('../../ops/notify.js');
   const { gitStamp } = await import('../../gitops/stamp.js');
   const zohoLib = await import('../../zoho/index.js');
   const { renewChannels, channelResolver, planChannels } = await import('../../zoho/webhooks.js');
@@ -108,6 +108,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
       };
     }
 
+    const shouldAlert = createAlertThrottle(60 * 60_000);
     handle = await startServe({
       config: toServeConfig(config),
       run: createApplyRunner({ config: current, store, gitCommit: () => sync?.commit ?? localCommit, gitDirty: () => dirtyNow }),
@@ -119,6 +120,11 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
       ...(webhookHandler ? { webhookHandler } : {}),
       ...(channels ? { channels } : {}),
       alert: async (result) => {
+        if (result.status === 'succeeded') return;
+        if (!shouldAlert(result)) {
+          logger.info('alert not sent again: same problem as an alert less than an hour ago', { runId: result.runId, status: result.status });
+          return;
+        }
         await notifyRun(current().project, result, { secrets: store.secrets, logger, where: `ml-connector serve on ${hostname()}` });
       },
       ...(sync
