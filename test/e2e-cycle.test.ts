@@ -212,4 +212,19 @@ describe('reconcile cycle', () => {
     await expect(applyPlan(session, plan)).rejects.toMatchObject({ code: 'APPLY_GUARD_TRIPPED' });
     expect(writes()).toBe(before);
   });
+
+  it('onRemove: delete deletes a vendor gone from PeopleSoft, and unlinks it', async () => {
+    const mapping = config.mappings.get('vendors-to-accounts')!;
+    mapping.onRemove = 'delete';
+    const gone = ps.data.vendors.pop()!;
+    const key = `${gone.SETID}-${gone.VENDOR_ID}`;
+    const plan = await makePlan(session, { mappings: ['vendors-to-accounts'] });
+    expect(plan.mappings[0]!.mode).toBe('full'); // the mapping changed since its last apply
+    expect(actionsOf(plan, 'vendors-to-accounts')).toEqual([expect.objectContaining({ externalId: key, action: 'delete', cause: 'removed' })]);
+    const before = zoho.requests.count({ kind: 'delete' });
+    expect((await applyPlan(session, plan)).ok).toBe(true);
+    expect(zoho.requests.count({ kind: 'delete' }) - before).toBe(1);
+    expect(zoho.records('Accounts').some((r) => r.PeopleSoft_Vendor_ID === key)).toBe(false);
+    expect((await store.getLinks('vendors-to-accounts')).has(key)).toBe(false);
+  });
 });
