@@ -43,8 +43,11 @@ interface CliResult {
 }
 
 /** Run the built CLI and echo what it prints, indented (long output shortened, and said so). */
+/** Paths as a reader wants to see them: configs/ for the repository's, bare names for the temporary ones. */
+let shorten = (text: string): string => text.split(ROOT).join('');
+
 async function cli(args: string[], env: Record<string, string>, show: { head?: number; tail?: number; liveProgress?: boolean } = {}): Promise<CliResult> {
-  out(`   $ ml-connector ${args.map((a) => a.replace(ROOT, '')).join(' ')}`);
+  out(`   $ ml-connector ${shorten(args.join(' '))}`);
   const started = Date.now();
   // apply draws its progress line on a terminal's stderr: hand it ours when we have one.
   const live = show.liveProgress === true && process.stderr.isTTY;
@@ -55,7 +58,7 @@ async function cli(args: string[], env: Record<string, string>, show: { head?: n
   // Warnings arrive on stderr: pass them through as they come.
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
-    process.stdout.write(d.toString().replace(/^(?=.)/gm, '   '));
+    process.stdout.write(shorten(d.toString()).replace(/^(?=.)/gm, '   '));
   });
   const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? 1)));
   const lines = stdout.replace(/\n$/, '').split('\n');
@@ -93,6 +96,8 @@ function expectCode(r: CliResult, codes: number[], what: string): void {
 async function main(): Promise<number> {
   const began = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'ml-connector-demo-'));
+  const rootShort = shorten;
+  shorten = (text) => rootShort(text.split(`${dir}/`).join(''));
   out(bold('ml-connector demo: PeopleSoft → Zoho CRM, declaratively'));
   out(dim('The real command-line tool runs on the example configuration in configs/ (a firm with 150 employees'));
   out(dim('and 200+ vendors), against built-in simulators of PeopleSoft and Zoho CRM: nothing leaves this machine.'));
