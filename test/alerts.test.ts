@@ -61,6 +61,7 @@ describe('buildAlert', () => {
     expect(msg.text).not.toContain('555');
     expect(msg.text).toContain('2 calls retried');
     expect(msg.text).toContain('1 failed record was retried before giving up');
+    expect(buildAlert({ ...base, status: 'failed', retried: 3, mappings: [] })!.text).toContain('3 calls were retried after a transient error');
   });
 
   it('a tripped guard explains --allow-large-change', () => {

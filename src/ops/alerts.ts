@@ -46,6 +46,8 @@ export interface RunReport {
   error?: { code: string; message: string; hint?: string };
   /** Where the run happened (`serve on host x`, a CI run URL), for the reader to find the logs. */
   where?: string;
+  /** Calls to Zoho retried after a transient error (429, 5xx, network), whole run. */
+  retried?: number;
 }
 
 export interface AlertMessage {
@@ -151,6 +153,7 @@ export function buildAlert(report: RunReport, options: { on?: readonly AlertEven
     const retried = m.retried ? `; ${m.retried} call${m.retried === 1 ? '' : 's'} retried after a transient error and then succeeded` : '';
     lines.push(`- ${m.mapping}: ${counts || 'nothing written'}${retried}`);
   }
+  if (report.retried) lines.push(`- ${report.retried} call${report.retried === 1 ? ' was' : 's were'} retried after a transient error (rate limit, server error, network).`);
   const retriedRecords = report.mappings.flatMap((m) => m.failed ?? []).filter((f) => (f.attempts ?? 1) > 1).length;
   if (retriedRecords > 0) lines.push(`- ${retriedRecords} failed record${retriedRecords === 1 ? ' was' : 's were'} retried before giving up.`);
   lines.push('');

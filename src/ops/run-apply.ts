@@ -69,18 +69,32 @@ export function createApplyRunner(o: ApplyRunnerOptions): RunMappings {
     const session = openSession({ config, store: o.store, logger: ctx.logger, ...(o.clock ? { clock: o.clock } : {}), ...(o.env ? { env: o.env } : {}) });
     const startedAt = new Date(session.clock.now()).toISOString();
     const lock = await acquireApplyLock(session, `serve ${req.trigger} on ${hostname()} pid ${process.pid}`);
+    // Zoho usage of the whole run (reads while planning, writes while applying), from the clients.
+    const zohoUsage = async (): Promise<{ calls: number; credits: number; retries: number }> => {
+      const total = { calls: 0, credits: 0, retries: 0 };
+      const names = new Set(req.mappings.map((m) => config.mappings.get(m)?.target.connection).filter((n): n is string => n !== undefined));
+      for (const name of names) {
+        const s = (await session.zoho(name)).stats();
+        total.calls += s.calls;
+        total.credits += s.credits;
+        total.retries += s.retries;
+      }
+      return total;
+    };
     try {
       const commit = o.gitCommit?.();
       const plan = await makePlan(session, { mappings: req.mappings, full: req.full, signal: ctx.signal, ...(commit ? { gitCommit: commit } : {}) });
       const finished = (): string => new Date(session.clock.now()).toISOString();
       if (plan.blocked) {
         const report = toRunReport(plan, undefined, { runId: 'not-started', trigger: req.trigger, startedAt, finishedAt: finished(), error: { code: 'PLAN_GUARD_TRIPPED', message: 'A guard tripped; nothing was written.', hint: 'Review the plan; apply it once with --allow-large-change if the change is expected.' } });
-        return { ...report, apiCalls: { peoplesoft: session.peoplesoftCalls() } };
+        const usage = await zohoUsage();
+        return { ...report, apiCalls: { zoho: usage.calls, peoplesoft: session.peoplesoftCalls() }, credits: usage.credits, ...(usage.retries ? { retried: usage.retries } : {}) };
       }
       const dirty = o.gitDirty?.();
       const applied = await applyPlan(session, plan, { trigger: req.trigger, lock, signal: ctx.signal, ...(dirty !== undefined ? { gitDirty: dirty } : {}) });
       const report = toRunReport(plan, applied, { runId: applied.runId, trigger: req.trigger, startedAt, finishedAt: finished() });
-      return { ...report, apiCalls: { zoho: applied.zohoCalls, peoplesoft: session.peoplesoftCalls() }, credits: applied.credits };
+      const usage = await zohoUsage();
+      return { ...report, apiCalls: { zoho: usage.calls, peoplesoft: session.peoplesoftCalls() }, credits: usage.credits, ...(usage.retries ? { retried: usage.retries } : {}) };
     } finally {
       await lock.release().catch(() => undefined);
       await session.close();
