@@ -117,3 +117,25 @@ describe('planBaseComparison against a real git repository and state database', 
     expect(md).toContain('| `guards.maxDeactivations` | `"10%"` | `"5%"` |');
   });
 });
+
+describe('planBaseComparison when the base has no configuration yet', () => {
+  it('counts every mapping as added', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'ml-base-empty-'));
+    const git = (...args: string[]): void => { execFileSync('git', args, { cwd: repo }); };
+    git('init', '-q', '-b', 'main');
+    await writeFile(join(repo, 'README.md'), 'empty\n');
+    git('add', '.');
+    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'first');
+    await cp(join(process.cwd(), 'configs'), join(repo, 'configs'), { recursive: true });
+    const head = await loadValidConfig(join(repo, 'configs'));
+    const state = await openStateStore(':memory:');
+    try {
+      const result = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', state });
+      expect(result.mappings.map((m) => [m.mapping, m.change])).toEqual([['employees-to-contacts', 'added'], ['vendors-to-accounts', 'added']]);
+      expect(renderBaseComparison(result)).toContain('New mapping');
+    } finally {
+      await state.close();
+      await rm(repo, { recursive: true, force: true });
+    }
+  });
+});

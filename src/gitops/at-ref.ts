@@ -8,19 +8,22 @@ export interface ConfigAtRef {
   ref: string;
   /** The commit REF resolved to. */
   commit: string;
-  config: Config;
+  /** Undefined when the directory did not exist at REF (a pull request adding the first configuration). */
+  config: Config | undefined;
   /** Removes the temporary copy. */
   dispose(): Promise<void>;
 }
 
 /**
  * Load the configuration in `configDir` as it was at `ref`. At that revision the directory may not
- * exist yet (a pull request that adds the first configuration): that is an empty configuration,
- * reported as GIT_CONFIG_MISSING so the caller can treat every mapping as added.
+ * exist yet (a pull request that adds the first configuration): `config` is then undefined and
+ * every mapping of the working tree counts as added. A configuration that was invalid at REF is
+ * an error naming REF.
  */
 export async function loadConfigAtRef(repoDir: string, ref: string, configDir: string): Promise<ConfigAtRef> {
-  const { dir, commit } = await materializeConfigAtRef(repoDir, ref, configDir);
+  const { dir, commit, files } = await materializeConfigAtRef(repoDir, ref, configDir);
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  if (files === 0) return { ref, commit, config: undefined, dispose };
   try {
     const config = await loadValidConfig(dir);
     return { ref, commit, config, dispose };

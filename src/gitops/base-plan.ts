@@ -40,7 +40,7 @@ export async function planBaseComparison(o: BaseComparisonOptions): Promise<Base
   const stamp = await gitStamp(o.configDir);
   const at = await loadConfigAtRef(stamp.repoDir ?? o.configDir, o.baseRef, resolve(o.configDir));
   try {
-    const base = at.config.mappings;
+    const base = at.config?.mappings ?? new Map<string, Mapping>();
     const head = o.head.mappings;
     const diffs = compareMappings({ mappings: base }, { mappings: head });
     const impactOptions = { samples: o.samples ?? 3, ...(o.mask ? { mask: o.mask } : {}), ...(o.resolveLookup ? { resolveLookup: o.resolveLookup } : {}) };

@@ -10,7 +10,7 @@ import { findRepoRoot, toPosix } from './stamp.js';
  * its path. `configDir` may be absolute or relative to `repoDir`. Uses `git ls-tree` + `git show`
  * (no working-tree checkout), so the user's tree and index are never touched.
  */
-export async function materializeConfigAtRef(repoDir: string, ref: string, configDir: string): Promise<{ dir: string; commit: string }> {
+export async function materializeConfigAtRef(repoDir: string, ref: string, configDir: string): Promise<{ dir: string; commit: string; files: number }> {
   const top = await findRepoRoot(repoDir);
   if (top === undefined) {
     throw new MlError('GIT_NOT_A_REPO', `${repoDir} is not inside a git repository.`, {
@@ -43,5 +43,5 @@ export async function materializeConfigAtRef(repoDir: string, ref: string, confi
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
   }
-  return { dir: tmp, commit };
+  return { dir: tmp, commit, files: files.length };
 }
