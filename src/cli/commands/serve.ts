@@ -36,6 +36,9 @@ function toServeConfig(config: Config): import('../../ops/serve.js').ServeConfig
 }
 
 async function runServe(opts: ServeCliOptions): Promise<void> {
+  if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) {
+    throw new MlError('CLI_INVALID_OPTION', `--log-level must be debug, info, warn or error (got "${opts.logLevel}").`);
+  }
   const logger = createLogger({ format: 'json', level: opts.logLevel as LogLevel, base: { service: 'ml-connector', host: hostname() } });
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
