@@ -7,6 +7,7 @@ import { loadValidConfig, type Config } from '../src/config/index.js';
 import { simulatorEnv } from '../src/demo/env.js';
 import { parsePlan, serializePlan, type Plan } from '../src/plan/index.js';
 import { generateDataset } from '../src/sim/dataset/generate.js';
+import { toPsDateTime } from '../src/sim/dataset/index.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
 import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
 import { openStateStore, type StateStore } from '../src/state/index.js';
@@ -203,7 +204,7 @@ describe('reconcile cycle', () => {
   });
 
   it('an empty PeopleSoft extract is stopped by the guards before anything is written', async () => {
-    ps.inject({ at: { kind: 'qas' } as never, zeroRows: true, times: 10 });
+    ps.inject({ at: { kind: 'qas' }, zeroRows: true, times: 1 });
     const plan = await makePlan(session, { full: true, mappings: ['employees-to-contacts'] });
     const guards = plan.mappings[0]!.guards.filter((g) => g.tripped).map((g) => g.guard);
     expect(guards).toEqual(expect.arrayContaining(['minSourceRows', 'maxDeactivations']));
@@ -226,5 +227,35 @@ describe('reconcile cycle', () => {
     expect(zoho.requests.count({ kind: 'delete' }) - before).toBe(1);
     expect(zoho.records('Accounts').some((r) => r.PeopleSoft_Vendor_ID === key)).toBe(false);
     expect((await store.getLinks('vendors-to-accounts')).has(key)).toBe(false);
+  });
+
+  it('drift policy keep-zoho: a Zoho edit survives later source changes to other fields', async () => {
+    const mapping = config.mappings.get('employees-to-contacts')!;
+    mapping.drift = 'keep-zoho';
+    expect((await applyPlan(session, await makePlan(session, { mappings: ['employees-to-contacts'] }))).ok).toBe(true);
+    const emp = ps.data.employees.find((e) => contactByEmplid(e.EMPLID)?.Department && e.emails.some((m) => m.E_ADDR_TYPE === 'BUSN'))!;
+    const rec = contactByEmplid(emp.EMPLID)!;
+    zoho.editRecord('Contacts', String(rec.id), { Department: 'Kept In Zoho' }, 'user');
+    const kept = await makePlan(session, { mappings: ['employees-to-contacts'] });
+    expect(actionsOf(kept, 'employees-to-contacts')).toEqual([]);
+    await applyPlan(session, kept);
+    // A later Zoho edit elsewhere moves the Zoho cursor past the first edit: from now on the first
+    // edit is known only from the state (the snapshot written when it was kept), not re-read.
+    clock.advance(5_000);
+    const other = contactByEmplid(ps.data.employees.find((e) => e.EMPLID !== emp.EMPLID && contactByEmplid(e.EMPLID))!.EMPLID)!;
+    zoho.editRecord('Contacts', String(other.id), { Title: 'Also kept' }, 'user');
+    await applyPlan(session, await makePlan(session, { mappings: ['employees-to-contacts'] }));
+    clock.advance(5_000);
+
+    // Now PeopleSoft changes another field of the first person.
+    emp.emails.find((m) => m.E_ADDR_TYPE === 'BUSN')!.EMAIL_ADDR = `kept.${emp.EMPLID}@example.com`;
+    emp.LASTUPDDTTM = toPsDateTime(clock.now());
+    const plan = await makePlan(session, { mappings: ['employees-to-contacts'] });
+    const action = actionsOf(plan, 'employees-to-contacts').find((a) => a.externalId === emp.EMPLID)!;
+    expect(action.changes.map((c) => c.field)).toEqual(['Email']);
+    expect(action.drift).toEqual([expect.objectContaining({ field: 'Department', zoho: 'Kept In Zoho', policy: 'keep-zoho' })]);
+    expect((await applyPlan(session, plan)).ok).toBe(true);
+    expect(contactByEmplid(emp.EMPLID)).toMatchObject({ Department: 'Kept In Zoho', Email: `kept.${emp.EMPLID}@example.com` });
+    expect(actionsOf(await makePlan(session, { mappings: ['employees-to-contacts'] }), 'employees-to-contacts')).toEqual([]);
   });
 });

@@ -290,6 +290,15 @@ async function applyMapping(session: Session, mp: MappingPlan, client: ZohoClien
     result.relinked += part.length;
   }
 
+  // Records changed in Zoho and deliberately left so (kept drift): remember what Zoho holds now.
+  const refresh = (mp.refresh ?? []).filter((b) => b.modifiedTime !== undefined);
+  if (refresh.length > 0) {
+    await store.commitBatch({
+      runId: o.runId, mapping: mp.name, audit: [], links: [],
+      snapshots: refresh.map((b) => ({ externalId: b.externalId, zohoId: b.zohoId, values: b.values, modifiedTime: b.modifiedTime! })),
+    });
+  }
+
   await finishMapping(session, mp, result, report, stop(), firstWrite);
   return result;
 }

@@ -22,7 +22,7 @@ function validatePlanJson(value: unknown): string[] {
 /** The plan as saved: in-memory helpers dropped, `before` values of personal fields masked. */
 export function toPlanDocument(plan: Plan): Plan {
   const mappings = plan.mappings.map((mp): MappingPlan => {
-    const { baseline: _b, relink: _r, sourceHashes: _s, ...rest } = mp;
+    const { baseline: _b, relink: _r, refresh: _f, sourceHashes: _s, ...rest } = mp;
     return {
       ...rest,
       actions: mp.actions.map((a) => ({

@@ -93,6 +93,7 @@ export function planMapping(input: MappingInput, resolveLookup: LookupResolver, 
   const drafts: Draft[] = [];
   const seen = new Set<string>();
   const relink: BaselineRecord[] = [];
+  const refresh: BaselineRecord[] = [];
   const options = input.fieldLengths ? { resolveLookup, fieldLengths: input.fieldLengths } : { resolveLookup };
   // Keys with a read problem are never treated as absent: a record we failed to read still exists.
   for (const p of input.source.problems) seen.add(p.key);
@@ -109,6 +110,7 @@ export function planMapping(input: MappingInput, resolveLookup: LookupResolver, 
       counts.same += 1;
       const obs = observed.get(externalId);
       if (obs && !links.has(externalId)) relink.push(baseline(externalId, obs));
+      else if (obs && input.changedInZoho?.has(externalId)) refresh.push(baseline(externalId, obs));
       return;
     }
     counts[result.action] += 1;
@@ -171,6 +173,7 @@ export function planMapping(input: MappingInput, resolveLookup: LookupResolver, 
     cost: estimateCost(actions, estimate),
     baseline: baselineMap,
     relink: relink.sort((a, b) => (a.externalId < b.externalId ? -1 : 1)),
+    refresh,
   };
   if (input.watermark) plan.watermark = input.watermark;
   if (input.sourceHashes) plan.sourceHashes = input.sourceHashes;

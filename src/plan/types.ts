@@ -102,6 +102,8 @@ export interface MappingPlan {
    */
   baseline?: Map<string, BaselineRecord>;
   relink?: BaselineRecord[];
+  /** Not saved: linked records changed in Zoho but left as they are (kept drift): their snapshot is refreshed. */
+  refresh?: BaselineRecord[];
   /** Not saved: source content hashes to remember after apply (hash change detection). */
   sourceHashes?: Array<{ key: string; hash: string }>;
 }
