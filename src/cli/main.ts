@@ -10,13 +10,20 @@ export interface CommandContext {
   setExitCode(code: number): void;
 }
 
-export function buildProgram(ctx: CommandContext): Command {
+/** The first argument that is not an option: the command being run, if any. */
+function commandName(argv: string[]): string | undefined {
+  return argv.slice(2).find((arg) => !arg.startsWith('-'));
+}
+
+export async function buildProgram(ctx: CommandContext, argv: string[] = []): Promise<Command> {
   const program = new Command('ml-connector')
     .description('Keep Zoho CRM in step with Oracle PeopleSoft: declarative plan/apply from YAML in git.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of commands) register(program, ctx);
+  const name = commandName(argv);
+  const wanted = name !== undefined && name in commands ? [name] : Object.keys(commands);
+  for (const key of wanted) (await commands[key]!())(program, ctx);
   return program;
 }
 
@@ -24,7 +31,7 @@ export function buildProgram(ctx: CommandContext): Command {
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const ctx: CommandContext = { setExitCode: (code) => { exitCode = code; } };
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync(argv);
     return exitCode;
