@@ -180,7 +180,7 @@ export function mapRecord(mapping: Mapping, record: SourceRecord, options: MapOp
   const action = policy?.action ?? 'update';
   const state = action === 'deactivate' || (action === 'update' && record.status === 'inactive') ? 'deactivated' : 'active';
   if (state === 'deactivated') Object.assign(values, setValues(mapping.deactivate?.set));
-  Object.assign(values, setValues(policy?.set));
+  if (policy?.set) Object.assign(values, setValues(policy.set));
 
   const desired: DesiredRecord = { externalId, values, state };
   if (record.event !== undefined) desired.event = record.event;

@@ -31,12 +31,22 @@ function parseDate(text: string): { date: string; iso: string } | undefined {
 const NANP_TEXT = /^[\s().+\-0-9]+$/;
 const NANP_NUMBER = /^1?([2-9][0-9]{2}[2-9][0-9]{6})$/;
 
+const EXTENSION = /^(.*?)\s*(?:x|ext\.?|extension)\s*([0-9]{1,7})$/i;
+
 function formatNanp(text: string, country: string): string | undefined {
-  if ((country !== 'US' && country !== 'CA') || !NANP_TEXT.test(text)) return undefined;
-  const digits = text.replace(/[^0-9]/g, '');
-  if (text.trimStart().startsWith('+') && !digits.startsWith('1')) return undefined;
+  if (country !== 'US' && country !== 'CA') return undefined;
+  let main = text;
+  let ext = '';
+  const e = EXTENSION.exec(text);
+  if (e) {
+    main = e[1] ?? '';
+    ext = ` x${e[2]}`;
+  }
+  if (!NANP_TEXT.test(main)) return undefined;
+  const digits = main.replace(/[^0-9]/g, '');
+  if (main.trimStart().startsWith('+') && !digits.startsWith('1')) return undefined;
   const m = NANP_NUMBER.exec(digits);
-  return m ? `+1${m[1]}` : undefined;
+  return m ? `+1${m[1]}${ext}` : undefined;
 }
 
 function formatPhone(text: string, country: string, onInvalid: 'keep' | 'empty' | 'error'): TransformResult {

@@ -46,9 +46,11 @@ function planDesired(mapping: Mapping, desired: DesiredRecord, observed: Observe
   if (!observed) {
     // Inactive records are created too (with the deactivate values): the desired state says the
     // record exists, and a later rehire then reactivates that same Zoho record.
-    const changes = Object.keys(desired.values).sort()
-      .filter((f) => desired.values[f] !== null)
-      .map((field) => ({ field, before: null, after: desired.values[field] ?? null }));
+    const changes: Draft['changes'] = [];
+    for (const field of Object.keys(desired.values).sort()) {
+      const after = desired.values[field] ?? null;
+      if (after !== null) changes.push({ field, before: null, after });
+    }
     return { ...base, action: 'create', changes };
   }
   const { changes, drift } = diffValues(mapping, desired.values, observed.values, applied);
