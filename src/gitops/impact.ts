@@ -121,6 +121,17 @@ export function estimateImpactOffline(diffs: readonly MappingDiff[], base: Reado
       impact.recordsTouched = 0;
       return impact;
     }
+    if (d.change === 'added') {
+      impact.fields = d.fields.map((f) => ({ ...f, records: undefined, precision: 'unknown', samples: [] }));
+      impact.notes.push('New mapping: the records it would create need PeopleSoft (run the plan with credentials).');
+      return impact;
+    }
+    if (rows.length === 0 && d.change === 'changed') {
+      // No apply yet, or no state here (a fork's pull request): list the change, count nothing.
+      impact.fields = d.fields.map((f) => ({ ...f, records: undefined, precision: 'unknown', samples: [] }));
+      impact.notes.push('The state database has no records of this mapping here (no apply yet, or no state in this run): the change is listed without counts.');
+      return impact;
+    }
     const b = base.get(d.mapping);
     const h = head.get(d.mapping);
     const touchedKeys = new Set<string>();
@@ -179,7 +190,6 @@ export function estimateImpactOffline(diffs: readonly MappingDiff[], base: Reado
     });
     if (d.settings.length > 0) unknown = true;
     impact.recordsTouched = unknown || d.change !== 'changed' ? undefined : touchedKeys.size;
-    if (d.change === 'added') impact.notes.push(`New mapping: the records it would create need PeopleSoft (run the plan with credentials).`);
     if (d.change === 'removed') impact.notes.push(`Mapping removed: its ${rows.length} linked ${d.module} record${rows.length === 1 ? '' : 's'} stay in Zoho as they are and are no longer managed.`);
     if (unknown && d.change === 'changed') impact.notes.push(`Offline estimate from the state database (${rows.length} linked records); counts marked "at most" need PeopleSoft to be exact.`);
     return impact;

@@ -43,7 +43,7 @@ function sampleLine(s: ImpactSample): string {
 }
 
 function touched(m: MappingImpact): string {
-  if (m.recordsTouched === undefined) return 'records touched: see the fields below';
+  if (m.recordsTouched === undefined) return m.fields.some((f) => f.records !== undefined) ? 'records touched: see the fields below' : 'records touched: unknown here';
   return `${m.recordsTouched} of ${m.recordsSeen} record${m.recordsSeen === 1 ? '' : 's'} would change`;
 }
 
@@ -79,7 +79,7 @@ export function renderBaseComparisonMarkdown(c: BaseComparison): string {
   const out: string[] = [];
   out.push(`### Configuration change against \`${c.baseRef}\``);
   out.push('');
-  out.push(`Base \`${c.baseCommit.slice(0, 12)}\`${c.headCommit ? `, head \`${c.headCommit.slice(0, 12)}\`` : ''}. ${c.mode === 'online' ? 'Counted from PeopleSoft data.' : '**Offline estimate** from the state database (no credentials in this run).'}`);
+  out.push(`Base \`${c.baseCommit.slice(0, 12)}\`${c.headCommit ? `, head \`${c.headCommit.slice(0, 12)}\`${c.headDirty ? ' + uncommitted changes' : ''}` : ''}. ${c.mode === 'online' ? 'Counted from PeopleSoft data.' : '**Offline estimate** from the state database (no credentials in this run).'}`);
   out.push('');
   if (!hasConfigChanges(c)) {
     out.push('No mapping changed.');
@@ -89,7 +89,8 @@ export function renderBaseComparisonMarkdown(c: BaseComparison): string {
     if (m.change === 'unchanged') continue;
     out.push(`#### \`${m.mapping}\` → ${m.module} (${m.change})`);
     out.push('');
-    out.push(`${touched(m)}.`);
+    const t = touched(m);
+    out.push(`${t.charAt(0).toUpperCase()}${t.slice(1)}.`);
     for (const n of m.notes) out.push(`> ${n}`);
     out.push('');
     if (m.fields.length > 0) {
