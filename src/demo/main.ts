@@ -51,7 +51,13 @@ async function cli(args: string[], env: Record<string, string>, show: { head?: n
   const started = Date.now();
   // apply draws its progress line on a terminal's stderr: hand it ours when we have one.
   const live = show.liveProgress === true && process.stderr.isTTY;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: color ? '' : '1', FORCE_COLOR: color ? '1' : '0' }, stdio: ['ignore', 'pipe', live ? 'inherit' : 'pipe'] });
+  // Colour when the demo has it; NO_COLOR and FORCE_COLOR together make Node print a warning.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv.NO_COLOR;
+  delete childEnv.FORCE_COLOR;
+  if (color) childEnv.FORCE_COLOR = '1';
+  else childEnv.NO_COLOR = '1';
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', live ? 'inherit' : 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
