@@ -160,14 +160,34 @@ jobs:
   });
 });
 
+async function runLocally(args: string[]): Promise<{ code: number | null; out: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['scripts/run-workflow-locally.mjs', ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, out };
+}
+
 describe('scripts/run-workflow-locally.mjs', () => {
+  it('runs apply.yml\'s shell steps against the simulators: validate, apply, summary, encrypted state', async () => {
+    const { code, out } = await runLocally(['.github/workflows/apply.yml', '--input', 'full=true', '--keep']);
+    expect(code, out.slice(-2000)).toBe(0);
+    for (const step of ['Decrypt the state database', 'Validate', 'Apply', 'Run summary', 'Encrypt the state database']) expect(out).toContain(`apply / ${step}: ran`);
+    expect(out).toContain('apply / Save the state database: skipped: uses actions/cache/save (GitHub only)');
+    expect(out).toMatch(/Apply complete: \d+ records applied, 0 not/);
+    const workspace = /Workspace: (\S+)/.exec(out)![1]!;
+    try {
+      expect(existsSync(join(workspace, '.ml-connector', 'state.db.enc'))).toBe(true);
+      expect(await readFile(join(workspace, '.local-step-summary.md'), 'utf8')).toMatch(/## ml-connector apply[\s\S]*apply succeeded/);
+    } finally {
+      await rm(workspace, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('runs plan.yml\'s shell steps against the simulators and builds the comment', async () => {
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['scripts/run-workflow-locally.mjs', '.github/workflows/plan.yml', '--keep'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, out } = await runLocally(['.github/workflows/plan.yml', '--keep']);
     expect(code, out.slice(-2000)).toBe(0);
     expect(out).toContain('plan / Validate: ran');
     expect(out).toContain('plan / Plan: ran');
