@@ -80,6 +80,54 @@ function fixturePlan(kind: 'changes' | 'none' | 'large'): Plan {
   return planChanges({ mappings: [input], createdAt: '2026-11-27T12:00:00Z', configDigest: 'sha256:0123456789abcdef0123' });
 }
 
+describe('plan.yml comment step (actions/github-script), against a stand-in GitHub API', () => {
+  type Call = [string, unknown];
+  async function runScript(existing: { id: number; user: { type: string }; body: string }[], labelsOnPr: string[], files: { comment: string; labels?: string }): Promise<Call[]> {
+    const wf = await read('plan.yml');
+    const script = wf.jobs.plan.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/github-script')).with.script as string;
+    const dir = await mkdtemp(join(tmpdir(), 'ml-gh-script-'));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'comment.md'), files.comment);
+    if (files.labels !== undefined) await writeFile(join(dir, 'labels.txt'), files.labels);
+    const calls: Call[] = [];
+    const github = {
+      paginate: async () => existing,
+      rest: { issues: {
+        listComments: () => undefined,
+        updateComment: async (a: { comment_id: number; body: string }) => { calls.push(['update', [a.comment_id, a.body]]); },
+        createComment: async (a: { body: string }) => { calls.push(['create', a.body]); },
+        listLabelsOnIssue: async () => ({ data: labelsOnPr.map((name) => ({ name })) }),
+        removeLabel: async (a: { name: string }) => { calls.push(['remove', a.name]); },
+        addLabels: async (a: { labels: string[] }) => { calls.push(['add', a.labels]); },
+      } },
+    };
+    const { createRequire } = await import('node:module');
+    const req = createRequire(import.meta.url);
+    const fsInDir = { ...req('node:fs'), readFileSync: (p: string, e: BufferEncoding) => req('node:fs').readFileSync(join(dir, p), e), existsSync: (p: string) => existsSync(join(dir, p)) };
+    const fn = new Function('github', 'context', 'core', 'require', `return (async () => {${script}})();`) as (...a: unknown[]) => Promise<void>;
+    try {
+      await fn(github, { repo: { owner: 'o', repo: 'r' }, issue: { number: 5 } }, { warning: (m: string) => calls.push(['warn', m]) }, (m: string) => (m === 'fs' ? fsInDir : req(m)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return calls;
+  }
+
+  it('edits the bot comment that carries the marker, and swaps our labels', async () => {
+    const calls = await runScript(
+      [{ id: 1, user: { type: 'User' }, body: `quoting ${PLAN_COMMENT_MARKER}` }, { id: 7, user: { type: 'Bot' }, body: `${PLAN_COMMENT_MARKER}\nold plan` }],
+      ['no-changes', 'bug'],
+      { comment: `${PLAN_COMMENT_MARKER}\nnew plan`, labels: 'changes\ndeactivations\n' },
+    );
+    expect(calls).toEqual([['update', [7, `${PLAN_COMMENT_MARKER}\nnew plan`]], ['remove', 'no-changes'], ['add', ['changes', 'deactivations']]]);
+  });
+
+  it('creates the comment the first time; no labels file adds none', async () => {
+    const calls = await runScript([], [], { comment: `${PLAN_COMMENT_MARKER}\nfirst` });
+    expect(calls).toEqual([['create', `${PLAN_COMMENT_MARKER}\nfirst`]]);
+  });
+});
+
 describe('pull-request comment', () => {
   it('a plan with changes: marker first, masked Markdown, labels changes + deactivations', () => {
     const plan = fixturePlan('changes');
