@@ -22,7 +22,7 @@ function scenarioLines(r: ScenarioResult): string[] {
   return [
     `  ${r.scenario} (${r.records.employees.toLocaleString('en-US')} employees, ${r.records.vendors.toLocaleString('en-US')} vendors): ${r.changed.toLocaleString('en-US')} records written`,
     `    wall ${sec(r.wallMs)}; plan compute ${r.planComputeMs} ms (CPU ${r.planComputeCpuMs} ms); peak RSS ${r.peakRssMb} MB`,
-    `    Zoho calls: ${calls}; write calls ${r.writeCalls} (${writeVerdict}); credits ${r.credits}`,
+    `    Zoho calls: ${calls}; write calls ${r.writeCalls} (${writeVerdict}); credits ${r.credits} (writes alone cannot cost less than ${r.writeCreditsLowerBound})`,
     `    PeopleSoft calls: ${r.peoplesoftCalls}`,
   ];
 }

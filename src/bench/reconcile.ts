@@ -32,6 +32,8 @@ export interface ScenarioResult {
   /** ceil(changed / 100) per module: the fewest write calls Zoho's 100-record limit allows. */
   writeLowerBound: number;
   credits: number;
+  /** Credits the writes cannot cost less than (Zoho's published 1 per 10 records, per batch of 100). */
+  writeCreditsLowerBound: number;
   peoplesoftCalls: number;
   peakRssMb: number;
 }
@@ -254,10 +256,13 @@ async function runScenario(name: string, sims: Sims, session: Session, records: 
   if (!report.ok) throw new Error(`bench apply failed: ${JSON.stringify(report.problems.slice(0, 3))}`);
   const stats = (await sims.send({ cmd: 'stats' })) as SimStats;
   const writeCalls = (stats.zoho.upsert ?? 0) + (stats.zoho.insert ?? 0) + (stats.zoho.update ?? 0) + (stats.zoho.delete ?? 0);
-  const lower = plan.mappings.reduce((n, m) => n + Math.ceil(m.actions.filter((a) => a.action !== 'delete').length / 100) + Math.ceil(m.actions.filter((a) => a.action === 'delete').length / 100), 0);
+  const upserts = (m: Plan['mappings'][number]): number => m.actions.filter((a) => a.action !== 'delete').length;
+  const deletes = (m: Plan['mappings'][number]): number => m.actions.length - upserts(m);
+  const lower = plan.mappings.reduce((n, m) => n + Math.ceil(upserts(m) / 100) + Math.ceil(deletes(m) / 100), 0);
+  const lowerCredits = plan.mappings.reduce((n, m) => n + estimateCredits('upsert', upserts(m)) + estimateCredits('delete', deletes(m)), 0);
   return {
     scenario: name, records, changed: plan.summary.changes, wallMs, planComputeMs: computeMs, planComputeCpuMs: cpuMs,
-    zohoCalls: stats.zoho, writeCalls, writeLowerBound: lower, credits: stats.credits - creditsBefore,
+    zohoCalls: stats.zoho, writeCalls, writeLowerBound: lower, credits: stats.credits - creditsBefore, writeCreditsLowerBound: lowerCredits,
     peoplesoftCalls: session.peoplesoftCalls() - psBefore, peakRssMb: rss.peak(),
   };
 }
