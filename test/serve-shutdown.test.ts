@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadValidConfig, type Config } from '../src/config/index.js';
+import { simulatorEnv } from '../src/demo/env.js';
+import { createApplyRunner } from '../src/ops/run-apply.js';
+import { startServe } from '../src/ops/serve.js';
+import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
+import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
+import { openStateStore, type StateStore } from '../src/state/index.js';
+import { OffsetClock, sleep } from '../src/support/clock.js';
+import { silentLogger } from '../src/support/log.js';
+
+/** Stopping serve in the middle of a real apply, then running again: nothing lost, nothing twice. */
+let dir: string;
+let ps: PeopleSoftSimulator;
+let zoho: ZohoSimulator;
+let store: StateStore;
+let config: Config;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ml-serve-stop-'));
+  const clock = new OffsetClock();
+  ps = await startPeopleSoftSimulator({ clock });
+  // Slow Zoho writes, so the stop lands while the apply is under way.
+  zoho = await startZohoSimulator({ clock, latencyMs: 40 });
+  env = simulatorEnv({
+    zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
+    peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
+  }, join(dir, 'state.db'));
+  const target = join(dir, 'configs');
+  cpSync('configs', target, { recursive: true });
+  for (const file of [join(target, 'project.yaml'), ...readdirSync(join(target, 'connections')).map((f) => join(target, 'connections', f))]) {
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
+  }
+  config = await loadValidConfig(target, { env });
+  store = await openStateStore(join(dir, 'state.db'));
+});
+
+afterAll(async () => {
+  await store?.close();
+  await zoho?.close();
+  await ps?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('serve: stop during an apply', () => {
+  it('records the run as interrupted; the next run completes with every record exactly once', async () => {
+    const handle = await startServe({
+      config: { project: config.project, schedules: [], mappings: [...config.mappings.values()] },
+      run: createApplyRunner({ config: () => config, store, env }),
+      logger: silentLogger, port: 0, host: '127.0.0.1', shutdownGraceMs: 20_000,
+    });
+    handle.coordinator.request({ mappings: ['vendors-to-accounts', 'employees-to-contacts'], full: false, trigger: 'test' });
+    for (let i = 0; i < 200 && zoho.requests.count({ kind: 'upsert' }) === 0; i++) await sleep(20);
+    expect(zoho.requests.count({ kind: 'upsert' })).toBeGreaterThan(0);
+    await handle.stop('SIGTERM');
+
+    const runs = await store.listRuns({ limit: 1 });
+    expect(runs[0]).toMatchObject({ kind: 'apply', trigger: 'test', status: 'interrupted' });
+    expect(zoho.records('Contacts').length).toBeLessThan(150);
+    expect(handle.metrics.get('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'interrupted' })).toBe(1);
+
+    // The next run (a new serve) carries on: every record exactly once in Zoho, every one linked.
+    const again = await startServe({
+      config: { project: config.project, schedules: [], mappings: [...config.mappings.values()] },
+      run: createApplyRunner({ config: () => config, store, env }),
+      logger: silentLogger, port: 0, host: '127.0.0.1',
+    });
+    again.coordinator.request({ mappings: ['vendors-to-accounts', 'employees-to-contacts'], full: false, trigger: 'after restart' });
+    await sleep(10);
+    await again.coordinator.idle();
+    await again.stop('test');
+    expect((await store.listRuns({ limit: 1 }))[0]).toMatchObject({ trigger: 'after restart', status: 'succeeded' });
+    for (const [mapping, module, field, expected] of [['vendors-to-accounts', 'Accounts', 'PeopleSoft_Vendor_ID', ps.data.vendors.length], ['employees-to-contacts', 'Contacts', 'PeopleSoft_Employee_ID', 150]] as const) {
+      const keys = zoho.records(module).map((r) => String(r[field]));
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys.length).toBe(expected);
+      expect((await store.getLinks(mapping)).size).toBe(expected);
+    }
+  });
+});
