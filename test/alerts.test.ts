@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import { buildAlert, detectAlertEvents, type RunReport } from '../src/ops/alerts.js';
+import { buildAlert, detectAlertEvents, sanitizeMessage, type RunReport } from '../src/ops/alerts.js';
 import { sendAlert, type EmailAlerts } from '../src/ops/mailer.js';
 
 interface Received {
@@ -51,6 +51,8 @@ describe('buildAlert', () => {
         failed: [
           { key: 'KU0042', code: 'ZOHO_INVALID_DATA', field: 'Email', message: 'invalid email jane.doe@example.com', attempts: 1 },
           { key: 'KU0043', code: 'ZOHO_INVALID_DATA', field: 'Mobile', message: 'bad phone +1 (555) 123-4567', attempts: 3 },
+          { key: 'KU0044', code: 'ZOHO_INVALID_DATA', field: 'Email', message: 'invalid data: j.rivera@meridianlowe' },
+          { key: 'KU0045', code: 'ZOHO_INVALID_DATA', field: 'Last_Name', message: 'value "Rivera-Ortiz" too long' },
         ],
       }],
     })!;
@@ -58,6 +60,11 @@ describe('buildAlert', () => {
     expect(msg.text).toContain('KU0042 (Email) ZOHO_INVALID_DATA: invalid email <email>');
     expect(msg.text).toContain('KU0043 (Mobile) ZOHO_INVALID_DATA: bad phone <phone>');
     expect(msg.text).not.toContain('jane.doe');
+    expect(msg.text).toContain('KU0044 (Email) ZOHO_INVALID_DATA: invalid data: <email>');
+    expect(msg.text).toContain('KU0045 (Last_Name) ZOHO_INVALID_DATA: value <value> too long');
+    expect(msg.text).not.toMatch(/rivera/i);
+    expect(sanitizeMessage('changed in Zoho since 2026-11-27T10:00:00Z')).toBe('changed in Zoho since 2026-11-27T10:00:00Z');
+    expect(msg.text).toContain('employees-to-contacts: 148 created');
     expect(msg.text).not.toContain('555');
     expect(msg.text).toContain('2 calls retried');
     expect(msg.text).toContain('1 failed record was retried before giving up');

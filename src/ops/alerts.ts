@@ -74,15 +74,18 @@ function authAdvice(code: string): string {
   return "PeopleSoft refused the integration user's credentials (password expired or changed, or the account is locked). Ask the PeopleSoft security team to reset the password of the integration OPRID, then update the PS_*_PASSWORD secret. Nothing is read from PeopleSoft until then.";
 }
 
-const EMAIL = /[^\s@<>"']+@[^\s@<>"']+\.[A-Za-z]{2,}/g;
+// Anything around an @ (refused addresses are often not valid ones), phone-like digit runs, and
+// quoted values (a name Zoho refused) are masked.
+const EMAIL = /[^\s@<>"'(),;:[\]]*@[^\s@<>"'(),;:[\]]*/g;
 const PHONE = /\+?\d[\d ().-]{7,}\d/g;
+const QUOTED = /"[^"\n]*"|'[^'\n]*'|“[^”\n]*”/g;
 
 /**
- * A record error message may quote the value Zoho refused (an email address, a phone number).
- * The recipient needs the key and the reason, not the value: mask both kinds and cut it short.
+ * A record error message may quote the value Zoho refused (an email address, a phone number, a
+ * name). The recipient needs the key and the reason, not the value: mask them and cut it short.
  */
 export function sanitizeMessage(message: string): string {
-  const masked = scrub(message).replace(EMAIL, '<email>').replace(PHONE, '<phone>');
+  const masked = scrub(message).replace(EMAIL, '<email>').replace(PHONE, (m) => (/^\d{4}-\d{2}-\d{2}/.test(m) ? m : '<phone>')).replace(QUOTED, '<value>');
   return masked.length > 200 ? `${masked.slice(0, 197)}...` : masked;
 }
 
@@ -100,6 +103,7 @@ export function detectAlertEvents(report: RunReport): AlertEvent[] {
 }
 
 const MAX_RECORDS_LISTED = 20;
+const PAST: Record<string, string> = { create: 'created', update: 'updated', deactivate: 'deactivated', reactivate: 'reactivated', delete: 'deleted' };
 
 /**
  * Build the one message a run sends, or undefined when nothing in it needs a person (or the
@@ -149,7 +153,7 @@ export function buildAlert(report: RunReport, options: { on?: readonly AlertEven
 
   lines.push('What was done');
   for (const m of report.mappings) {
-    const counts = Object.entries(m.counts ?? {}).filter(([, n]) => n > 0).map(([a, n]) => `${n} ${a}`).join(', ');
+    const counts = Object.entries(m.counts ?? {}).filter(([, n]) => n > 0).map(([a, n]) => `${n} ${PAST[a] ?? a}`).join(', ');
     const retried = m.retried ? `; ${m.retried} call${m.retried === 1 ? '' : 's'} retried after a transient error and then succeeded` : '';
     lines.push(`- ${m.mapping}: ${counts || 'nothing written'}${retried}`);
   }
