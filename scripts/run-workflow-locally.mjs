@@ -8,7 +8,8 @@
 // pull request), links node_modules and dist, starts both simulators (`ml-connector sim --json`),
 // passes their URLs and credentials as the workflow's secrets, and runs every `run:` step in bash
 // as GitHub would. `uses:` steps (checkout, cache, artifacts, the comment) need GitHub and are
-// skipped, and the report says so. Needs `npm run build` first.
+// skipped, and the report says so. `--fork` plays a pull request from a fork (no secrets). Needs
+// `npm run build` first.
 import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,11 +26,12 @@ const { positionals, values } = parseArgs({
     input: { type: 'string', multiple: true, default: [] },
     skip: { type: 'string', multiple: true, default: ['Install'] },
     keep: { type: 'boolean', default: false },
+    fork: { type: 'boolean', default: false },
   },
 });
 const file = positionals[0];
 if (!file) {
-  process.stderr.write('usage: node scripts/run-workflow-locally.mjs <workflow.yml> [--base-ref main] [--input name=value] [--skip "Step name"] [--keep]\n');
+  process.stderr.write('usage: node scripts/run-workflow-locally.mjs <workflow.yml> [--base-ref main] [--input name=value] [--skip "Step name"] [--fork] [--keep]\n');
   process.exit(2);
 }
 if (!existsSync(join(repo, 'dist', 'gitops', 'workflow-local.js'))) {
@@ -68,7 +70,8 @@ try {
   symlinkSync(join(repo, 'dist'), join(workspace, 'dist'));
 
   sim = await startSimulators();
-  const secrets = { ...simulatorEnv(sim.info, ''), ML_CONNECTOR_STATE_KEY: 'local-run-state-key' };
+  // --fork: a pull request from a fork gets no secrets at all.
+  const secrets = values.fork ? {} : { ...simulatorEnv(sim.info, ''), ML_CONNECTOR_STATE_KEY: 'local-run-state-key' };
   delete secrets.ML_CONNECTOR_STATE;
   const inputs = Object.fromEntries(values.input.map((kv) => {
     const [k, v = ''] = kv.split('=');
@@ -92,7 +95,7 @@ try {
       run_id: String(Date.now()),
       run_attempt: '1',
       event_name: file.includes('plan') ? 'pull_request' : 'workflow_dispatch',
-      event: { pull_request: { number: 0, head: { sha: 'local', repo: { full_name: 'local/ml-connector' } } } },
+      event: { pull_request: { number: 0, head: { sha: 'local', repo: { full_name: values.fork ? 'someone/ml-connector-fork' : 'local/ml-connector' } } } },
     },
   });
   process.stdout.write('\nStep report\n');

@@ -234,6 +234,22 @@ describe('scripts/run-workflow-locally.mjs', () => {
     }
   }, 60_000);
 
+  it('plan.yml for a fork\'s pull request: no secrets, an offline plan, no comment', async () => {
+    const { code, out } = await runLocally(['.github/workflows/plan.yml', '--fork', '--keep']);
+    expect(code, out.slice(-2000)).toBe(0);
+    expect(out).toContain('plan / Plan: ran');
+    expect(out).toContain('plan / Update the plan comment and labels: skipped by its if:');
+    const workspace = /Workspace: (\S+)/.exec(out)![1]!;
+    try {
+      const comment = await readFile(join(workspace, 'comment.md'), 'utf8');
+      expect(comment).toContain('pull requests from forks get no secrets');
+      expect(comment).toContain('No mapping changed.');
+      expect(existsSync(join(workspace, 'plan.json'))).toBe(false);
+    } finally {
+      await rm(workspace, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('runs plan.yml\'s shell steps against the simulators and builds the comment', async () => {
     const { code, out } = await runLocally(['.github/workflows/plan.yml', '--keep']);
     expect(code, out.slice(-2000)).toBe(0);
