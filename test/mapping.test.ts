@@ -1,4 +1,6 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { describe, expect, it } from 'vitest';
+import { generateDataset } from '../src/sim/dataset/index.js';
 import type { Mapping } from '../src/config/types.generated.js';
 import { applyTransforms, mapRecord, managedFields, orderMappings, type LookupValue } from '../src/mapping/index.js';
 import type { SourceRecord } from '../src/model/index.js';
@@ -49,6 +51,19 @@ describe('transforms', () => {
   ] as const)('%j with %j gives %j', (input, transforms, expected) => {
     const r = applyTransforms(input, transforms as never);
     expect(r.ok && r.value).toBe(expected);
+  });
+
+  it('the phone fast paths give exactly what libphonenumber gives, on numbers as people type them', () => {
+    const d = generateDataset({ seed: 11, employees: 1500, vendors: 10 });
+    const typed = d.employees.flatMap((e) => e.phones.map((p) => p.PHONE));
+    typed.push('+44 (0)20 7946 0958', '+44 020 7946 0958', '+39 06 1234 5678', '+49 30 123456', '+7 495 123-45-67', '555-0134', '(012) 555-0134');
+    for (const country of ['US', 'GB'] as const) {
+      for (const text of typed) {
+        const p = parsePhoneNumberFromString(text, country);
+        const want = p?.isPossible() ? `${p.number}${p.ext ? ` x${p.ext}` : ''}` : text;
+        expect([text, applyTransforms(text, [{ phone: { defaultCountry: country } }]).ok && applyTransforms(text, [{ phone: { defaultCountry: country } }])]).toEqual([text, expect.objectContaining({ value: want })]);
+      }
+    }
   });
 
   it('rejects an unreadable phone only with onInvalid: error', () => {

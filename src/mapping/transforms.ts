@@ -1,4 +1,5 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { createRequire } from 'node:module';
+import { Metadata, parsePhoneNumberFromString, type CountryCode, type MetadataJson } from 'libphonenumber-js';
 import type { Transform } from '../config/types.generated.js';
 import type { ScalarValue } from './values.js';
 
@@ -49,8 +50,46 @@ function formatNanp(text: string, country: string): string | undefined {
   return m ? `+1${m[1]}${ext}` : undefined;
 }
 
+/** Country calling code → possible national lengths of its main country, from libphonenumber's own metadata. */
+let callingCodeLengths: Map<string, readonly number[]> | undefined;
+function lengthsOf(callingCode: string): readonly number[] | undefined {
+  if (!callingCodeLengths) {
+    const json = createRequire(import.meta.url)('libphonenumber-js/metadata.min.json') as MetadataJson;
+    const metadata = new Metadata(); // the bundled metadata, the same file as `json`
+    callingCodeLengths = new Map();
+    for (const [code, countries] of Object.entries(json.country_calling_codes)) {
+      const main = countries[0];
+      if (!main || code === '1') continue;
+      metadata.selectNumberingPlan(main as CountryCode);
+      const lengths = metadata.numberingPlan?.possibleLengths();
+      if (lengths) callingCodeLengths.set(code, lengths);
+    }
+  }
+  return callingCodeLengths.get(callingCode);
+}
+
+const INTERNATIONAL_TEXT = /^\+[\s().\-0-9]+$/;
+
+/**
+ * `+CC …` numbers outside North America whose national part has a possible length for that
+ * calling code: E.164 is `+` and the digits. Anything else (a trunk `(0)`, an odd length) goes
+ * to libphonenumber, which stays the authority; this only skips its slow path for the easy case.
+ */
+function formatInternational(text: string): string | undefined {
+  const main = text.trim();
+  if (!INTERNATIONAL_TEXT.test(main) || main.includes('(0)')) return undefined;
+  const digits = main.replace(/[^0-9]/g, '');
+  for (let n = 1; n <= 3; n++) {
+    const lengths = lengthsOf(digits.slice(0, n));
+    if (!lengths) continue;
+    const national = digits.slice(n);
+    return national[0] !== '0' && lengths.includes(national.length) ? `+${digits}` : undefined;
+  }
+  return undefined;
+}
+
 function formatPhone(text: string, country: string, onInvalid: 'keep' | 'empty' | 'error'): TransformResult {
-  const fast = formatNanp(text, country);
+  const fast = formatNanp(text, country) ?? formatInternational(text);
   if (fast !== undefined) return { ok: true, value: fast };
   const parsed = parsePhoneNumberFromString(text, country as CountryCode);
   if (parsed?.isPossible()) {
