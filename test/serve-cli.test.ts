@@ -74,6 +74,11 @@ describe('ml-connector serve (built CLI)', () => {
     for (let i = 0; i < 50 && (await health()).gitCommit !== two; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await health()).schedules[0]!.cron).toBe('30 5 * * *');
 
+    // SIGHUP pulls at once (the interval here is short anyway; the log line says it was asked).
+    s.child.kill('SIGHUP');
+    for (let i = 0; i < 30 && !s.lines.some((l) => l.msg === 'SIGHUP: pulling the configuration now'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(s.lines.some((l) => l.msg === 'SIGHUP: pulling the configuration now')).toBe(true);
+
     await writeFile(schedule, (await readFile(schedule, 'utf8')).replace('cron: "30 5 * * *"', 'cron: "not a cron"'));
     git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-am', 'three (broken)');
     for (let i = 0; i < 50 && !s.lines.some((l) => l.msg === 'new configuration rejected; keeping the running one'); i++) await new Promise((r) => setTimeout(r, 100));

@@ -146,13 +146,20 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
     const onSignal = (signal: NodeJS.Signals): void => {
       void handle?.stop(signal);
     };
+    // SIGHUP: pull the configuration now instead of waiting for the interval.
+    const onHangup = (): void => {
+      logger.info('SIGHUP: pulling the configuration now');
+      void handle?.pullNow();
+    };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    if (sync) process.on('SIGHUP', onHangup);
     try {
       await handle.closed;
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
     }
   } finally {
     for (const c of zohoClients) await c.close();
