@@ -29,7 +29,7 @@ function parseDate(text: string): { date: string; iso: string } | undefined {
 }
 
 /** Plain North American numbers (the bulk of the data): the same E.164 as libphonenumber, 50× faster. */
-const NANP_TEXT = /^[\s().+\-0-9]+$/;
+const NANP_TEXT = /^[\s().+\-/0-9]+$/;
 const NANP_NUMBER = /^1?([2-9][0-9]{2}[2-9][0-9]{6})$/;
 
 const EXTENSION = /^(.*?)\s*(?:x|ext\.?|extension)\s*([0-9]{1,7})$/i;
@@ -47,6 +47,7 @@ function formatNanp(text: string, country: string): string | undefined {
   const digits = main.replace(/[^0-9]/g, '');
   if (main.trimStart().startsWith('+') && !digits.startsWith('1')) return undefined;
   const m = NANP_NUMBER.exec(digits);
+  // Anything else (seven-digit local numbers included: libphonenumber accepts some) is its call.
   return m ? `+1${m[1]}${ext}` : undefined;
 }
 
