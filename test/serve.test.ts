@@ -153,19 +153,19 @@ describe('notification channels', () => {
 });
 
 describe('coordinator', () => {
-  it('a request for a running mapping waits, and several collapse into one run (full wins)', async () => {
+  it('one run at a time: requests meanwhile wait and collapse into one next run (full wins)', async () => {
     const rec = recordingRun(200);
     handle = await startServe({ config: config([]), run: rec.run, logger: silentLogger, port: 0, host: '127.0.0.1' });
     expect(handle.coordinator.request({ mappings: ['people'], full: false, trigger: 'a' })).toEqual(['people']);
-    expect(handle.coordinator.request({ mappings: ['people', 'vendors'], full: false, trigger: 'b' })).toEqual(['vendors']);
+    expect(handle.coordinator.request({ mappings: ['people', 'vendors'], full: false, trigger: 'b' })).toEqual([]);
     expect(handle.coordinator.request({ mappings: ['people'], full: true, trigger: 'c' })).toEqual([]);
+    expect(handle.coordinator.active()).toEqual(['people']);
     await sleep(50);
     await handle.coordinator.idle();
     expect(rec.maxOverlap).toBe(1);
     expect(rec.calls.map((c) => [c.mappings, c.full, c.trigger])).toEqual([
       [['people'], false, 'a'],
-      [['vendors'], false, 'b'],
-      [['people'], true, 'b'],
+      [['people', 'vendors'], true, 'b'],
     ]);
   });
 

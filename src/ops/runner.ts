@@ -41,10 +41,12 @@ export interface CoordinatorOptions {
 }
 
 /**
- * Runs mappings for serve, never two runs of the same mapping at once. A request for a mapping
- * that is running is remembered and run once when the current run ends (several requests
- * collapse into one; a full reconcile wins over an incremental one), so a schedule tick or a
- * webhook that arrives mid-run is not lost and does not pile up.
+ * Runs mappings for serve, one run at a time: runs share the state database's apply lock, so a
+ * second one would only wait for it (and fail after lockWaitSeconds behind a long full
+ * reconcile). A request that arrives while a run is in progress is remembered and merged into
+ * the next run (several requests collapse into one; a full reconcile wins over an incremental
+ * one), so a schedule tick or a webhook that arrives mid-run is neither lost nor piled up, and
+ * never are two runs of the same mapping in progress at once.
  */
 export class RunCoordinator {
   private readonly running = new Set<string>();
@@ -64,21 +66,20 @@ export class RunCoordinator {
     return [...this.running];
   }
 
-  /** Ask for a run; returns the mappings started now (the others are queued behind their run). */
+  /** Ask for a run; returns the mappings started now ([] when queued behind the run in progress). */
   request(req: RunRequest): string[] {
     if (this.stopping) return [];
-    const now: string[] = [];
-    for (const m of req.mappings) {
-      if (this.running.has(m)) {
-        const prev = this.pending.get(m);
-        this.pending.set(m, { full: req.full || (prev?.full ?? false), trigger: prev?.trigger ?? req.trigger });
-        this.options.logger.info('run queued: mapping already running', { mapping: m, trigger: req.trigger });
-      } else if (!now.includes(m)) {
-        now.push(m);
-      }
+    const mappings = [...new Set(req.mappings)];
+    if (this.inFlight.size === 0) {
+      this.start({ ...req, mappings });
+      return mappings;
     }
-    if (now.length > 0) this.start({ ...req, mappings: now });
-    return now;
+    for (const m of mappings) {
+      const prev = this.pending.get(m);
+      this.pending.set(m, { full: req.full || (prev?.full ?? false), trigger: prev?.trigger ?? req.trigger });
+    }
+    this.options.logger.info('run queued behind the run in progress', { mappings, trigger: req.trigger, running: this.active() });
+    return [];
   }
 
   private start(req: RunRequest): void {
@@ -98,10 +99,10 @@ export class RunCoordinator {
   }
 
   private drainPending(): void {
-    if (this.stopping) return;
-    const ready = [...this.pending.entries()].filter(([m]) => !this.running.has(m));
+    if (this.stopping || this.inFlight.size > 0) return;
+    const ready = [...this.pending.entries()];
     if (ready.length === 0) return;
-    for (const [m] of ready) this.pending.delete(m);
+    this.pending.clear();
     const full = ready.some(([, p]) => p.full);
     this.start({ mappings: ready.map(([m]) => m), full, trigger: ready[0]![1].trigger });
   }
