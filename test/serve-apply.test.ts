@@ -58,6 +58,8 @@ describe('serve with the real applier', () => {
       logger: silentLogger, port: 0, host: '127.0.0.1',
     });
     for (let i = 0; i < 100 && (handle.metrics.get('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'succeeded' }) ?? 0) < 1; i++) await sleep(100);
+    const health = (await (await fetch(`${handle.url}/healthz`)).json()) as { lastRuns: Record<string, { status: string; trigger: string }> };
+    expect(health.lastRuns['employees-to-contacts']).toMatchObject({ status: 'succeeded', trigger: 'schedule:daily' });
     await handle.stop('test');
     const accounts = zoho.records('Accounts').length;
     expect(accounts).toBeGreaterThanOrEqual(200);

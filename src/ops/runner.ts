@@ -53,6 +53,7 @@ export class RunCoordinator {
   private readonly pending = new Map<string, { full: boolean; trigger: string }>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
+  private readonly lastRuns = new Map<string, { runId: string; status: RunResult['status']; finishedAt: string; trigger: string }>();
   private stopping = false;
 
   constructor(private readonly options: CoordinatorOptions) {
@@ -64,6 +65,11 @@ export class RunCoordinator {
   /** Mappings with a run in progress. */
   active(): string[] {
     return [...this.running];
+  }
+
+  /** The last finished run of each mapping, for /healthz. */
+  last(): Record<string, { runId: string; status: RunResult['status']; finishedAt: string; trigger: string }> {
+    return Object.fromEntries(this.lastRuns);
   }
 
   /** Ask for a run; returns the mappings started now ([] when queued behind the run in progress). */
@@ -145,6 +151,7 @@ export class RunCoordinator {
   private record(result: RunResult): void {
     const { metrics, clock } = this.options;
     for (const m of result.mappings) {
+      this.lastRuns.set(m.mapping, { runId: result.runId, status: result.status, finishedAt: result.finishedAt ?? new Date(clock.now()).toISOString(), trigger: result.trigger });
       metrics.inc(METRIC.runs[0], METRIC.runs[1], { mapping: m.mapping, status: result.status });
       for (const [action, n] of Object.entries(m.counts ?? {})) {
         if (n > 0) metrics.inc(METRIC.records[0], METRIC.records[1], { mapping: m.mapping, action }, n);

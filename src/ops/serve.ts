@@ -165,6 +165,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       status: stopping ? 'stopping' : 'ok',
       uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
       running: coordinator.active(),
+      lastRuns: coordinator.last(),
       gitCommit: sync?.commit,
       schedules: schedules.times(),
     };
