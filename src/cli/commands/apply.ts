@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { acquireApplyLock, applyPlan, makePlan, type ApplyReport } from '../../apply/index.js';
 import { DEFAULT_CONFIG_DIR } from '../../config/index.js';
 import { parsePlan, type Plan } from '../../plan/index.js';
+import type { Lock } from '../../state/index.js';
 import { MlError } from '../../support/errors.js';
 import { assertCleanConfig } from '../../gitops/stamp.js';
 import type { CommandContext } from '../main.js';
@@ -86,10 +87,11 @@ export function register(program: Command, ctx: CommandContext): void {
       const onSignal = (): void => abort.abort(new MlError('APPLY_INTERRUPTED', 'interrupted'));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const lock = await acquireApplyLock(cli.session, `ml-connector apply (pid ${process.pid})`);
       const progress = progressLine();
       let plan = saved;
+      let lock: Lock | undefined;
       try {
+        lock = await acquireApplyLock(cli.session, `ml-connector apply (pid ${process.pid})`);
         if (!plan) {
           const commit = await configCommit(o.config ?? DEFAULT_CONFIG_DIR);
           const now = parseAsOf(o.asOf);
@@ -99,7 +101,8 @@ export function register(program: Command, ctx: CommandContext): void {
             ...(commit ? { gitCommit: commit } : {}), signal: abort.signal,
           });
           if (!o.json) printPlan(plan, { mask: shouldMask(cli.config, o) });
-          if (plan.summary.changes > 0 && !o.autoApprove) {
+          // A blocked plan is refused by applyPlan below before anything runs: no question to ask.
+          if (!plan.blocked && plan.summary.changes > 0 && !o.autoApprove) {
             if (!process.stdin.isTTY) {
               throw new MlError('APPLY_NEEDS_APPROVAL', 'Not on a terminal, so there is nobody to confirm the plan.', { hint: 'Review the plan, then run again with --auto-approve (or save it with `plan --out` and apply the file).' });
             }
@@ -126,7 +129,7 @@ export function register(program: Command, ctx: CommandContext): void {
         progress.end();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await lock.release().catch(() => undefined);
+        await lock?.release().catch(() => undefined);
         await cli.close();
       }
     });
