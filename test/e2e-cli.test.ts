@@ -69,17 +69,25 @@ describe('ml-connector plan and apply (built CLI)', () => {
 
   it('a process killed mid-apply, then a rerun: every record once in Zoho, nothing lost', async () => {
     // Zoho writes the first contact batch, then holds its answer: the CLI never learns the ids.
-    zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, delayMs: 10_000, times: 5 });
+    zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, delayMs: 10_000, times: 2 }); // 110 contacts: two batches
     const run = start(['apply', '--auto-approve']);
-    for (let i = 0; i < 400 && zoho.requests.count({ kind: 'upsert', module: 'Contacts' }) === 0; i++) await new Promise((r) => setTimeout(r, 25));
-    await new Promise((r) => setTimeout(r, 300));
+    // Zoho has written the contacts and holds the answers: kill the CLI before it hears back.
+    for (let i = 0; i < 400 && contacts().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 200));
     run.child.kill('SIGKILL');
     const killed = await run.done;
     expect(killed.code).not.toBe(0);
     expect(contacts().length).toBeGreaterThan(0);
+    const before = await openStateStore(join(dir, 'state.db'));
+    try {
+      // The killed run never learned the contacts' ids: none is linked yet.
+      expect((await before.getLinks('employees-to-contacts')).size).toBe(0);
+    } finally {
+      await before.close();
+    }
 
     const rerun = await cli(['apply', '--auto-approve']);
-    expect(rerun.stderr).toContain('interrupted');
+    expect(rerun.stderr).toMatch(/stale lock|interrupted/); // the killed run's lock and run row are taken over, reported
     expect(rerun.code).toBe(0);
     const ids = contacts().map((r) => r.PeopleSoft_Employee_ID);
     expect(new Set(ids).size).toBe(ids.length);
