@@ -258,4 +258,19 @@ describe('reconcile cycle', () => {
     expect(contactByEmplid(emp.EMPLID)).toMatchObject({ Department: 'Kept In Zoho', Email: `kept.${emp.EMPLID}@example.com` });
     expect(actionsOf(await makePlan(session, { mappings: ['employees-to-contacts'] }), 'employees-to-contacts')).toEqual([]);
   });
+
+  it('--allow-large-change gets past a tripped guard and the audit trail records it', async () => {
+    const mapping = config.mappings.get('vendors-to-accounts')!;
+    mapping.guards = { ...mapping.guards, maxChanges: 0 };
+    const vendor = ps.data.vendors[0]!;
+    vendor.NAME1 = `${vendor.NAME1} Holdings`;
+    const plan = await makePlan(session, { mappings: ['vendors-to-accounts'] });
+    expect(plan.blocked).toBe(true);
+    await expect(applyPlan(session, plan)).rejects.toMatchObject({ code: 'APPLY_GUARD_TRIPPED' });
+    const report = await applyPlan(session, plan, { allowLargeChange: true });
+    expect(report.ok).toBe(true);
+    const rows = await store.queryAudit({ runId: report.runId });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.allowLargeChange)).toBe(true);
+  });
 });
