@@ -1,5 +1,5 @@
 import { isLookupValue, toZohoValue, type FieldValue, type LookupValue } from '../mapping/index.js';
-import { sha256, valueText, type BaselineRecord, type PlanAction } from '../plan/index.js';
+import { shortHash, valueText, type BaselineRecord, type PlanAction } from '../plan/index.js';
 import type { Link, Snapshot } from '../state/index.js';
 
 /** Lookups still waiting for the other mapping's record get its id from that mapping's links. */
@@ -47,5 +47,5 @@ export function stateAfterWrite(a: PlanAction, written: Record<string, FieldValu
 export function hashValues(values: Record<string, FieldValue>): string {
   let text = '';
   for (const k of Object.keys(values).sort()) text += `\u0001${k}\u0002${valueText(values[k] ?? null)}`;
-  return sha256(text).slice(0, 16);
+  return shortHash(text);
 }

@@ -19,13 +19,25 @@ export function canonicalJson(value: unknown, indent?: number): string {
 }
 
 /** One-shot `crypto.hash` (Node 20.12+) is several times cheaper than createHash for short text. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+
+function sha256Bytes(text: string): Buffer {
+  return oneShot ? oneShot('sha256', text, 'buffer') : crypto.createHash('sha256').update(text).digest();
+}
 
 export function sha256(text: string): string {
-  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
+  return sha256Bytes(text).toString('hex');
+}
+
+/**
+ * The first 16 hex characters of sha256: a fresh short string (a slice of the full hex would keep
+ * the 64-character string alive, 100,000 times over in a large plan).
+ */
+export function shortHash(text: string): string {
+  return sha256Bytes(text).toString('hex', 0, 8);
 }
 
 /** A short, stable hash of a value (16 hex characters). */
 export function fingerprintOf(value: unknown): string {
-  return sha256(canonicalJson(value)).slice(0, 16);
+  return shortHash(canonicalJson(value));
 }

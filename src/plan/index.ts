@@ -9,5 +9,5 @@ export { renderPlanText, summaryLine, formatValue, describeAction } from './rend
 export type { Painter, RenderOptions } from './render-text.js';
 export { renderPlanMarkdown, MARKDOWN_LIMIT } from './render-markdown.js';
 export { maskValue, maskEmail, maskPhone, maskName, personalKind } from './mask.js';
-export { canonicalJson, fingerprintOf, sha256 } from './canonical.js';
+export { canonicalJson, fingerprintOf, sha256, shortHash } from './canonical.js';
 export * from './types.js';

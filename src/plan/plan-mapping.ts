@@ -1,7 +1,7 @@
 import type { Mapping } from '../config/types.generated.js';
 import { isLookupValue, mapRecord, setValues, type DesiredRecord, type FieldValue, type LookupResolver } from '../mapping/index.js';
 import type { RecordProblem } from '../model/index.js';
-import { sha256 } from './canonical.js';
+import { shortHash } from './canonical.js';
 import { estimateCost } from './cost.js';
 import { diffValues, isDeactivated } from './diff.js';
 import { checkGuards } from './guards.js';
@@ -22,7 +22,7 @@ export function fingerprintAction(mapping: string, a: Omit<PlanAction, 'fingerpr
   // than JSON at 100,000 actions. Lookups are written field by field, whatever their key order.
   let text = `${mapping}\u0001${a.externalId}\u0001${a.action}\u0001${a.zohoId ?? ''}\u0001${a.event ?? ''}\u0001${a.cause}\u0001${a.plannedAgainst ?? ''}`;
   for (const c of a.changes) text += `\u0001${c.field}\u0002${valueText(c.after)}`;
-  return sha256(text).slice(0, 16);
+  return shortHash(text);
 }
 
 /** A value as unambiguous text, for fingerprints and hashes. */
