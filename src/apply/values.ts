@@ -36,7 +36,8 @@ export function toUpsertRecord(extField: string, externalId: string, values: Rec
  */
 export function stateAfterWrite(a: PlanAction, written: Record<string, FieldValue>, before: { baseline?: BaselineRecord; link?: Link; snapshot?: Snapshot }): { snapshot: Record<string, FieldValue>; applied: Record<string, FieldValue> } {
   const prior = (before.baseline?.values ?? before.snapshot?.values ?? before.link?.appliedValues ?? {}) as Record<string, FieldValue>;
-  const snapshot = { ...prior, ...written };
+  // A new record (nothing before): the written values are the whole state, no copy needed.
+  const snapshot = Object.keys(prior).length === 0 ? written : { ...prior, ...written };
   if (!a.drift?.length) return { snapshot, applied: snapshot };
   const applied = { ...snapshot };
   for (const d of a.drift) applied[d.field] = d.applied;
