@@ -97,3 +97,19 @@ describe('PeopleSoft simulator: scenario days', () => {
     expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
   });
 });
+
+describe('PeopleSoft simulator: server time zone', () => {
+  it("writes LASTUPDDTTM and dates in the database server's wall time, as a real PeopleSoft does", async () => {
+    // 03:00 UTC on 3 March is still 2 March, 21:00 in Chicago (UTC-6 in winter).
+    const sim = await startPeopleSoftSimulator({ clock: new ManualClock(Date.parse('2026-03-02T03:00:00Z')), serverTimezone: 'America/Chicago' });
+    try {
+      const day = sim.scenario.nextDay();
+      expect(day.date).toBe('2026-03-02');
+      expect(day.lastUpdated).toBe('2026-03-02-21.00.00.000000');
+      const rows = await changedSince(sim, '2026-03-02-20.00.00.000000');
+      expect(new Set(rows.map((r) => r.EMPLID))).toEqual(new Set([...day.hires.map((h) => h.emplid), day.rehire.emplid, day.termination.emplid, day.transfer.emplid]));
+    } finally {
+      await sim.close();
+    }
+  });
+});

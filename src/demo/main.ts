@@ -14,7 +14,7 @@ import { startPeopleSoftSimulator } from '../sim/peoplesoft/index.js';
 import { startZohoSimulator } from '../sim/zoho/index.js';
 import { simulatorEnv } from './env.js';
 import { gitStamp } from '../gitops/stamp.js';
-import { DAY_MS, zoneOffsetMs } from './time.js';
+import { DAY_MS } from './time.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'ml-connector.js');
@@ -108,11 +108,11 @@ async function main(): Promise<number> {
   out(dim('The real command-line tool runs on the example configuration in configs/ (a firm with 150 employees'));
   out(dim('and 200+ vendors), against built-in simulators of PeopleSoft and Zoho CRM: nothing leaves this machine.'));
 
-  // The simulated PeopleSoft starts a day in the past (in the server's time zone) so that when
-  // its clock moves a day, "today" is today for the CLI too.
+  // The simulated PeopleSoft starts a day in the past so that when its clock moves a day, "today"
+  // is today for the CLI too. Its database runs in the zone configs/ expects (serverTimezone).
   const psClock = new OffsetClock();
-  psClock.advance(zoneOffsetMs(SERVER_TZ, Date.now()) - DAY_MS);
-  const ps = await startPeopleSoftSimulator({ clock: psClock });
+  psClock.advance(-DAY_MS);
+  const ps = await startPeopleSoftSimulator({ clock: psClock, serverTimezone: SERVER_TZ });
   const zoho = await startZohoSimulator();
   const env = simulatorEnv({
     zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
 import { OffsetClock } from '../../support/clock.js';
+import { zoneOffsetMs } from '../../support/time-zone.js';
 import { MlError } from '../../support/errors.js';
 import { generateDataset, loadFixture, toPsDate, type PeopleSoftDataset } from '../../sim/dataset/index.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../../sim/peoplesoft/index.js';
@@ -16,6 +17,7 @@ interface SimOptions {
   fixture?: string;
   zohoPort?: string;
   peoplesoftPort?: string;
+  peoplesoftTimezone?: string;
   json?: boolean;
 }
 
@@ -133,7 +135,13 @@ async function runSim(opts: SimOptions): Promise<void> {
   // Listen for the stop signal before the (possibly long) start, so Ctrl+C during start also ends cleanly.
   const stop = listenForStop();
   try {
-    const signal = await serveUntil(stop.stopped, opts, { employees, vendors, seed, zohoPort, psPort, fixture });
+    const timezone = opts.peoplesoftTimezone ?? 'America/Chicago';
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    } catch {
+      throw new MlError('CLI_INVALID_OPTION', `Unknown --peoplesoft-timezone "${timezone}".`, { hint: 'Use an IANA time zone such as America/Chicago or UTC.' });
+    }
+    const signal = await serveUntil(stop.stopped, opts, { employees, vendors, seed, zohoPort, psPort, fixture, timezone });
     process.stderr.write(`Simulators stopped (${signal}).\n`);
   } finally {
     stop.cancel();
@@ -147,6 +155,8 @@ interface SimSettings {
   zohoPort: number | undefined;
   psPort: number | undefined;
   fixture: { peoplesoft?: PeopleSoftDataset; zoho?: ZohoFixture };
+  /** The PeopleSoft database's time zone (configs/ says America/Chicago). */
+  timezone: string;
 }
 
 async function serveUntil(stopped: Promise<NodeJS.Signals>, opts: SimOptions, settings: SimSettings): Promise<NodeJS.Signals> {
@@ -155,13 +165,13 @@ async function serveUntil(stopped: Promise<NodeJS.Signals>, opts: SimOptions, se
   const clock = new OffsetClock();
   const dataset = fixture.peoplesoft ?? generateDataset({
     preset: 'firm',
-    asOf: toPsDate(clock.now()),
+    asOf: toPsDate(clock.now() + zoneOffsetMs(settings.timezone, clock.now())),
     ...(employees === undefined ? {} : { employees }),
     ...(vendors === undefined ? {} : { vendors }),
     ...(seed === undefined ? {} : { seed }),
   });
 
-  const ps = await startPeopleSoftSimulator({ clock, dataset, ...(psPort === undefined ? {} : { port: psPort }) }).catch((err: unknown) => {
+  const ps = await startPeopleSoftSimulator({ clock, dataset, serverTimezone: settings.timezone, ...(psPort === undefined ? {} : { port: psPort }) }).catch((err: unknown) => {
     throw describeStartError(err, 'PeopleSoft', psPort);
   });
   let zoho: ZohoSimulator;
@@ -194,6 +204,7 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--fixture <file>', 'JSON fixture instead of generated data (docs/simulators.md)')
     .option('--zoho-port <port>', 'Zoho simulator port (default: a free port)')
     .option('--peoplesoft-port <port>', 'PeopleSoft simulator port (default: a free port)')
+    .option('--peoplesoft-timezone <zone>', "IANA time zone of the simulated PeopleSoft database; match the connection's normalization.serverTimezone", 'America/Chicago')
     .option('--json', 'print one JSON object with URLs and credentials as the first line')
     .action(async (opts: SimOptions) => {
       await runSim(opts);

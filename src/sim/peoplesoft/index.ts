@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OffsetClock, type Clock } from '../../support/clock.js';
 import { MlError } from '../../support/errors.js';
+import { zoneOffsetMs } from '../../support/time-zone.js';
 import { DAY_MS, toPsDate } from '../dataset/dates.js';
 import { generateDataset } from '../dataset/generate.js';
 import { applyScenarioDay, type ScenarioDayReport } from '../dataset/scenario.js';
@@ -26,6 +27,9 @@ export const DEFAULT_OAUTH_CLIENT = { clientId: 'ml-connector-sim', clientSecret
  */
 export async function startPeopleSoftSimulator(opts: StartPeopleSoftOptions = {}): Promise<PeopleSoftSimulator> {
   const clock: Clock = opts.clock ?? new OffsetClock();
+  // The database's wall time: what it writes into LASTUPDDTTM and what "today" means to it.
+  const zone = opts.serverTimezone ?? 'UTC';
+  const wallClock: Clock = zone === 'UTC' ? clock : { now: () => { const t = clock.now(); return t + zoneOffsetMs(zone, t); } };
   const users = opts.users ?? DEFAULT_USERS.map((u) => ({ ...u }));
   const syncUser = users.find((u) => u.oprid === 'ML_SYNC') ?? users[0];
   if (syncUser === undefined) throw new MlError('SIM_CONFIG_INVALID', 'The PeopleSoft simulator needs at least one user.');
@@ -39,12 +43,12 @@ export async function startPeopleSoftSimulator(opts: StartPeopleSoftOptions = {}
       });
     }
     movable.advance(DAY_MS);
-    return applyScenarioDay(state.data, clock.now());
+    return applyScenarioDay(state.data, wallClock.now());
   };
   const state: GatewayState = {
     nextDay,
-    data: opts.dataset ?? generateDataset({ preset: 'firm', seed: 1, asOf: toPsDate(clock.now()) }),
-    clock,
+    data: opts.dataset ?? generateDataset({ preset: 'firm', seed: 1, asOf: toPsDate(wallClock.now()) }),
+    clock: wallClock,
     nodes: opts.nodes ?? { ...DEFAULT_NODES },
     users,
     quirks: {

@@ -105,7 +105,13 @@ export interface StartPeopleSoftOptions {
   port?: number;
   /** Default: a new OffsetClock (real time that scenarios can move forward). */
   clock?: Clock;
-  /** Default: generateDataset({ preset: 'firm', seed: 1, asOf: the clock's today }). */
+  /**
+   * IANA time zone of the simulated database server (default UTC). PeopleSoft datetimes carry no
+   * zone: LASTUPDDTTM, effective dates and "today" are the server's wall time in this zone, so a
+   * configuration whose `normalization.serverTimezone` says the same reads them right.
+   */
+  serverTimezone?: string;
+  /** Default: generateDataset({ preset: 'firm', seed: 1, asOf: the server's today }). */
   dataset?: PeopleSoftDataset;
   /** Default local nodes of the HCM and FSCM databases (default PSFT_HR, PSFT_EP). */
   nodes?: { hcm: string; fscm: string };
