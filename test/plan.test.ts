@@ -180,6 +180,13 @@ describe('cost, determinism, files and renderers', () => {
     expect(() => parsePlan(text.replace('"formatVersion": 1', '"formatVersion": 2'))).toThrow(expect.objectContaining({ code: 'PLAN_FORMAT_UNSUPPORTED' }));
   });
 
+  it('a plan records the commit it was made from and whether the configuration had uncommitted changes', () => {
+    const p = plan(input(), { gitCommit: 'a'.repeat(40), gitDirty: true });
+    const back = parsePlan(serializePlan(p));
+    expect(back).toMatchObject({ gitCommit: 'a'.repeat(40), gitDirty: true });
+    expect(renderPlanMarkdown(back, { mask: true })).toContain('+ uncommitted changes');
+  });
+
   it('text shows symbols, events and the summary; masking hides personal data', () => {
     const p = plan(input({ records: [emp('1', { STATUS: 'inactive' }, { status: 'inactive', event: 'termination' }), emp('2', { EMAIL: 'jane@example.com' }), emp('3'), emp('4', {}, { event: 'hire' })] }));
     const text = renderPlanText(p, { mask: false });

@@ -12,6 +12,8 @@ export interface MakePlanOptions {
   full?: boolean;
   allowLargeChange?: boolean;
   gitCommit?: string;
+  /** The configuration directory had uncommitted changes. */
+  gitDirty?: boolean;
   /** Instant to plan as of (default: the session clock); also the plan's createdAt. */
   now?: number;
   signal?: AbortSignal;
@@ -57,6 +59,7 @@ export async function makePlan(session: Session, o: MakePlanOptions = {}): Promi
     createdAt: new Date(now).toISOString(),
     configDigest: session.config.digest(),
     ...(o.gitCommit !== undefined ? { gitCommit: o.gitCommit } : {}),
+    ...(o.gitDirty !== undefined ? { gitDirty: o.gitDirty } : {}),
     allowLargeChange: o.allowLargeChange ?? false,
     estimateCredits: (kind, n) => estimateCredits(kind === 'read' ? 'list' : kind, n),
   });

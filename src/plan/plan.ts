@@ -63,6 +63,7 @@ export function planChanges(input: PlanInput): Plan {
     allowLargeChange,
   };
   if (input.gitCommit !== undefined) plan.gitCommit = input.gitCommit;
+  if (input.gitDirty !== undefined) plan.gitDirty = input.gitDirty;
   if (input.asOf !== undefined) plan.asOf = input.asOf;
   return plan;
 }

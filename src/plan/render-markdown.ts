@@ -61,7 +61,7 @@ export function renderPlanMarkdown(plan: Plan, options: { mask: boolean }): stri
     text += mappingSection(mp, options.mask, budget).text + '\n';
   });
   const meta = [`config \`${plan.configDigest.slice(0, 19)}\``];
-  if (plan.gitCommit) meta.push(`commit \`${plan.gitCommit.slice(0, 12)}\``);
+  if (plan.gitCommit) meta.push(`commit \`${plan.gitCommit.slice(0, 12)}\`${plan.gitDirty ? ' + uncommitted changes' : ''}`);
   if (options.mask) meta.push('personal data masked');
   text += `<sub>${meta.join(' · ')}</sub>\n`;
   return text;

@@ -120,6 +120,8 @@ export interface Plan {
   createdAt: string;
   configDigest: string;
   gitCommit?: string;
+  /** The configuration directory had uncommitted changes when the plan was made. */
+  gitDirty?: boolean;
   asOf?: string;
   mappings: MappingPlan[];
   problems: RecordProblem[];
@@ -177,6 +179,7 @@ export interface PlanInput {
   createdAt: string;
   configDigest: string;
   gitCommit?: string;
+  gitDirty?: boolean;
   asOf?: string;
   allowLargeChange?: boolean;
   estimateCredits?: CreditEstimator;

@@ -9,7 +9,7 @@ import { MlError } from '../../support/errors.js';
 import { assertCleanConfig } from '../../gitops/stamp.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
-import { configCommit, openCliSession, parseAsOf, printPlan, shouldMask, type ReconcileCliOptions } from './plan.js';
+import { configStamp, openCliSession, parseAsOf, printPlan, shouldMask, type ReconcileCliOptions } from './plan.js';
 
 interface ApplyCliOptions extends ReconcileCliOptions {
   autoApprove?: boolean;
@@ -93,12 +93,12 @@ export function register(program: Command, ctx: CommandContext): void {
       try {
         lock = await acquireApplyLock(cli.session, `ml-connector apply (pid ${process.pid})`);
         if (!plan) {
-          const commit = await configCommit(o.config ?? DEFAULT_CONFIG_DIR);
+          const gitStamp = await configStamp(o.config ?? DEFAULT_CONFIG_DIR);
           const now = parseAsOf(o.asOf);
           plan = await makePlan(cli.session, {
             ...(o.mapping ? { mappings: o.mapping } : {}), ...(o.full ? { full: true } : {}),
             ...(o.allowLargeChange ? { allowLargeChange: true } : {}), ...(now !== undefined ? { now } : {}),
-            ...(commit ? { gitCommit: commit } : {}), signal: abort.signal,
+            ...gitStamp, signal: abort.signal,
           });
           if (!o.json) printPlan(plan, { mask: shouldMask(cli.config, o) });
           // A blocked plan is refused by applyPlan below before anything runs: no question to ask.

@@ -70,14 +70,15 @@ export async function openCliSession(o: ReconcileCliOptions, needState: boolean)
 }
 
 /** The git commit of the configuration, when it is in a repository (else GITHUB_SHA, if set). */
-export async function configCommit(dir: string): Promise<string | undefined> {
+/** The configuration's git commit and whether its directory has uncommitted changes, as plan options. */
+export async function configStamp(dir: string): Promise<{ gitCommit?: string; gitDirty?: boolean }> {
   try {
     const stamp = await gitStamp(dir);
-    if (stamp.commit) return stamp.commit;
+    if (stamp.commit) return { gitCommit: stamp.commit, gitDirty: stamp.dirty };
   } catch {
     // not a repository, or git missing: the plan simply has no commit
   }
-  return process.env.GITHUB_SHA || undefined;
+  return process.env.GITHUB_SHA ? { gitCommit: process.env.GITHUB_SHA } : {};
 }
 
 interface PlanCliOptions extends ReconcileCliOptions {
@@ -125,13 +126,13 @@ export function register(program: Command, ctx: CommandContext): void {
           ctx.setExitCode(EXIT.ok);
           return;
         }
-        const commit = await configCommit(o.config ?? DEFAULT_CONFIG_DIR);
+        const stamp = await configStamp(o.config ?? DEFAULT_CONFIG_DIR);
         const plan = await makePlan(cli.session, {
           ...(o.mapping ? { mappings: o.mapping } : {}),
           ...(o.full ? { full: true } : {}),
           ...(o.allowLargeChange ? { allowLargeChange: true } : {}),
           ...(now !== undefined ? { now } : {}),
-          ...(commit ? { gitCommit: commit } : {}),
+          ...stamp,
         });
         if (o.out) writeFileSync(o.out, serializePlan(plan), { mode: 0o600 });
         printPlan(plan, { ...o, mask }, baseText);
