@@ -80,6 +80,17 @@ describe('crafted people and vendors', () => {
     expect([records, problems, calls]).toEqual([[], [], 1]);
   });
 
+  it("reads a customer's query whose columns are named differently, as the reader's `columns` say", async () => {
+    const plain = await read(hcmConnection(sim.url), 'employees', fullWindow());
+    const conn = hcmConnection(sim.url);
+    // Their query calls the department description what ours calls the job title.
+    conn.readers.employees = { ...conn.readers.employees!, columns: { DEPT_DESCR: 'JOB_TITLE' } } as QasReader;
+    const renamed = await read(conn, 'employees', fullWindow());
+    const mover = (r: typeof plain) => r.byKey.get('900005')!.fields;
+    expect(mover(renamed).DEPT_DESCR).toBe(mover(plain).JOB_TITLE);
+    expect(mover(renamed).DEPT_DESCR).not.toBe(mover(plain).DEPT_DESCR);
+  });
+
   it('reads XMLP as it reads JSON', async () => {
     const json = await read(hcmConnection(sim.url), 'employees', fullWindow());
     const conn = hcmConnection(sim.url);

@@ -107,7 +107,7 @@ describe('PeopleSoft simulator: server time zone', () => {
       expect(day.date).toBe('2026-03-02');
       expect(day.lastUpdated).toBe('2026-03-02-21.00.00.000000');
       const rows = await changedSince(sim, '2026-03-02-20.00.00.000000');
-      expect(new Set(rows.map((r) => r.EMPLID))).toEqual(new Set([...day.hires.map((h) => h.emplid), day.rehire.emplid, day.termination.emplid, day.transfer.emplid]));
+      expect(new Set(rows.map((r) => r.EMPLID))).toEqual(new Set([...day.hires.map((h) => h.emplid), day.rehire?.emplid, day.termination?.emplid, day.transfer?.emplid]));
     } finally {
       await sim.close();
     }

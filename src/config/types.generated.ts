@@ -343,6 +343,15 @@ export interface QasReader {
    * Column the rows are ordered by, whose last value is bound to `{after}` for the next page, e.g. `EMPLID`.
    */
   keyset?: string;
+  /**
+   * Column names of this customer's query or service operation where they differ from ml-connector's (ml-connector's name → theirs), e.g. `EMPLID: PERSON_ID`. The names ml-connector reads are listed in docs/peoplesoft.md.
+   */
+  columns?: {
+    /**
+     * The column's name in the answer (an alias prefix such as `A.` is stripped first).
+     */
+    [k: string]: string | undefined;
+  };
   changeDetection?: ChangeDetection;
 }
 /**
@@ -416,6 +425,15 @@ export interface RestReader {
      * Boolean field in the answer that says more pages follow; without it, reading stops at a short page.
      */
     moreField?: string;
+  };
+  /**
+   * Column names of this customer's query or service operation where they differ from ml-connector's (ml-connector's name → theirs), e.g. `EMPLID: PERSON_ID`. The names ml-connector reads are listed in docs/peoplesoft.md.
+   */
+  columns?: {
+    /**
+     * The column's name in the answer (an alias prefix such as `A.` is stripped first).
+     */
+    [k: string]: string | undefined;
   };
   changeDetection?: ChangeDetection;
 }

@@ -132,7 +132,7 @@ export async function* readSourceRecords(
   } else {
     const pages = reader.kind === 'qas' ? readQasPages(client, reader, ctx) : readRestPages(client, reader, ctx);
     const what = reader.kind === 'qas' ? `query ${reader.query}` : `operation ${reader.operation}`;
-    for await (const group of groupByKey(pages, KEY_OF[entity], createRenamer(opts.columns), what)) {
+    for await (const group of groupByKey(pages, KEY_OF[entity], createRenamer(opts.columns ?? (reader.columns as ColumnMap | undefined)), what)) {
       opts.signal?.throwIfAborted();
       if (group.key === '') {
         const field = entity === 'employees' ? 'EMPLID' : 'SETID/VENDOR_ID';
