@@ -83,10 +83,10 @@ describe('ml-connector check and auth zoho (built CLI)', () => {
     expect(failed, JSON.stringify(failed)).toEqual([]);
     expect(run.code).toBe(0);
     const targets = out.results.map((r) => r.target);
-    expect(targets).toEqual(expect.arrayContaining(['zoho/zoho/auth', 'zoho/zoho/user', 'zoho/zoho/org', 'zoho/zoho/modules', 'zoho/zoho/credits']));
-    expect(targets.some((t) => t.startsWith('zoho/zoho/Contacts'))).toBe(true);
+    expect(targets).toEqual(expect.arrayContaining(['zoho/auth', 'zoho/user', 'zoho/org', 'zoho/modules', 'zoho/credits']));
+    expect(targets.some((t) => t.startsWith('zoho/Contacts'))).toBe(true);
     expect(targets.some((t) => t.includes('peoplesoft-hcm'))).toBe(true);
-    expect(out.results.find((r) => r.target === 'zoho/zoho/modules')!.summary).toMatch(/Vendors available/);
+    expect(out.results.find((r) => r.target === 'zoho/modules')!.summary).toMatch(/Vendors available/);
     expect(run.stdout).not.toContain(zoho.credentials.refreshToken);
   });
 

@@ -31,7 +31,8 @@ const failure = (target: string, err: unknown, details: Record<string, unknown> 
  * credits Zoho reports. Reads only; costs a handful of API credits.
  */
 export async function checkZohoConnection(conn: ZohoConnection, mappings: Mapping[], ctx: ZohoCheckContext): Promise<CheckResult[]> {
-  const base = `zoho/${conn.name}`;
+  // Named like the PeopleSoft checks: the connection, then what was probed.
+  const base = conn.name;
   const results: CheckResult[] = [];
   let client;
   try {
