@@ -96,7 +96,7 @@ describe('ml-connector check and auth zoho (built CLI)', () => {
       other.revokeRefreshToken();
       const run = await runCli(['check', '--config', 'configs', '--connection', 'zoho'], { env: { ZOHO_ACCOUNTS_URL: other.accountsUrl, ZOHO_API_URL: other.apiDomain } });
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(/error\s+zoho\/zoho\/auth/);
+      expect(run.stdout).toMatch(/error\s+zoho\/auth/);
       expect(run.stdout).toMatch(/re-run ml-connector auth zoho/);
     } finally {
       await other.close();
@@ -154,7 +154,7 @@ describe('ml-connector check and auth zoho (built CLI)', () => {
 
     // The stored secret works: check the Zoho connection of the edited config.
     const check = await runCli(['check', '--config', configs, '--connection', 'zoho'], { env: { ZOHO_REFRESH_TOKEN: '' } });
-    expect(check.stdout).toMatch(/ok\s+zoho\/zoho\/auth/);
+    expect(check.stdout).toMatch(/ok\s+zoho\/auth/);
     expect(check.code).toBe(0);
   });
 
