@@ -44,7 +44,7 @@ describe('toRunReport: what an apply tells the alert', () => {
   it('a failed record: counted out of the applied ones, listed by key, run partial', () => {
     const p = plan([rec('E1'), rec('E2')], []);
     const applied: ApplyReport = {
-      runId: 'r1', ok: false, interrupted: false, zohoCalls: 1, credits: 1,
+      runId: 'r1', ok: false, interrupted: false, zohoCalls: 1, writeCalls: 1, credits: 1,
       mappings: [{ name: 'people', applied: 1, failed: 1, skipped: 0, relinked: 0, watermarkAdvanced: false }],
       problems: [{ mapping: 'people', externalId: 'E2', action: 'create', outcome: 'failed', code: 'ZOHO_INVALID_DATA', message: 'invalid data' }],
     };

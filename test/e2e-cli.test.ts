@@ -114,6 +114,8 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ formatVersion: 1, summary: { update: 1 } });
     const applied = await cli(['apply', out]);
     expect(applied.code).toBe(0);
+    // The plan said 1 call (the write); the saved plan's record is re-read first, and apply says so.
+    expect(applied.stdout).toMatch(/2 Zoho calls \(1 to write, 1 to re-read the records first\)/);
     expect(zoho.records('Contacts').find((r) => r.id === rec.id)!.Title).toBe(rec.Title);
   });
 

@@ -49,8 +49,13 @@ export interface ApplyReport {
   /** Failed and skipped records (applied ones are in the audit trail). */
   problems: RecordOutcome[];
   zohoCalls: number;
+  /** Of those, the write calls (upsert, delete): what the plan's cost line counts. */
+  writeCalls: number;
   credits: number;
 }
+
+const WRITE_KINDS = ['upsert', 'update', 'insert', 'delete'];
+const writeCallsOf = (byKind: Record<string, number>): number => WRITE_KINDS.reduce((n, k) => n + (byKind[k] ?? 0), 0);
 
 /** The lock every apply takes: one apply per state database at a time. */
 export const APPLY_LOCK = 'apply';
@@ -91,8 +96,8 @@ export async function applyPlan(session: Session, plan: Plan, o: ApplyOptions = 
     kind: 'apply', trigger: o.trigger ?? 'cli', configDigest: plan.configDigest,
     mappings: plan.mappings.map((m) => m.name), ...(plan.gitCommit ? { gitCommit: plan.gitCommit } : {}), ...(o.gitDirty !== undefined ? { gitDirty: o.gitDirty } : {}),
   });
-  const report: ApplyReport = { runId, ok: true, interrupted: false, mappings: [], problems: [], zohoCalls: 0, credits: 0 };
-  const clients = new Map<string, { client: ZohoClient; calls: number; credits: number }>();
+  const report: ApplyReport = { runId, ok: true, interrupted: false, mappings: [], problems: [], zohoCalls: 0, writeCalls: 0, credits: 0 };
+  const clients = new Map<string, { client: ZohoClient; calls: number; writes: number; credits: number }>();
   const counts: Record<string, number> = {};
   let error: unknown;
   try {
@@ -106,7 +111,7 @@ export async function applyPlan(session: Session, plan: Plan, o: ApplyOptions = 
       const client = await session.zoho(mapping.target.connection);
       if (!clients.has(mapping.target.connection)) {
         const s = client.stats();
-        clients.set(mapping.target.connection, { client, calls: s.calls, credits: s.credits });
+        clients.set(mapping.target.connection, { client, calls: s.calls, writes: writeCallsOf(s.callsByKind), credits: s.credits });
       }
       const conn = session.config.zoho.get(mapping.target.connection);
       // Upserts of more than 10 records share Zoho's sub-concurrency of 10 whatever the edition:
@@ -122,6 +127,7 @@ export async function applyPlan(session: Session, plan: Plan, o: ApplyOptions = 
     for (const c of clients.values()) {
       const s = c.client.stats();
       report.zohoCalls += s.calls - c.calls;
+      report.writeCalls += writeCallsOf(s.callsByKind) - c.writes;
       report.credits += s.credits - c.credits;
     }
     report.ok = error === undefined && !report.interrupted && report.problems.length === 0;

@@ -54,7 +54,11 @@ function renderReport(r: ApplyReport, color: boolean): string {
   if (r.problems.length > 50) lines.push(`  … ${r.problems.length - 50} more (ml-connector audit --run ${r.runId})`);
   const total = r.mappings.reduce((n, m) => n + m.applied, 0);
   const verdict = r.ok ? c('green', 'Apply complete') : r.interrupted ? c('yellow', 'Apply interrupted') : c('red', 'Apply finished with problems');
-  lines.push(`${verdict}: ${total} record${total === 1 ? '' : 's'} applied, ${r.problems.length} not; ${r.zohoCalls} Zoho calls, ${r.credits} credits. Run ${r.runId}.`);
+  // A saved plan's records are re-read before writing (to skip any edited since): say so, or the
+  // calls would not match the plan's cost line, which counts writes.
+  const reads = r.zohoCalls - r.writeCalls;
+  const calls = reads > 0 ? `${r.zohoCalls} Zoho calls (${r.writeCalls} to write, ${reads} to re-read the records first)` : `${r.zohoCalls} Zoho calls`;
+  lines.push(`${verdict}: ${total} record${total === 1 ? '' : 's'} applied, ${r.problems.length} not; ${calls}, ${r.credits} credits. Run ${r.runId}.`);
   return lines.join('\n') + '\n';
 }
 
