@@ -187,6 +187,13 @@ describe('cost, determinism, files and renderers', () => {
     expect(renderPlanMarkdown(back, { mask: true })).toContain('+ uncommitted changes');
   });
 
+  it('an incremental plan says its unchanged count covers only the records changed since the last apply', () => {
+    const full = renderPlanText(plan(input()), { mask: true });
+    expect(full).toContain('  3 unchanged\n');
+    const inc = renderPlanText(plan(input({ mode: 'incremental', reason: 'changes since the last apply' })), { mask: true });
+    expect(inc).toContain('  3 unchanged (incremental: only records changed since the last apply were compared)\n');
+  });
+
   it('text shows symbols, events and the summary; masking hides personal data', () => {
     const p = plan(input({ records: [emp('1', { STATUS: 'inactive' }, { status: 'inactive', event: 'termination' }), emp('2', { EMAIL: 'jane@example.com' }), emp('3'), emp('4', {}, { event: 'hire' })] }));
     const text = renderPlanText(p, { mask: false });

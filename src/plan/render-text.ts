@@ -58,7 +58,10 @@ function renderAction(a: PlanAction, o: RenderOptions, p: Painter): string[] {
 function renderMapping(mp: MappingPlan, o: RenderOptions, p: Painter): string[] {
   const lines = [p('bold', `${mp.name} → ${mp.module}`) + p('gray', `  (${mp.mode}: ${mp.reason})`)];
   for (const a of mp.actions) lines.push(...renderAction(a, o, p));
-  lines.push(p('gray', `  ${mp.counts.same} unchanged`));
+  // Incremental: the count covers only the records read this time, which a reader would otherwise
+  // take for the whole module ("3 unchanged" of 150 contacts).
+  const scope = mp.mode === 'incremental' ? ' (incremental: only records changed since the last apply were compared)' : '';
+  lines.push(p('gray', `  ${mp.counts.same} unchanged${scope}`));
   for (const g of mp.guards.filter((x) => x.tripped)) lines.push(p('red', `  guard ${g.guard} (${g.limit}) tripped: ${g.message}`));
   return lines;
 }
