@@ -158,6 +158,17 @@ describe('ml-connector check and auth zoho (built CLI)', () => {
     expect(check.code).toBe(0);
   });
 
+  it('auth zoho without a master key stops before the consent URL, so no grant code is spent', async () => {
+    const tokenCalls = zoho.requests.entries.filter((e) => e.kind === 'token').length;
+    const run = await runCli(['auth', 'zoho', '--config', 'configs', '--no-browser', '--timeout', '5'], {
+      env: { ML_CONNECTOR_MASTER_KEY: '', ML_CONNECTOR_STATE: join(dir, 'no-key.db') },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('MASTER_KEY_MISSING');
+    expect(run.stderr).not.toContain('/oauth/v2/auth');
+    expect(zoho.requests.entries.filter((e) => e.kind === 'token').length).toBe(tokenCalls);
+  });
+
   it('webhooks enable and list: a channel per mapped module, tokens stored as secrets', async () => {
     const configs = join(dir, 'configs-webhooks');
     cpSync('configs', configs, { recursive: true });

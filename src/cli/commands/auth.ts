@@ -96,6 +96,10 @@ async function authZoho(opts: AuthOptions): Promise<void> {
       return;
     }
 
+    // The refresh token must be stored encrypted: make sure the master key is there before the
+    // user consents and the single-use grant code is spent, not after.
+    await (await state.store()).secrets.checkKey();
+
     let code: string;
     let exchangeAt = accountsUrl;
     let redirectUri: string | undefined;
