@@ -35,6 +35,9 @@ describe('npm run demo', () => {
     // Personal data masked: no readable email address anywhere in the demo.
     expect(out).not.toMatch(/[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9-]+\.[A-Za-z]{2,}/);
     expect(out).toMatch(/Apply complete: 6 records applied, 0 not/);
+    // Paths as the reader knows them: configs/, not this machine's checkout path.
+    expect(out).toContain('✔ configs is valid');
+    expect(out).not.toContain(join(process.cwd(), 'configs'));
     expect(out).toMatch(/── 9\. What happened[\s\S]*apply succeeded[\s\S]*deactivate \(termination\) applied/);
   }, 90_000);
 });

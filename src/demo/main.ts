@@ -67,7 +67,7 @@ async function cli(args: string[], env: Record<string, string>, show: { head?: n
     process.stdout.write(shorten(d.toString()).replace(/^(?=.)/gm, '   '));
   });
   const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? 1)));
-  const lines = stdout.replace(/\n$/, '').split('\n');
+  const lines = shorten(stdout).replace(/\n$/, '').split('\n');
   const head = show.head ?? 40;
   const tail = show.tail ?? 0;
   if (lines.length > head + tail + 1) {
@@ -132,7 +132,7 @@ async function main(): Promise<number> {
     heading('Validate the configuration', 'Every YAML document is checked against its JSON Schema and against the others\n(connections exist, source fields exist, lookups point at real mappings) before anything connects.');
     expectCode(await cli(['validate', '--config', CONFIG], env), [0], 'validate');
 
-    heading('Plan', 'Read employees and vendors from PeopleSoft and the managed records from Zoho, then show what apply\nwould change, record by record and field by field. Nothing is written. Names, emails and phones are masked.\nThe plan is saved to a file: apply will do exactly what was shown, nothing else.');
+    heading('Plan', 'Read employees and vendors from PeopleSoft and the managed records from Zoho, then show what apply\nwould change, record by record and field by field. Nothing is written. Contact names, emails and phones\nare masked (maskPersonalData in configs/project.yaml); account names are shown, a reviewer needs them.\nThe plan is saved to a file: apply will do exactly what was shown, nothing else.');
     const firstPlan = join(dir, 'initial.plan.json');
     expectCode(await cli(['plan', '--config', CONFIG, '--out', firstPlan], env, { head: 20, tail: 2 }), [0], 'first plan');
     describePlanFile(firstPlan);
