@@ -17,13 +17,21 @@ export interface ZohoCheckContext {
   locate?: (mapping: Mapping) => Locate | undefined;
 }
 
-const failure = (target: string, err: unknown, details: Record<string, unknown> = {}): CheckResult => ({
-  target,
-  status: 'error',
-  summary: describeError(err),
-  ...(isMlError(err) && err.hint ? { diagnosis: err.hint } : {}),
-  details: { ...details, ...(isMlError(err) ? { code: err.code } : {}) },
-});
+/** What to check when Zoho could not be reached at all (the transport error carries no hint). */
+const UNREACHABLE: Record<string, string> = {
+  HTTP_NETWORK: 'Zoho could not be reached: check `region` (or the accountsUrl/apiUrl overrides) of the Zoho connection, and that this host may reach Zoho through its proxy and firewall.',
+};
+
+const failure = (target: string, err: unknown, details: Record<string, unknown> = {}): CheckResult => {
+  const diagnosis = isMlError(err) ? (err.hint ?? UNREACHABLE[err.code]) : undefined;
+  return {
+    target,
+    status: 'error',
+    summary: describeError(err),
+    ...(diagnosis ? { diagnosis } : {}),
+    details: { ...details, ...(isMlError(err) ? { code: err.code } : {}) },
+  };
+};
 
 /**
  * `ml-connector check`, Zoho part: one token refresh, who we are, which org and modules, the
@@ -53,6 +61,7 @@ export async function checkZohoConnection(conn: ZohoConnection, mappings: Mappin
     });
   } catch (err) {
     results.push(failure(`${base}/auth`, err, { region: conn.region }));
+    await client?.close();
     return results;
   }
 
