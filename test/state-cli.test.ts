@@ -139,6 +139,26 @@ describe('state commands (built CLI)', () => {
     expect(existsSync(join(tmp.dir, 'nowhere.db'))).toBe(false);
   });
 
+  it('without --config, reads configs/ as plan and apply do: the same state file and master key file', async () => {
+    const proj = join(tmp.dir, 'project');
+    mkdirSync(join(proj, 'configs'), { recursive: true });
+    writeFileSync(join(proj, 'master.key'), `${NEW_KEY}\n`, { mode: 0o600 });
+    writeFileSync(join(proj, 'configs', 'project.yaml'), 'apiVersion: ml-connector/v1\nkind: Project\nname: t\nstate:\n  path: var/state.db\n  masterKeyFile: master.key\n');
+    const set = await cli(['secrets', 'set', 'PS_PASSWORD', '--json'], { cwd: proj, input: 'ps-password-value', env: { ML_CONNECTOR_MASTER_KEY: undefined } });
+    expect(set.code, set.stdout + set.stderr).toBe(0);
+    expect(existsSync(join(proj, '.ml-connector'))).toBe(false);
+    const store = await openStateStore(join(proj, 'var/state.db'), { masterKey: Buffer.from(NEW_KEY, 'base64') });
+    expect(await store.secrets.get('PS_PASSWORD')).toBe('ps-password-value');
+    await store.close();
+    const runs = await cli(['runs', '--json'], { cwd: proj });
+    expect(runs.code, runs.stdout + runs.stderr).toBe(0);
+    expect(json(runs)).toEqual([]);
+    // A configs/ that cannot be loaded does not stop a state command: the defaults apply.
+    writeFileSync(join(proj, 'configs', 'project.yaml'), 'state: [not valid\n');
+    const fallback = await cli(['runs', '--json'], { cwd: proj });
+    expect(json(fallback).error).toMatchObject({ code: 'STATE_NOT_FOUND', meta: { path: join(proj, '.ml-connector/state.db') } });
+  });
+
   it('has --help on its commands', async () => {
     const helps = await Promise.all(
       [['secrets', 'set']].map((c) => cli([...c, '--help'])),

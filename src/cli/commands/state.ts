@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
 // Light modules only: the store (and the native sqlite3 module) and the config loader are
@@ -29,7 +29,7 @@ interface ProjectState {
 export function addStateOptions(cmd: Command): Command {
   return cmd
     .option('--state <path>', 'state database file (default: the Project\'s state.path, else .ml-connector/state.db)')
-    .option('--config <dir>', 'configuration directory; its Project document sets state.path and state.masterKeyFile')
+    .option('--config <dir>', 'configuration directory (default: configs when it exists); its Project document sets state.path and state.masterKeyFile')
     .option('--json', 'print JSON for scripts instead of text');
 }
 
@@ -56,9 +56,22 @@ export async function readProjectState(dir: string): Promise<ProjectState> {
   return out;
 }
 
+/**
+ * The Project's state settings: from --config DIR, else from configs/ when it exists, as plan and
+ * apply read it; otherwise `runs` or `secrets set` would use another file than `apply` whenever
+ * the Project names a state.path or masterKeyFile. An implicit configs/ that cannot be loaded
+ * must not stop `state unlock` or `secrets list`: the defaults apply then.
+ */
+async function readImplicitProjectState(opts: StateCliOptions): Promise<ProjectState> {
+  if (opts.config !== undefined) return readProjectState(opts.config);
+  const { DEFAULT_CONFIG_DIR } = await import('../../config/index.js');
+  if (statSync(DEFAULT_CONFIG_DIR, { throwIfNoEntry: false })?.isDirectory() !== true) return {};
+  return readProjectState(DEFAULT_CONFIG_DIR).catch(() => ({}));
+}
+
 /** Open the state the command line points at; `create: false` for commands that only read. */
 export async function openStateFromOptions(opts: StateCliOptions, how: { create: boolean }): Promise<StateStore> {
-  const project = opts.config !== undefined ? await readProjectState(opts.config) : {};
+  const project = await readImplicitProjectState(opts);
   const { openStateStore } = await import('../../state/store.js');
   const path = resolveStatePath(opts.state, project.path);
   const keyFile = opts.masterKeyFile ?? project.masterKeyFile;
