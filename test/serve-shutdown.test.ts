@@ -61,6 +61,11 @@ describe('serve: stop during an apply', () => {
     const runs = await store.listRuns({ limit: 1 });
     expect(runs[0]).toMatchObject({ kind: 'apply', trigger: 'test', status: 'interrupted' });
     expect(zoho.records('Contacts').length).toBeLessThan(150);
+    // Within the grace period the batches in flight finish: every record Zoho took is linked and
+    // audited as applied, none cut off half-way (reported failed while Zoho may hold it).
+    expect(await store.queryAudit({ runId: runs[0]!.id, outcome: 'failed' })).toEqual([]);
+    const linked = (await store.getLinks('vendors-to-accounts')).size + (await store.getLinks('employees-to-contacts')).size;
+    expect(linked).toBe(zoho.records('Accounts').length + zoho.records('Contacts').length);
     expect(handle.metrics.get('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'interrupted' })).toBe(1);
 
     // The next run (a new serve) carries on: every record exactly once in Zoho, every one linked.

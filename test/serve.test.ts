@@ -180,6 +180,26 @@ describe('coordinator', () => {
     expect(handle.metrics.render()).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
     expect(handle.coordinator.request({ mappings: ['people'], full: false, trigger: 'late' })).toEqual([]);
   });
+
+  it('stop() lets the call in flight finish within the grace period, and cuts it only past it', async () => {
+    // A run that only ends when its call in flight is cut (a Zoho upsert that never answers).
+    const seen: Array<{ stopAt: number; cutAt?: number }> = [];
+    const run = async (req: RunRequest, ctx: { signal: AbortSignal; cut: AbortSignal }): Promise<RunResult> => {
+      const s: { stopAt: number; cutAt?: number } = { stopAt: -1 };
+      seen.push(s);
+      ctx.signal.addEventListener('abort', () => { s.stopAt = Date.now(); });
+      await sleep(10_000, ctx.cut).catch(() => { s.cutAt = Date.now(); });
+      return { runId: 'r', trigger: req.trigger, status: 'interrupted', startedAt: new Date().toISOString(), mappings: [{ mapping: 'people' }] };
+    };
+    handle = await startServe({ config: config([]), run, logger: silentLogger, port: 0, host: '127.0.0.1', shutdownGraceMs: 300 });
+    handle.coordinator.request({ mappings: ['people'], full: false, trigger: 't' });
+    await sleep(20);
+    await handle.stop('SIGTERM');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.stopAt).toBeGreaterThan(0);
+    expect(seen[0]!.cutAt! - seen[0]!.stopAt).toBeGreaterThanOrEqual(280);
+    expect(handle.metrics.render()).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
+  });
 });
 
 describe('pull-based GitOps', () => {

@@ -100,7 +100,8 @@ export async function applyMapping(session: Session, mp: MappingPlan, client: Zo
     const body = batch.map(({ a, values }) => toUpsertRecord(extField, a.externalId, values));
     let results: WriteResult[];
     try {
-      results = await client.upsert(module, body, { duplicateCheckFields: [extField], ...(o.signal ? { signal: o.signal } : {}) });
+      // Only a cut ends a call in flight: a stop lets this batch finish and be committed.
+      results = await client.upsert(module, body, { duplicateCheckFields: [extField], ...(o.cutSignal ? { signal: o.cutSignal } : {}) });
     } catch (err) {
       const code = err instanceof MlError ? err.code : 'ZOHO_CALL_FAILED';
       results = batch.map((_, index) => ({ ok: false, index, code, message: err instanceof Error ? err.message : String(err) }));
@@ -135,7 +136,7 @@ export async function applyMapping(session: Session, mp: MappingPlan, client: Zo
     const batch = deletes.slice(i, i + 100);
     let results: WriteResult[];
     try {
-      results = await client.deleteRecords(module, batch.map((a) => a.zohoId!));
+      results = await client.deleteRecords(module, batch.map((a) => a.zohoId!), o.cutSignal ? { signal: o.cutSignal } : {});
     } catch (err) {
       results = batch.map((_, index) => ({ ok: false, index, code: err instanceof MlError ? err.code : 'ZOHO_CALL_FAILED', message: err instanceof Error ? err.message : String(err) }));
     }

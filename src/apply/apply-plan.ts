@@ -17,7 +17,14 @@ export interface ApplyOptions {
   /** Held by the caller (plan and apply under one lock); otherwise taken here. */
   lock?: Lock;
   holder?: string;
+  /** Stop: start no new batch; the batches in flight finish and are committed. */
   signal?: AbortSignal;
+  /**
+   * Stop now: cut the Zoho calls in flight too (serve's grace period is over). Their records are
+   * reported failed; Zoho may hold them, and the next run's upsert by external id links them
+   * without duplicates.
+   */
+  cutSignal?: AbortSignal;
   onProgress?: (p: { mapping: string; done: number; total: number }) => void;
 }
 

@@ -91,7 +91,7 @@ export function createApplyRunner(o: ApplyRunnerOptions): RunMappings {
         return { ...report, apiCalls: { zoho: usage.calls, peoplesoft: session.peoplesoftCalls() }, credits: usage.credits, ...(usage.retries ? { retried: usage.retries } : {}) };
       }
       const dirty = o.gitDirty?.();
-      const applied = await applyPlan(session, plan, { trigger: req.trigger, lock, signal: ctx.signal, ...(dirty !== undefined ? { gitDirty: dirty } : {}) });
+      const applied = await applyPlan(session, plan, { trigger: req.trigger, lock, signal: ctx.signal, cutSignal: ctx.cut, ...(dirty !== undefined ? { gitDirty: dirty } : {}) });
       const report = toRunReport(plan, applied, { runId: applied.runId, trigger: req.trigger, startedAt, finishedAt: finished() });
       const usage = await zohoUsage();
       return { ...report, apiCalls: { zoho: usage.calls, peoplesoft: session.peoplesoftCalls() }, credits: usage.credits, ...(usage.retries ? { retried: usage.retries } : {}) };

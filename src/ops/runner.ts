@@ -19,6 +19,8 @@ export interface RunContext {
    * committed together) and starts no other; the run ends `interrupted` and the next one resumes.
    */
   signal: AbortSignal;
+  /** Aborted when the shutdown grace period is over: the calls in flight are cut too. */
+  cut: AbortSignal;
   logger: Logger;
 }
 
@@ -30,6 +32,9 @@ export interface RunResult extends RunReport {
 
 /** The applier's entry point, injected so serve does not depend on how apply is put together. */
 export type RunMappings = (request: RunRequest, ctx: RunContext) => Promise<RunResult>;
+
+/** After cutting the calls in flight, how long a run gets to record itself as interrupted. */
+const CUT_WAIT_MS = 5_000;
 
 export interface CoordinatorOptions {
   run: RunMappings;
@@ -53,6 +58,7 @@ export class RunCoordinator {
   private readonly pending = new Map<string, { full: boolean; trigger: string }>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
+  private readonly cut = new AbortController();
   private readonly lastRuns = new Map<string, { runId: string; status: RunResult['status']; finishedAt: string; trigger: string }>();
   private stopping = false;
 
@@ -120,7 +126,7 @@ export class RunCoordinator {
     const startedAt = new Date(clock.now()).toISOString();
     let result: RunResult;
     try {
-      result = await this.options.run(req, { signal: this.abort.signal, logger: log });
+      result = await this.options.run(req, { signal: this.abort.signal, cut: this.cut.signal, logger: log });
     } catch (err) {
       const error = isMlError(err)
         ? { code: err.code, message: scrub(err.message), ...(err.hint ? { hint: err.hint } : {}) }
@@ -171,19 +177,24 @@ export class RunCoordinator {
 
   /**
    * Stop taking requests, tell running applies to stop after their batch, and wait up to
-   * `graceMs` for them. Resolves true when every run ended in time.
+   * `graceMs` for them. Past that, cut their calls in flight and give them a moment to record
+   * the run as interrupted. Resolves true when every run ended within the grace period.
    */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
     this.pending.clear();
     this.abort.abort(new Error('serve is shutting down'));
     if (this.inFlight.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); });
     const done = Promise.allSettled([...this.inFlight]).then(() => true as const);
-    const ended = await Promise.race([done, timeout]);
-    clearTimeout(timer);
-    return ended;
+    const within = (ms: number): Promise<boolean> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+      return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
+    };
+    if (await within(graceMs)) return true;
+    this.cut.abort(new Error('serve shutdown grace period over'));
+    await within(CUT_WAIT_MS);
+    return false;
   }
 
   /** Resolves when no run is in progress or queued (tests, `serve --once`). */

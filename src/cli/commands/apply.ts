@@ -87,8 +87,13 @@ export function register(program: Command, ctx: CommandContext): void {
         await alertApply({ config: cli.config, plan, report, error, startedAt, secrets: cli.store.secrets });
       };
       const abort = new AbortController();
-      // Ctrl-C: finish the batches in flight (their results are committed) and start no more.
-      const onSignal = (): void => abort.abort(new MlError('APPLY_INTERRUPTED', 'interrupted'));
+      // Ctrl-C: finish the batches in flight (their results are committed) and start no more. A
+      // second Ctrl-C finds no handler and ends the process at once, which is safe too (upserts
+      // by external id: the rerun links what Zoho took, without duplicates).
+      const onSignal = (): void => {
+        process.stderr.write('\nStopping after the batches in flight (their results are kept); Ctrl-C again to stop at once.\n');
+        abort.abort(new MlError('APPLY_INTERRUPTED', 'interrupted'));
+      };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const progress = progressLine();
