@@ -65,6 +65,12 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('APPLY_NEEDS_APPROVAL');
     expect(contacts()).toHaveLength(0);
+    // A plan file that is not there: a coded error that says what to do, no stack trace.
+    const missing = await cli(['apply', join(dir, 'no-such.plan.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('there is no such file');
+    expect(missing.stderr).toContain('[PLAN_FILE_UNREADABLE]');
+    expect(missing.stderr).not.toContain('    at ');
   });
 
   it('a process killed mid-apply, then a rerun: every record once in Zoho, nothing lost', async () => {

@@ -41,6 +41,18 @@ function progressLine(): { update(p: { mapping: string; done: number; total: num
   };
 }
 
+function readPlanFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (err as Error).message;
+    throw new MlError('PLAN_FILE_UNREADABLE', `Cannot read the plan file ${file}: ${reason}.`, {
+      meta: { file },
+      hint: 'Give the file `ml-connector plan --out FILE` wrote, or run `ml-connector apply` without a file to plan and confirm in one go.',
+    });
+  }
+}
+
 function renderReport(r: ApplyReport, color: boolean): string {
   const c = paint(color);
   const lines: string[] = [];
@@ -77,7 +89,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the apply report as JSON')
     .option('--state <path>', "state database (default: the Project's state.path)")
     .action(async (file: string | undefined, o: ApplyCliOptions) => {
-      const saved: Plan | undefined = file ? parsePlan(readFileSync(file, 'utf8'), file) : undefined;
+      const saved: Plan | undefined = file ? parsePlan(readPlanFile(file), file) : undefined;
       const stamp = await assertCleanConfig(o.config ?? DEFAULT_CONFIG_DIR, o.allowDirty === true);
       const cli = await openCliSession(o, true);
       const startedAt = Date.now();
