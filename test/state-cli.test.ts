@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../src/state/index.js';
-import { makeTempDir, requireBuild, runCli, type ProcResult } from './fixtures/state/helpers.js';
+import { CLI, makeTempDir, requireBuild, runCli, type ProcResult } from './fixtures/state/helpers.js';
 
 const KEY = Buffer.alloc(32, 0x42).toString('base64');
 const NEW_KEY = Buffer.alloc(32, 0x43).toString('base64');
@@ -157,6 +158,20 @@ describe('state commands (built CLI)', () => {
     writeFileSync(join(proj, 'configs', 'project.yaml'), 'state: [not valid\n');
     const fallback = await cli(['runs', '--json'], { cwd: proj });
     expect(json(fallback).error).toMatchObject({ code: 'STATE_NOT_FOUND', meta: { path: join(proj, '.ml-connector/state.db') } });
+  });
+
+  it('a reader that stops early (`state export | head`) ends the command quietly, not with an EPIPE crash', async () => {
+    const big = join(tmp.dir, 'big.db');
+    const store = await openStateStore(big);
+    await store.upsertLinks('employees', Array.from({ length: 3000 }, (_, i) => ({ externalId: `E${i}`, module: 'Contacts', zohoId: `z${i}`, fieldHash: 'h', appliedValues: { Email: `user${i}@example.com` } })));
+    await store.close();
+    const child = spawn(process.execPath, [CLI, 'state', 'export', '--state', big], { cwd: tmp.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 
   it('has --help on its commands', async () => {

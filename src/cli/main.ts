@@ -27,8 +27,25 @@ export async function buildProgram(ctx: CommandContext, argv: string[] = []): Pr
   return program;
 }
 
+let pipesGuarded = false;
+
+/**
+ * `ml-connector audit | head`: once the reader has gone, what is left to print has nowhere to go.
+ * Stop printing quietly instead of crashing with an EPIPE stack trace; other errors still throw.
+ */
+function ignoreClosedPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+}
+
 /** Entry point: parse argv, run the command, return the exit code. The only place that exits. */
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedPipes();
   let exitCode: number = EXIT.ok;
   const ctx: CommandContext = { setExitCode: (code) => { exitCode = code; } };
   const program = await buildProgram(ctx, argv);
