@@ -71,6 +71,10 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(missing.stderr).toContain('there is no such file');
     expect(missing.stderr).toContain('[PLAN_FILE_UNREADABLE]');
     expect(missing.stderr).not.toContain('    at ');
+    const nowhere = await cli(['plan', '--out', join(dir, 'no-such-dir', 'plan.json')]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toContain('its directory does not exist');
+    expect(nowhere.stderr).toContain('[PLAN_FILE_UNWRITABLE]');
   });
 
   it('a process killed mid-apply, then a rerun: every record once in Zoho, nothing lost', async () => {

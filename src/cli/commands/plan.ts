@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { makePlan, openSession, readFullSource, type Session } from '../../apply/index.js';
 import { DEFAULT_CONFIG_DIR, loadValidConfig, type Config } from '../../config/index.js';
 import { planBaseComparison } from '../../gitops/base-plan.js';
@@ -107,6 +108,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--offline', 'with --base: estimate from the state database only, read neither PeopleSoft nor Zoho')
     .option('--state <path>', "state database (default: the Project's state.path)")
     .action(async (o: PlanCliOptions) => {
+      // Before reading anything: a plan that cannot be saved is minutes of reading thrown away.
+      if (o.out && !existsSync(dirname(o.out))) throw unwritablePlan(o.out, 'its directory does not exist');
       const cli = await openCliSession(o, false);
       try {
         const mask = shouldMask(cli.config, o);
@@ -134,7 +137,13 @@ export function register(program: Command, ctx: CommandContext): void {
           ...(now !== undefined ? { now } : {}),
           ...stamp,
         });
-        if (o.out) writeFileSync(o.out, serializePlan(plan), { mode: 0o600 });
+        if (o.out) {
+          try {
+            writeFileSync(o.out, serializePlan(plan), { mode: 0o600 });
+          } catch (err) {
+            throw unwritablePlan(o.out, (err as Error).message);
+          }
+        }
         printPlan(plan, { ...o, mask }, baseText);
         if (o.out && !o.json && !o.markdown) process.stderr.write(`Saved the plan to ${o.out}; apply it with: ml-connector apply ${o.out}\n`);
         ctx.setExitCode(o.detailedExitcode && plan.summary.changes > 0 ? EXIT.changes : EXIT.ok);
@@ -142,6 +151,13 @@ export function register(program: Command, ctx: CommandContext): void {
         await cli.close();
       }
     });
+}
+
+function unwritablePlan(file: string, reason: string): MlError {
+  return new MlError('PLAN_FILE_UNWRITABLE', `Cannot save the plan to ${file}: ${reason}.`, {
+    meta: { file },
+    hint: 'Give --out a path in an existing directory you can write to.',
+  });
 }
 
 export function printPlan(plan: Plan, o: { json?: boolean; markdown?: boolean; mask: boolean }, prefix = ''): void {
