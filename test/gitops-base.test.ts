@@ -7,7 +7,7 @@ import { loadValidConfig } from '../src/config/index.js';
 import type { Mapping } from '../src/config/types.generated.js';
 import type { SourceRecord } from '../src/model/index.js';
 import { compareMappings } from '../src/gitops/compare.js';
-import { measureImpact } from '../src/gitops/impact.js';
+import { estimateImpactOffline, measureImpact } from '../src/gitops/impact.js';
 import { planBaseComparison } from '../src/gitops/base-plan.js';
 import { renderBaseComparison, renderBaseComparisonMarkdown } from '../src/gitops/render.js';
 import { maskValue } from '../src/plan/mask.js';
@@ -64,6 +64,19 @@ describe('measureImpact (online, pure)', () => {
     const md = renderBaseComparisonMarkdown(comparison);
     expect(md).toContain('| `Email` | re-mapped: from EMAIL → from EMAIL_BUSN | 1 record | E2: "o•••@example.com" → "o•••@corp.example.com" |');
     expect(md).not.toContain('obi@example.com');
+  });
+});
+
+describe('estimateImpactOffline (pure)', () => {
+  it('a change whose new value needs PeopleSoft: "at most" every linked record, samples say the new value is unknown', () => {
+    const base = employees();
+    const head = employees({ fields: [{ to: 'Last_Name', from: 'LAST_NAME' }, { to: 'Email', from: 'EMAIL' }, { to: 'Title', from: 'JOB_TITLE', transforms: ['upper'] }] });
+    const stored = [{ externalId: 'E1', values: { Title: 'Engineer' } }, { externalId: 'E2', values: { Title: 'Analyst' } }];
+    const [impact] = estimateImpactOffline(compareMappings([base], [head]), new Map([['people', base]]), new Map([['people', head]]), () => stored);
+    expect(impact!.fields.map((f) => [f.field, f.records, f.precision])).toEqual([['Title', 2, 'at-most']]);
+    const text = renderBaseComparison({ baseRef: 'main', baseCommit: 'a'.repeat(40), headCommit: 'b'.repeat(40), headDirty: false, mode: 'offline', mappings: [impact!] });
+    expect(text).toContain('E1: "Engineer" → (new value needs PeopleSoft)');
+    expect(text).not.toContain('(unchanged in Zoho)');
   });
 });
 

@@ -38,8 +38,10 @@ function describe(f: FieldImpact): string {
   return `${f.field}: ${(f.parts ?? []).join(', ')} changed`;
 }
 
-function sampleLine(s: ImpactSample): string {
-  return `${s.key}: ${show(s.before)} → ${s.after === undefined ? '(unchanged in Zoho)' : show(s.after)}`;
+/** No `after`: a field no longer managed (Zoho keeps it), or an offline estimate that cannot compute it. */
+function sampleLine(s: ImpactSample, f: FieldImpact): string {
+  const none = f.kind === 'removed' ? '(unchanged in Zoho)' : '(new value needs PeopleSoft)';
+  return `${s.key}: ${show(s.before)} → ${s.after === undefined ? none : show(s.after)}`;
 }
 
 function touched(m: MappingImpact): string {
@@ -63,7 +65,7 @@ export function renderBaseComparison(c: BaseComparison): string {
     for (const n of m.notes) lines.push(`  ${n}`);
     for (const f of m.fields) {
       lines.push(`  ${describe(f)}: ${count(f)}`);
-      for (const s of f.samples) lines.push(`      ${sampleLine(s)}`);
+      for (const s of f.samples) lines.push(`      ${sampleLine(s, f)}`);
     }
     for (const s of m.settings) lines.push(`  ${s.path}: ${s.before} → ${s.after}`);
   }
@@ -98,7 +100,7 @@ export function renderBaseComparisonMarkdown(c: BaseComparison): string {
       out.push('|---|---|---|---|');
       for (const f of m.fields) {
         const what = f.kind === 'remapped' ? `re-mapped: ${f.before} → ${f.after}` : f.kind === 'changed' ? `${(f.parts ?? []).join(', ')} changed` : f.kind === 'added' ? `added (${f.after})` : `removed (was ${f.before})`;
-        out.push(`| \`${f.field}\` | ${cell(what)} | ${count(f)} | ${cell(f.samples.map(sampleLine).join('<br>')) || '–'} |`);
+        out.push(`| \`${f.field}\` | ${cell(what)} | ${count(f)} | ${cell(f.samples.map((x) => sampleLine(x, f)).join('<br>')) || '–'} |`);
       }
       out.push('');
     }
