@@ -105,6 +105,14 @@ describe('planner actions', () => {
     }
   });
 
+  it('a full plan after an earlier apply labels only the events of records changed since it', () => {
+    // A mapping edit makes both records change; only 2 changed in PeopleSoft since the last apply.
+    const records = [emp('1', { DEPT_DESCR: 'Legal' }, { event: 'hire' }), emp('2', { DEPT_DESCR: 'Legal' }, { event: 'transfer' }), emp('3')];
+    const actions = only(plan(input({ records, changedSinceLastApply: new Set(['2']) }))).actions;
+    expect(actions.map((a) => [a.externalId, a.action, a.event])).toEqual([['1', 'update', undefined], ['2', 'update', 'transfer']]);
+    expect(only(plan(input({ records }))).actions.map((a) => a.event)).toEqual(['hire', 'transfer']);
+  });
+
   it('a drift policy on one field overrides the mapping', () => {
     const m: Mapping = { ...contacts, fields: contacts.fields.map((f) => (f.to === 'Department' ? { ...f, drift: 'keep-zoho' as const } : f)) as Mapping['fields'] };
     const mi = input({ mapping: m, records: [emp('1', { LAST_NAME: 'New' }), emp('2'), emp('3')], observed: new Map([zoho('1', { Department: 'Marketing' }), zoho('2'), zoho('3')]) });

@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import type { Mapping } from '../config/types.generated.js';
 import { fromZohoValue, managedFields, sourceFieldsUsed, type FieldValue } from '../mapping/index.js';
 import type { RecordProblem, SourceRecord, ZohoRecord } from '../model/index.js';
-import { computeReadWindow, filterUnchanged, nextWatermark, readSourceRecords } from '../peoplesoft/index.js';
+import { computeReadWindow, filterUnchanged, nextWatermark, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
 import type { MappingInput, ObservedRecord } from '../plan/index.js';
 import type { Watermark } from '../state/index.js';
 import { MlError } from '../support/errors.js';
@@ -46,6 +46,8 @@ interface SourceRead {
   complete: boolean;
   cursor: string | undefined;
   hashes?: Array<{ key: string; hash: string }>;
+  /** Full read after an earlier apply: keys changed since it. */
+  recent?: Set<string>;
 }
 
 async function readSource(session: Session, mapping: Mapping, mode: 'full' | 'incremental', wm: Watermark | undefined, now: number, signal?: AbortSignal): Promise<SourceRead> {
@@ -54,14 +56,22 @@ async function readSource(session: Session, mapping: Mapping, mode: 'full' | 'in
   const reader = conn.readers[mapping.source.entity];
   const schedule = [...session.config.schedules.values()].find((s) => s.mappings.includes(mapping.name));
   const previous = parseCursor(wm?.cursor).source;
-  const window = computeReadWindow({
+  const windowOf = (full: boolean): ReadWindow => computeReadWindow({
     watermark: previous !== undefined ? { cursor: previous } : undefined,
-    now, full: mode === 'full',
+    now, full,
     changeDetection: reader?.changeDetection,
     overlapMinutes: schedule?.window?.overlapMinutes,
     lookbackDays: schedule?.window?.lookbackDays,
     timezone: session.config.project.defaults?.timezone,
   });
+  const window = windowOf(mode === 'full');
+  // A full read after an earlier apply: which records an incremental read would have returned
+  // (their lifecycle events are news; the others' are history).
+  const since = mode === 'full' ? windowOf(false) : undefined;
+  const recent = since?.mode === 'incremental' ? new Set<string>() : undefined;
+  const isRecent = (r: SourceRecord): boolean =>
+    (r.cursor !== undefined && since?.since !== undefined && Date.parse(r.cursor) > Date.parse(since.since)) ||
+    (r.effectiveDate !== undefined && since?.effdtFrom !== undefined && since.effdtTo !== undefined && r.effectiveDate >= since.effdtFrom && r.effectiveDate <= since.effdtTo);
   const client = await session.peoplesoft(conn.name);
   const read: SourceRecord[] = [];
   const problems: RecordProblem[] = [];
@@ -81,6 +91,7 @@ async function readSource(session: Session, mapping: Mapping, mode: 'full' | 'in
     const slim: SourceRecord = { entity: r.entity, key: r.key, fields, status: r.status, hash: r.hash };
     if (r.event !== undefined) slim.event = r.event;
     if (r.cursor !== undefined) slim.cursor = r.cursor;
+    if (recent && isRecent(r)) recent.add(r.key);
     read.push(slim);
   }
   const rowCount = read.length + problems.filter((p) => p.severity === 'error').length;
@@ -98,6 +109,7 @@ async function readSource(session: Session, mapping: Mapping, mode: 'full' | 'in
     complete: window.mode === 'full',
     cursor: next?.cursor ?? window.until,
     ...(hashMode ? { hashes: read.map((r) => ({ key: r.key, hash: r.hash })) } : {}),
+    ...(recent ? { recent } : {}),
   };
 }
 
@@ -199,6 +211,7 @@ export async function readMappingInput(session: Session, mapping: Mapping, o: Re
     },
     ...(wm?.sourceRowCount !== undefined ? { lastFullRowCount: wm.sourceRowCount } : {}),
     ...(source.hashes ? { sourceHashes: source.hashes } : {}),
+    ...(source.recent ? { changedSinceLastApply: source.recent } : {}),
   };
   return input;
 }

@@ -130,7 +130,15 @@ export function planMapping(input: MappingInput, resolveLookup: LookupResolver, 
     seen.add(id);
     const obs = observed.get(id);
     const applied = links.get(id)?.appliedValues;
-    if (outcome.kind === 'desired') take(id, planDesired(mapping, outcome.record, obs, applied, 'source'));
+    if (outcome.kind === 'desired') {
+      // The label only: the event still shaped the values (lifecycle sets) in mapRecord.
+      let desired = outcome.record;
+      if (desired.event !== undefined && input.changedSinceLastApply && !input.changedSinceLastApply.has(record.key)) {
+        desired = { ...desired };
+        delete desired.event;
+      }
+      take(id, planDesired(mapping, desired, obs, applied, 'source'));
+    }
     else if (outcome.kind === 'out-of-scope' && obs) take(id, planRemoved(mapping, id, obs, applied, 'out-of-scope'));
   }
 

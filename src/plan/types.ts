@@ -160,6 +160,12 @@ export interface MappingInput {
   };
   /** Zoho records with an external id, by external id (full: all of them; incremental: as last known). */
   observed: ReadonlyMap<string, ObservedRecord>;
+  /**
+   * A full read after an earlier apply: the source keys whose rows changed since then (what an
+   * incremental read would have returned). Only their lifecycle events label the plan: an old
+   * hire is not why a record changes after a mapping edit. Absent: every event labels.
+   */
+  changedSinceLastApply?: ReadonlySet<string>;
   /** External ids of records changed in Zoho since the last run (incremental): planned even without a source change. */
   changedInZoho?: ReadonlySet<string>;
   links: ReadonlyMap<string, LinkedRecord>;
