@@ -4,6 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 const CLI = 'bin/ml-connector.js';
@@ -70,6 +73,28 @@ describe('ml-connector validate', () => {
     const strict = await cli(['validate', '--config', 'test/fixtures/config/unset-env', '--strict', '--json']);
     expect(strict.code).toBe(1);
     expect(JSON.parse(strict.stdout)).toMatchObject({ valid: false, issues: [{ code: 'CONFIG_UNSET_ENV', severity: 'warning' }] });
+  });
+
+  test('plan refuses a value whose ${env:NAME} is unset, naming the variable and the line, before any call', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mlc-unset-'));
+    try {
+      await cp('configs', path.join(dir, 'configs'), { recursive: true });
+      const hcm = path.join(dir, 'configs/connections/peoplesoft-hcm.yaml');
+      await writeFile(hcm, (await readFile(hcm, 'utf8')).replace('${env:PS_HCM_URL:-https://hcm.example.com:8443}', '${env:MLC_TEST_HCM_URL}'));
+      const started = performance.now();
+      // Credentials set, so only the unset URL stands between plan and the network.
+      const creds = { PS_HCM_PASSWORD: 'test-password-1', ZOHO_CLIENT_ID: '1000.TEST', ZOHO_CLIENT_SECRET: 'test-secret-1', ZOHO_REFRESH_TOKEN: '1000.test.refresh' };
+      const run = await cli(['plan', '--config', path.join(dir, 'configs'), '--mapping', 'employees-to-contacts', '--state', path.join(dir, 'state.db'), '--json'], creds);
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout).error).toMatchObject({
+        code: 'CONFIG_UNSET_ENV',
+        message: expect.stringMatching(/^PeopleSoftConnection 'peoplesoft-hcm' needs the environment variable MLC_TEST_HCM_URL for baseUrl \(.*peoplesoft-hcm\.yaml:6:10\), which is not set$/),
+      });
+      // No connection was attempted: a retried network error would take seconds.
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('--help describes the command and its options', async () => {

@@ -227,6 +227,24 @@ describe('loading', () => {
   });
 });
 
+describe('an unset ${env:NAME} is a warning for validate and an error for a command that uses it', () => {
+  test('requireEnv names the variable and where it is written; a set variable passes', async () => {
+    const config = await loadValidConfig('test/fixtures/config/unset-env', { env: {} });
+    const err = (() => { try { config.requireEnv('PeopleSoftConnection', 'hcm'); } catch (e) { return e as ConfigError; } return undefined; })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err).toMatchObject({ code: 'CONFIG_UNSET_ENV', meta: { variable: 'ML_FIXTURE_HCM_URL', path: 'baseUrl', line: 5, column: 10 } });
+    expect(err?.message).toMatch(/^PeopleSoftConnection 'hcm' needs the environment variable ML_FIXTURE_HCM_URL for baseUrl \(.*unset-env\/hcm\.yaml:5:10\), which is not set$/);
+    expect(err?.hint).toMatch(/set ML_FIXTURE_HCM_URL/);
+    const set = await loadValidConfig('test/fixtures/config/unset-env', { env: { ML_FIXTURE_HCM_URL: 'https://hr.example.com:8443' } });
+    expect(() => set.requireEnv('PeopleSoftConnection', 'hcm')).not.toThrow();
+  });
+
+  test('the example configuration needs no variable for its non-credential values', async () => {
+    const config = await loadValidConfig('configs', { env: {} });
+    for (const name of config.mappings.keys()) expect(() => config.requireEnvForMapping(name)).not.toThrow();
+  });
+});
+
 describe('credentials are resolved only when a command needs them', () => {
   test('from the environment, and scrubbed from output afterwards', async () => {
     const value = await resolveCredential('${env:MLC_TEST_PASSWORD}', { env: { MLC_TEST_PASSWORD: 's3cret-value-42' }, what: 'hcm auth.password' });

@@ -41,6 +41,8 @@ export function selectMappings(session: Session, names: readonly string[] | unde
 export async function makePlan(session: Session, o: MakePlanOptions = {}): Promise<Plan> {
   const now = o.now ?? session.clock.now();
   const mappings = selectMappings(session, o.mappings);
+  // An ${env:NAME} left unset fails here, naming the variable, not later as a bad URL or a literal written to Zoho.
+  for (const m of mappings) session.config.requireEnvForMapping(m.name);
   const inputs: MappingInput[] = [];
   for (const m of mappings) {
     inputs.push(await readMappingInput(session, m, { now, ...(o.full ? { full: true } : {}), ...(o.signal ? { signal: o.signal } : {}) }));

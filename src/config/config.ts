@@ -1,5 +1,6 @@
 import { ConfigError } from '../support/errors.js';
 import { canonicalJson, sha256 } from './digest.js';
+import { formatPath } from './issues.js';
 import { positionAt, type Entry } from './rule-context.js';
 import type { Mapping, PeopleSoftConnection, Project, Schedule, ZohoConnection } from './types.generated.js';
 
@@ -14,6 +15,15 @@ export interface Config {
   schedules: Map<string, Schedule>;
   /** Where a document or a value inside it is, for errors naming the mapping line. */
   locate(kind: string, name: string, path?: (string | number)[]): { file: string; line: number; column: number } | undefined;
+  /**
+   * Throws ConfigError CONFIG_UNSET_ENV, naming the variable and where it is written, when the
+   * document still holds an `${env:NAME}` whose variable was unset at load time (a warning for
+   * `validate`, an error for a command that uses the document). Credential fields are not checked
+   * here: they stay references until resolveCredential.
+   */
+  requireEnv(kind: string, name: string): void;
+  /** requireEnv for a mapping and the two connections it reads and writes: what planning it needs. */
+  requireEnvForMapping(name: string): void;
   /** sha256 of the whole normalized configuration (credentials appear only as references). */
   digest(): string;
   /** sha256 of one mapping plus the connection settings that shape its data (no auth, no secrets). */
@@ -61,6 +71,25 @@ export function buildConfig(dir: string, entries: Entry[]): Config {
       if (e === undefined) return undefined;
       const pos = positionAt(e.pd, path, false);
       return { file: e.pd.file.display, line: pos.line, column: pos.column };
+    },
+    requireEnv(kind, name) {
+      const e = docs.get(`${kind}\u0000${name}`);
+      const first = e?.unsetEnv?.[0];
+      if (e === undefined || first === undefined) return;
+      const pos = positionAt(e.pd, first.path, false);
+      const where = `${e.pd.file.display}:${pos.line}:${pos.column}`;
+      const path = formatPath(first.path);
+      throw new ConfigError('CONFIG_UNSET_ENV', `${kind} '${name}' needs the environment variable ${first.variable} for ${path} (${where}), which is not set`, {
+        meta: { kind, name, variable: first.variable, path, file: e.pd.file.display, line: pos.line, column: pos.column },
+        hint: `set ${first.variable} in the environment, or give a default in the configuration: \${env:${first.variable}:-value}`,
+      });
+    },
+    requireEnvForMapping(name) {
+      const m = mappings.get(name);
+      if (m === undefined) return;
+      this.requireEnv('Mapping', name);
+      this.requireEnv('PeopleSoftConnection', m.source.connection);
+      this.requireEnv('ZohoConnection', m.target.connection);
     },
     digest() {
       whole ??= sha256(

@@ -43,7 +43,7 @@ function valueAt(root: unknown, p: (string | number)[]): unknown {
  * `${env:...}` is judged by its resolved value (so `region: ${env:ZOHO_REGION:-eu}` is fine and
  * `ZOHO_REGION=europe` is not); everything else by what is written.
  */
-function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[]): Record<string, unknown> {
+function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[]): Pick<Entry, 'value' | 'unsetEnv'> {
   const first = validator.validate(raw);
   const resolved = resolveEnvRefs(raw, new Set(first.credentials), env);
   const written = first.errors.filter((e) => !resolved.changed.has(e.instancePath));
@@ -60,16 +60,18 @@ function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: K
   // Under a value the schema already rejected (e.g. an auth of unknown type, whose credential
   // fields are then not recognised), an unset-variable warning would only add noise.
   const rejected = written.map((e) => `${e.instancePath}/`);
+  const unsetEnv: { path: (string | number)[]; variable: string }[] = [];
   for (const u of resolved.unset) {
     if (rejected.some((r) => u.pointer.startsWith(r))) continue;
     const p = pointerToPath(u.pointer, raw);
+    unsetEnv.push({ path: p, variable: u.name });
     issues.push(issueAt(pd, p, 'CONFIG_UNSET_ENV', `\${env:${u.name}} in ${formatPath(p)} is not set and has no default: set ${u.name}, or write \${env:${u.name}:-default}`, 'warning'));
   }
   for (const pointer of resolved.secretOutside) {
     const p = pointerToPath(pointer, raw);
     issues.push(issueAt(pd, p, 'CONFIG_SECRET_OUTSIDE_CREDENTIAL', `${formatPath(p)} is not a credential field: \${secret:...} works only in credential fields (passwords, client secrets, tokens); use the value or \${env:...}`));
   }
-  return resolved.value as Record<string, unknown>;
+  return { value: resolved.value as Record<string, unknown>, unsetEnv };
 }
 
 /**
@@ -107,8 +109,8 @@ export async function loadConfig(dir: string = DEFAULT_CONFIG_DIR, opts: LoadOpt
         if (name !== undefined) entries.push({ kind: validator.kind, name, value: raw, pd, usable: false });
         continue;
       }
-      const value = checkDocument(pd, raw, validator, env, issues);
-      if (name !== undefined) entries.push({ kind: validator.kind, name, value, pd, usable: true });
+      const { value, unsetEnv } = checkDocument(pd, raw, validator, env, issues);
+      if (name !== undefined) entries.push({ kind: validator.kind, name, value, pd, usable: true, ...(unsetEnv?.length ? { unsetEnv } : {}) });
     }
   }
   issues.push(...checkRules(entries));

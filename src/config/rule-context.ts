@@ -13,6 +13,8 @@ export interface Entry {
   pd: ParsedDoc;
   /** False when YAML errors made the document unusable: it only reserves its name. */
   usable: boolean;
+  /** `${env:NAME}` references without default whose variable was unset at load time. */
+  unsetEnv?: { path: (string | number)[]; variable: string }[];
 }
 
 export type Path = (string | number)[];

@@ -54,7 +54,7 @@ export async function runChecks(config: Config, secrets: SecretSource, only?: st
   for (const conn of config.peoplesoft.values()) {
     if (only && conn.name !== only) continue;
     jobs.push(
-      psCredentials(conn, secrets).then(
+      Promise.resolve().then(() => { config.requireEnv('PeopleSoftConnection', conn.name); return psCredentials(conn, secrets); }).then(
         (credentials) => checkPeopleSoftConnection(conn, { credentials, logger }),
         (err: unknown) => [failed(`peoplesoft/${conn.name}`, err)],
       ),
@@ -63,7 +63,7 @@ export async function runChecks(config: Config, secrets: SecretSource, only?: st
   for (const conn of config.zoho.values()) {
     if (only && conn.name !== only) continue;
     jobs.push(
-      resolveZohoCredentials(conn, { secrets }).then(
+      Promise.resolve().then(() => { config.requireEnv('ZohoConnection', conn.name); return resolveZohoCredentials(conn, { secrets }); }).then(
         (credentials) =>
           checkZohoConnection(conn, mappings, {
             credentials,
