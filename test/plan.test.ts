@@ -113,6 +113,16 @@ describe('planner actions', () => {
     expect(only(plan(input({ records }))).actions.map((a) => a.event)).toEqual(['hire', 'transfer']);
   });
 
+  it('a retiree (deactivated with the retirement set) is updated, not deactivated again; a rehire reactivates', () => {
+    const m: Mapping = { ...contacts, fields: [...contacts.fields, { to: 'Title', from: 'JOB_TITLE' }], lifecycle: { ...contacts.lifecycle, retirement: { action: 'deactivate', set: { Employment_Status: 'Retired' } } } };
+    const retiree = emp('1', { STATUS: 'inactive', JOB_TITLE: 'VP' }, { status: 'inactive', event: 'retirement' });
+    const observed = new Map([zoho('1', { Employment_Status: 'Retired', Title: 'Vp' }), zoho('2'), zoho('3')]);
+    const edit = only(plan(input({ mapping: m, records: [retiree, emp('2'), emp('3')], observed }))).actions;
+    expect(edit.map((a) => [a.action, a.changes.map((c) => c.field)])).toEqual([['update', ['Title']]]);
+    const back = only(plan(input({ mapping: m, records: [emp('1', { JOB_TITLE: 'Vp' }, { event: 'rehire' }), emp('2'), emp('3')], observed }))).actions;
+    expect(back.map((a) => [a.action, a.event])).toEqual([['reactivate', 'rehire']]);
+  });
+
   it('a drift policy on one field overrides the mapping', () => {
     const m: Mapping = { ...contacts, fields: contacts.fields.map((f) => (f.to === 'Department' ? { ...f, drift: 'keep-zoho' as const } : f)) as Mapping['fields'] };
     const mi = input({ mapping: m, records: [emp('1', { LAST_NAME: 'New' }), emp('2'), emp('3')], observed: new Map([zoho('1', { Department: 'Marketing' }), zoho('2'), zoho('3')]) });

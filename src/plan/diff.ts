@@ -6,10 +6,22 @@ export function driftPolicy(mapping: Mapping, field: string): DriftPolicy {
   return mapping.fields.find((f) => f.to === field)?.drift ?? mapping.drift ?? 'overwrite';
 }
 
-/** True when the Zoho values already carry every `deactivate.set` value. */
+/**
+ * True when the Zoho values already carry a deactivated state: every `deactivate.set` value, or
+ * those overlaid by a deactivating lifecycle policy's `set` (a retiree holds `Retired`, not
+ * `Terminated`, and is as deactivated: a later edit of another field is an update, not another
+ * deactivation counted by the maxDeactivations guard).
+ */
 export function isDeactivated(mapping: Mapping, values: Readonly<Record<string, FieldValue>>): boolean {
-  const set = Object.entries(setValues(mapping.deactivate?.set));
-  return set.length > 0 && set.every(([field, v]) => sameValue(values[field], v));
+  const base = setValues(mapping.deactivate?.set);
+  const states = [base];
+  for (const policy of Object.values(mapping.lifecycle ?? {})) {
+    if (policy?.action === 'deactivate' && policy.set) states.push({ ...base, ...setValues(policy.set) });
+  }
+  return states.some((state) => {
+    const set = Object.entries(state);
+    return set.length > 0 && set.every(([field, v]) => sameValue(values[field], v));
+  });
 }
 
 /**
