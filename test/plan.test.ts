@@ -219,7 +219,8 @@ describe('cost, determinism, files and renderers', () => {
     expect(text).toContain('~ 2  update');
     expect(text).toContain('- 1  deactivate (termination)');
     expect(text).toContain('"jane@example.com"');
-    expect(text).toContain('Plan: 1 to create, 1 to update, 1 to deactivate, 1 unchanged; 1 API call');
+    expect(text).toContain('Plan: 1 to create, 1 to update, 1 to deactivate, 1 unchanged; 1 API call (1 credit)\n');
+    expect(renderPlanMarkdown(p, { mask: true })).toContain('1 API call** (1 credit)');
     const masked = renderPlanText(p, { mask: true });
     expect(masked).not.toContain('jane@example.com');
     expect(masked).toContain('j•••@example.com');

@@ -1,4 +1,4 @@
-import { describeAction, formatValue, summaryLine, SYMBOL } from './render-text.js';
+import { creditsText, describeAction, formatValue, summaryLine, SYMBOL } from './render-text.js';
 import type { MappingPlan, Plan, PlanAction } from './types.js';
 
 /** GitHub rejects comments over 65,536 characters; keep a margin for the footer. */
@@ -46,7 +46,7 @@ export function renderPlanMarkdown(plan: Plan, options: { mask: boolean }): stri
     const c = mp.counts;
     out.push(`| ${cell(mp.name)} | ${mp.module} | ${mp.mode} | ${c.create} | ${c.update} | ${c.deactivate} | ${c.reactivate} | ${c.delete} | ${c.same} |`);
   }
-  out.push('', `**${summaryLine(plan)}** (${plan.summary.credits} credits)`, '');
+  out.push('', `**${summaryLine(plan)}** (${creditsText(plan.summary.credits)})`, '');
   const tripped = plan.mappings.flatMap((mp) => mp.guards.filter((g) => g.tripped).map((g) => `- :no_entry: **${mp.name}** guard \`${g.guard}\` (${g.limit}): ${cell(g.message)}`));
   if (tripped.length > 0) {
     out.push(plan.blocked ? '**A guard tripped: apply will refuse this plan unless `--allow-large-change` is given.**' : 'A guard tripped; `--allow-large-change` overrides it.', '', ...tripped, '');

@@ -41,6 +41,11 @@ export function summaryLine(plan: Plan): string {
   return `Plan: ${parts.join(', ')}; ${s.calls} API call${s.calls === 1 ? '' : 's'}`;
 }
 
+/** `1 credit`, `37 credits`. */
+export function creditsText(n: number): string {
+  return `${n} credit${n === 1 ? '' : 's'}`;
+}
+
 function renderAction(a: PlanAction, o: RenderOptions, p: Painter): string[] {
   const lines = [`  ${p(STYLE[a.action], SYMBOL[a.action])} ${p('bold', a.externalId)}  ${describeAction(a)}${a.zohoId ? p('gray', `  zoho ${a.zohoId}`) : ''}`];
   for (const c of a.changes) {
@@ -83,6 +88,6 @@ export function renderPlanText(plan: Plan, options: RenderOptions): string {
   }
   if (plan.blocked) lines.push(p('red', 'A guard tripped: apply will refuse this plan unless --allow-large-change is given.'));
   else if (plan.allowLargeChange && plan.mappings.some((m) => m.guards.some((g) => g.tripped))) lines.push(p('yellow', 'A guard tripped; --allow-large-change overrides it (recorded in the audit trail).'));
-  lines.push(p('bold', summaryLine(plan)) + p('gray', ` (${plan.summary.credits} credits)`));
+  lines.push(p('bold', summaryLine(plan)) + p('gray', ` (${creditsText(plan.summary.credits)})`));
   return lines.join('\n') + '\n';
 }
