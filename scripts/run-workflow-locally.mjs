@@ -29,9 +29,16 @@ const { positionals, values } = parseArgs({
     fork: { type: 'boolean', default: false },
   },
 });
-const file = positionals[0];
+const usage = 'usage: node scripts/run-workflow-locally.mjs <workflow.yml | plan | apply | ci> [--base-ref main] [--input name=value] [--skip "Step name"] [--fork] [--keep]\n';
+if (!positionals[0]) {
+  process.stderr.write(usage);
+  process.exit(2);
+}
+// A bare name means the repository's workflow of that name: `plan` → .github/workflows/plan.yml.
+const named = join(repo, '.github', 'workflows', `${positionals[0]}.yml`);
+const file = existsSync(resolve(positionals[0])) ? positionals[0] : existsSync(named) ? named : undefined;
 if (!file) {
-  process.stderr.write('usage: node scripts/run-workflow-locally.mjs <workflow.yml> [--base-ref main] [--input name=value] [--skip "Step name"] [--fork] [--keep]\n');
+  process.stderr.write(`no workflow file ${positionals[0]} (nor .github/workflows/${positionals[0]}.yml)\n${usage}`);
   process.exit(2);
 }
 if (!existsSync(join(repo, 'dist', 'gitops', 'workflow-local.js'))) {

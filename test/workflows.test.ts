@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -178,6 +179,13 @@ describe('local workflow runner', () => {
   let ws: string;
   beforeAll(async () => { ws = await mkdtemp(join(tmpdir(), 'ml-wf-')); });
   afterAll(async () => rm(ws, { recursive: true, force: true }));
+
+  it('the local runner takes a workflow by name, and says so when there is none', () => {
+    const r = spawnSync(process.execPath, ['scripts/run-workflow-locally.mjs', 'no-such-workflow'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no workflow file no-such-workflow (nor .github/workflows/no-such-workflow.yml)');
+    expect(r.stderr).toContain('<workflow.yml | plan | apply | ci>');
+  });
 
   it('runs run: steps in bash with env, outputs and if:, and skips uses: steps', async () => {
     const wf = parseWorkflow(`
