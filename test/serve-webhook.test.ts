@@ -91,7 +91,8 @@ describe('serve: Zoho notifications', () => {
     await zoho.flushNotifications();
     expect(zoho.deliveries.at(-1)?.status).toBe(200);
     await until('the department to be put back', () => zoho.records('Contacts').find((r) => r.id === contact.id)?.Department === department);
-    expect(logs.some((l) => l.msg === 'run finished' && l.trigger === 'webhook:zoho' && l.status === 'succeeded')).toBe(true);
+    // The run writes Zoho before it logs that it finished: wait for the line, do not assume it came first.
+    await until('the webhook run to finish', () => logs.some((l) => l.msg === 'run finished' && l.trigger === 'webhook:zoho' && l.status === 'succeeded'));
 
     const forged = await fetch(`http://127.0.0.1:${port}/webhooks/zoho`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel_id: zoho.deliveries.at(-1)!.channelId, token: 'forged-token', module: 'Contacts', operation: 'update', ids: [String(contact.id)] }) });
     expect(forged.status).toBe(401);

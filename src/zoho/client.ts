@@ -11,6 +11,7 @@ import { readField, type ZohoField } from './fields.js';
 import { getByExternalId, getRecord, getRecords, listRecords, searchByField, type ListOptions } from './records.js';
 import { resolveZohoUrls } from './regions.js';
 import { TokenManager, type TokenGrant } from './token.js';
+import { createSecretTokenCache, grantFingerprint, type TokenCacheSecrets } from './token-cache.js';
 import { ZohoTransport, type ClientStats } from './transport.js';
 import { deleteRecords, insertRecords, updateRecords, upsertRecords, type UpsertOptions, type WriteOptions, type WriteResult } from './writes.js';
 import { createChannelApi, type ChannelApi } from './channels.js';
@@ -29,6 +30,11 @@ export interface ZohoClientOptions {
   logger?: Logger;
   /** Overrides the edition's concurrency. */
   concurrency?: number;
+  /**
+   * Where access tokens are kept between runs (Zoho throttles token requests: 10 per 10 minutes).
+   * Give the state store's secrets; without it every client asks Zoho for a new token.
+   */
+  tokenSecrets?: TokenCacheSecrets | (() => Promise<TokenCacheSecrets>);
   dispatcher?: Dispatcher;
 }
 
@@ -136,12 +142,16 @@ export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions):
   registerSecret(opts.credentials.refreshToken);
   const retry = retryOf(conn);
   const timeoutMs = conn.timeouts?.requestMs ?? 30_000;
+  const grant = grantOf(conn, opts.credentials);
   const tokens = new TokenManager({
     accountsUrl,
     clientId: opts.credentials.clientId,
     clientSecret: opts.credentials.clientSecret,
     region: conn.region,
-    grant: grantOf(conn, opts.credentials),
+    grant,
+    ...(opts.tokenSecrets
+      ? { cache: createSecretTokenCache(opts.tokenSecrets, conn.name, grantFingerprint({ accountsUrl, clientId: opts.credentials.clientId, grant })) }
+      : {}),
     clock,
     fallbackApiUrl: apiUrl,
     refreshAheadMs: (conn.refreshAheadSeconds ?? 300) * 1000,

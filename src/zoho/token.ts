@@ -4,6 +4,7 @@ import { DEFAULT_RETRY, send, type RetryPolicy } from '../support/http.js';
 import { registerSecret } from '../support/redact.js';
 import { silentLogger, type Logger } from '../support/log.js';
 import { REAUTH_HINT, ZohoAuthError } from './errors.js';
+import type { TokenCache } from './token-cache.js';
 
 /** How access tokens are obtained: a stored refresh token, or a self client's client credentials. */
 export type TokenGrant =
@@ -157,6 +158,8 @@ export interface TokenManagerOptions extends TokenEndpoint {
   refreshAheadMs?: number;
   /** After "Access Denied", fail fast for this long instead of asking again (default 15 min). */
   throttleCooldownMs?: number;
+  /** Tokens kept between processes (token-cache.ts): consulted once, before the first request. */
+  cache?: TokenCache;
 }
 
 /**
@@ -167,6 +170,7 @@ export class TokenManager {
   private current: AccessToken | undefined;
   private inflight: Promise<AccessToken> | undefined;
   private blocked: { until: number; error: ZohoAuthError } | undefined;
+  private cacheChecked = false;
   refreshes = 0;
   private readonly logger: Logger;
 
@@ -211,6 +215,17 @@ export class TokenManager {
   }
 
   private async fetch(): Promise<AccessToken> {
+    if (this.o.cache && !this.cacheChecked) {
+      // Only before the first request: a later refresh means the token we hold was refused.
+      this.cacheChecked = true;
+      const cached = await this.o.cache.load();
+      if (cached && !this.isDue(cached)) {
+        registerSecret(cached.value);
+        this.current = cached;
+        this.logger.debug('zoho access token reused from the state database', { apiDomain: cached.apiDomain });
+        return cached;
+      }
+    }
     const now = this.o.clock.now();
     if (this.blocked && now < this.blocked.until) throw this.blocked.error;
     const { grant } = this.o;
@@ -230,7 +245,9 @@ export class TokenManager {
         obtainedAt,
       };
       this.logger.debug('zoho access token obtained', { apiDomain: this.current.apiDomain, expiresInSec: Math.round(answer.expiresInMs / 1000) });
-      return this.current;
+      const obtained = this.current;
+      await this.o.cache?.save(obtained);
+      return obtained;
     } catch (err) {
       if (err instanceof ZohoAuthError && err.code === 'ZOHO_TOKEN_THROTTLED') {
         this.blocked = { until: this.o.clock.now() + (this.o.throttleCooldownMs ?? 900_000), error: err };
