@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ZohoConnection } from '../src/config/types.generated.js';
 import { isMlError } from '../src/support/errors.js';
+import { createZohoClient } from '../src/zoho/index.js';
 import { collect, contacts, startRig, type ZohoRig } from './zoho-harness.js';
 
 let rig: ZohoRig | undefined;
@@ -121,5 +124,34 @@ describe('Zoho upsert bench', () => {
     const { benchZohoUpsert } = await import('../src/bench/zoho.js');
     const r = await benchZohoUpsert(250);
     expect(r).toMatchObject({ records: 250, writeCalls: 3, lowerBound: 3, calls: 4, credits: 26, tokenRequests: 1 });
+  });
+});
+
+describe('Zoho client: the If-Modified-Since it sends', () => {
+  it('is in the documented form (whole seconds, numeric offset), whatever ISO text it was given', async () => {
+    // A bare loopback server playing both accounts server and API, to see the header as sent.
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/oauth/v2/token')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ access_token: '1000.fake.token', api_domain: base, token_type: 'Bearer', expires_in: 3600 }));
+        return;
+      }
+      seen.push(String(req.headers['if-modified-since']));
+      res.writeHead(304).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const conn = { apiVersion: 'ml-connector/v1', kind: 'ZohoConnection', name: 'zoho', region: 'us', accountsUrl: base, apiUrl: base, edition: 'enterprise', auth: { type: 'refresh_token', clientId: 'c', clientSecret: 's', refreshToken: 'r' } } as ZohoConnection;
+    const client = createZohoClient(conn, { credentials: { clientId: 'c', clientSecret: 's', refreshToken: '1000.r.r' } });
+    try {
+      expect(await collect(client.listRecords('Contacts', FIELDS, { modifiedSince: '2026-11-27T02:51:41.250Z' }))).toEqual([]);
+      expect(await collect(client.listRecords('Contacts', FIELDS, { modifiedSince: '2026-11-26T19:51:41-07:00' }))).toEqual([]);
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    expect(seen).toEqual(['2026-11-27T02:51:41+00:00', '2026-11-27T02:51:41+00:00']);
   });
 });

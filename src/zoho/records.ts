@@ -45,6 +45,16 @@ function toRecord(raw: Record<string, unknown>): ZohoRecord {
   return { ...raw, id: String(raw.id), Modified_Time: String(raw.Modified_Time ?? '') };
 }
 
+/**
+ * `If-Modified-Since` in the form Zoho documents (`2019-07-25T15:26:49+05:30`): whole seconds and a
+ * numeric offset. Whether Zoho also takes milliseconds or `Z` is not documented, so never send them.
+ */
+export function formatModifiedSince(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}+00:00`;
+}
+
 /** Every record of a module with `fields`, page by page. */
 export async function* listRecords(t: ZohoTransport, module: string, fields: string[], o: ListOptions = {}): AsyncGenerator<ZohoRecord> {
   const [first, ...rest] = splitFields(fields, o.fieldsPerCall);
@@ -62,7 +72,7 @@ export async function* listRecords(t: ZohoTransport, module: string, fields: str
       method: 'GET',
       path: `/${module}`,
       query,
-      ...(o.modifiedSince ? { headers: { 'If-Modified-Since': o.modifiedSince } } : {}),
+      ...(o.modifiedSince ? { headers: { 'If-Modified-Since': formatModifiedSince(o.modifiedSince) } } : {}),
       kind: 'list',
       // Zoho counts sorted lists against the sub-concurrency of heavy calls.
       heavy: o.sortBy !== undefined,
