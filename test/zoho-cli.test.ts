@@ -158,6 +158,24 @@ describe('ml-connector check and auth zoho (built CLI)', () => {
     expect(check.code).toBe(0);
   });
 
+  it("auth zoho --code: a Self Client's grant code is exchanged once and the refresh token stored; a used code is refused", async () => {
+    const code = zoho.issueSelfClientCode();
+    const run = await runCli(['auth', 'zoho', '--config', 'configs', '--code', code, '--secret', 'zoho-self-client']);
+    expect(run.stderr).toMatch(/Stored the refresh token as the secret "zoho-self-client"/);
+    expect(run.code).toBe(0);
+    const store = await openStateStore(env.ML_CONNECTOR_STATE!, { masterKey: env.ML_CONNECTOR_MASTER_KEY! });
+    const stored = await store.secrets.get('zoho-self-client');
+    await store.close();
+    expect(stored).toMatch(/^1000\./);
+    expect(run.stdout + run.stderr).not.toContain(stored);
+    expect(run.stdout + run.stderr).not.toContain(code);
+
+    const again = await runCli(['auth', 'zoho', '--config', 'configs', '--code', code, '--secret', 'zoho-self-client']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('ZOHO_GRANT_CODE_INVALID');
+    expect(again.stderr).not.toContain(code);
+  });
+
   it('auth zoho without a master key stops before the consent URL, so no grant code is spent', async () => {
     const tokenCalls = zoho.requests.entries.filter((e) => e.kind === 'token').length;
     const run = await runCli(['auth', 'zoho', '--config', 'configs', '--no-browser', '--timeout', '5'], {

@@ -89,7 +89,8 @@ export function handleToken(ctx: AccountsContext, p: Record<string, string>): Re
   if (grant === 'authorization_code') {
     const g = p.code ? ctx.tokens.redeemGrant(p.code) : undefined;
     if (!g || g.clientId !== p.client_id) return tokenError('invalid_code');
-    if (p.redirect_uri !== g.redirectUri) return tokenError('invalid_redirect_uri');
+    // Self Client codes have no redirect URI and are exchanged without one.
+    if ((p.redirect_uri ?? '') !== g.redirectUri) return tokenError('invalid_redirect_uri');
     if (!g.offline) return tokenAnswer(ctx, ctx.tokens.mintOnline(g.scopes));
     const refresh = newToken();
     ctx.tokens.addRefreshToken(refresh, g.clientId, g.scopes);

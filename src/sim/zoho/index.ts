@@ -212,6 +212,11 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
     revokeRefreshToken: (token) => {
       tokens.revoke(token ?? client.refreshToken);
     },
+    issueSelfClientCode: (scopes) => {
+      const code = tokens.issueGrant(client.clientId, '', scopes ?? client.scopes, true, true);
+      if (code === 'throttled') throw new Error('more than 10 grant codes in 10 minutes');
+      return code;
+    },
     close: async () => {
       await notifier.flush();
       await new Promise<void>((resolve) => {

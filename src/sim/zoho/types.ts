@@ -196,5 +196,10 @@ export interface ZohoSimulator {
   flushNotifications(): Promise<void>;
   /** Revoke a refresh token (default: the configured one) and every access token minted from it. */
   revokeRefreshToken(token?: string): void;
+  /**
+   * A Self Client grant code, as Zoho's API console generates it (no redirect URI; exchanged
+   * without `redirect_uri`); it yields a refresh token. Counts against the grant throttle.
+   */
+  issueSelfClientCode(scopes?: string[]): string;
   close(): Promise<void>;
 }
