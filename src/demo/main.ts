@@ -61,11 +61,9 @@ async function cli(args: string[], env: Record<string, string>, show: { head?: n
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-  // Warnings arrive on stderr: pass them through as they come.
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    process.stdout.write(shorten(d.toString()).replace(/^(?=.)/gm, '   '));
-  });
+  // Notes and errors arrive on stderr: shown after the command's output, where the CLI prints them
+  // in a terminal (e.g. "Saved the plan to ..." after the plan).
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
   const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? 1)));
   const lines = shorten(stdout).replace(/\n$/, '').split('\n');
   const head = show.head ?? 40;
@@ -77,6 +75,7 @@ async function cli(args: string[], env: Record<string, string>, show: { head?: n
   } else if (stdout !== '') {
     for (const l of lines) out(`   ${l}`);
   }
+  if (stderr !== '') process.stdout.write(shorten(stderr).replace(/^(?=.)/gm, '   '));
   return { code, stdout, stderr, ms: Date.now() - started };
 }
 
