@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +149,29 @@ describe('notification channels', () => {
     expect(calls).toEqual(['p']);
     expect(handle.metrics.get('ml_connector_failures_total', { kind: 'channel-renewal' })).toBe(1);
     expect((await fetch(`${handle.url}/healthz`)).status).toBe(200);
+  });
+
+  it('are renewed again before the earliest one expires (at half its remaining time)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const renewedAt: number[] = [];
+      const expiry = (): number => Date.now() + 10 * 60_000;
+      handle = await startServe({
+        config: config([]), run: recordingRun(10).run, logger: silentLogger, port: 0, host: '127.0.0.1',
+        channels: { renew: async () => { renewedAt.push(Date.now()); return { nextExpiry: expiry() }; } },
+      });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(renewedAt).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(4 * 60_000);
+      expect(renewedAt).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(60_000 + 10);
+      expect(renewedAt).toHaveLength(2);
+      expect(renewedAt[1]! - renewedAt[0]!).toBe(5 * 60_000);
+      await handle.stop('test over');
+      handle = undefined;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
