@@ -89,7 +89,8 @@ describe('Zoho limits', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await call('GET', '/crm/v8/org')).status);
     const entries = s.requests.entries.filter((e) => e.kind === 'org');
-    expect(entries.every((e) => e.durationMs >= 40)).toBe(true);
+    // Timers may fire a fraction of a millisecond early; without the latency a call takes ~1 ms.
+    expect(entries.every((e) => e.durationMs >= 38)).toBe(true);
     const failures = statuses.filter((x) => x === 500).length;
     expect(failures).toBeGreaterThan(0);
     expect(failures).toBeLessThan(12);

@@ -4,6 +4,8 @@ import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
 import { OffsetClock } from '../../support/clock.js';
 import { zoneOffsetMs } from '../../support/time-zone.js';
+
+const DAY_MS = 86_400_000;
 import { MlError } from '../../support/errors.js';
 import { generateDataset, loadFixture, toPsDate, type PeopleSoftDataset } from '../../sim/dataset/index.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../../sim/peoplesoft/index.js';
@@ -115,7 +117,7 @@ function printHuman(ps: PeopleSoftSimulator, zoho: ZohoSimulator): void {
   out(`  Basic auth     ${ps.credentials.username} / ${ps.credentials.password}   ${c('gray', '(also ML_LIMITED: US001 only; ML_NOQAS: no QAS access)')}`);
   out(`  OAuth2         token ${ps.oauth.tokenUrl}  client ${ps.oauth.clientId} / ${ps.oauth.clientSecret}`);
   out(`  data           ${ps.data.employees.length} employees, ${ps.data.vendors.length} vendors, as of ${ps.data.asOf}`);
-  out(`  next day       curl -X POST ${ps.url}/sim/next-day   ${c('gray', '(hires, a rehire, a termination, a transfer, a vendor move)')}`);
+  out(`  next day       curl -X POST ${ps.url}/sim/next-day   ${c('gray', '(PeopleSoft starts yesterday: hires, a rehire, a termination, a transfer, a vendor move, dated today)')}`);
   out(`${c('bold', 'Zoho CRM')}    ${zoho.url}  (accounts ${zoho.accountsUrl})`);
   out(`  client         ${zoho.credentials.clientId} / ${zoho.credentials.clientSecret}`);
   out(`  refresh token  ${zoho.credentials.refreshToken}`);
@@ -161,8 +163,11 @@ interface SimSettings {
 
 async function serveUntil(stopped: Promise<NodeJS.Signals>, opts: SimOptions, settings: SimSettings): Promise<NodeJS.Signals> {
   const { employees, vendors, seed, zohoPort, psPort, fixture } = settings;
-  // One clock for both, so a scenario day moves PeopleSoft and Zoho together.
+  // PeopleSoft starts yesterday, so that the first scenario day (POST /sim/next-day) is today for
+  // the tools, which read the real clock: a PeopleSoft a day ahead would have made tomorrow's
+  // rows current and dropped today's from its answers. Zoho keeps real time, as Zoho does.
   const clock = new OffsetClock();
+  clock.advance(-DAY_MS);
   const dataset = fixture.peoplesoft ?? generateDataset({
     preset: 'firm',
     asOf: toPsDate(clock.now() + zoneOffsetMs(settings.timezone, clock.now())),
@@ -177,7 +182,6 @@ async function serveUntil(stopped: Promise<NodeJS.Signals>, opts: SimOptions, se
   let zoho: ZohoSimulator;
   try {
     zoho = await startZohoSimulator({
-      clock,
       ...(zohoPort === undefined ? {} : { port: zohoPort }),
       ...(fixture.zoho === undefined ? {} : { fixture: fixture.zoho }),
     });
