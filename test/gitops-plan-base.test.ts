@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simulatorEnv } from '../src/demo/env.js';
-import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
-import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
-import { OffsetClock } from '../src/support/clock.js';
+import type { PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
+import type { ZohoSimulator } from '../src/sim/zoho/index.js';
+import { startSimulatedSystems } from './simulated-systems.js';
 
 /** `ml-connector plan --base REF` (built CLI) online against the simulators, in a real git repository. */
 const BIN = join(process.cwd(), 'bin', 'ml-connector.js');
@@ -14,6 +13,7 @@ let dir: string;
 let ps: PeopleSoftSimulator;
 let zoho: ZohoSimulator;
 let env: Record<string, string>;
+let target: string;
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -28,18 +28,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ml-plan-base-'));
-  const clock = new OffsetClock();
-  ps = await startPeopleSoftSimulator({ clock });
-  zoho = await startZohoSimulator({ clock });
-  env = simulatorEnv({
-    zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
-    peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
-  }, join(dir, 'state.db'));
-  const target = join(dir, 'configs');
-  cpSync('configs', target, { recursive: true });
-  for (const file of [join(target, 'project.yaml'), ...readdirSync(join(target, 'connections')).map((f) => join(target, 'connections', f))]) {
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
-  }
+  ({ ps, zoho, env, configDir: target } = await startSimulatedSystems(dir));
   const git = (...a: string[]): void => { execFileSync('git', a, { cwd: dir }); };
   git('init', '-q', '-b', 'main');
   git('add', 'configs');

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadValidConfig, type Config } from '../src/config/index.js';
-import { simulatorEnv } from '../src/demo/env.js';
 import { createApplyRunner } from '../src/ops/run-apply.js';
 import { startServe, type ServeHandle } from '../src/ops/serve.js';
-import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
-import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
+import type { PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
+import type { ZohoSimulator } from '../src/sim/zoho/index.js';
 import { openStateStore, type StateStore } from '../src/state/index.js';
-import { OffsetClock, sleep } from '../src/support/clock.js';
+import { sleep } from '../src/support/clock.js';
 import { silentLogger } from '../src/support/log.js';
+import { startSimulatedSystems } from './simulated-systems.js';
 
 /** serve with the real applier: a schedule tick plans and applies against both simulators. */
 let dir: string;
@@ -20,22 +20,11 @@ let store: StateStore;
 let config: Config;
 let handle: ServeHandle | undefined;
 let env: Record<string, string>;
+let target: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ml-serve-apply-'));
-  const clock = new OffsetClock();
-  ps = await startPeopleSoftSimulator({ clock });
-  zoho = await startZohoSimulator({ clock });
-  env = simulatorEnv({
-    zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
-    peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
-  }, join(dir, 'state.db'));
-  // The simulator stamps times in UTC; the example configuration's servers are in Chicago.
-  const target = join(dir, 'configs');
-  cpSync('configs', target, { recursive: true });
-  for (const file of [join(target, 'project.yaml'), ...readdirSync(join(target, 'connections')).map((f) => join(target, 'connections', f))]) {
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
-  }
+  ({ ps, zoho, env, configDir: target } = await startSimulatedSystems(dir));
   config = await loadValidConfig(target, { env });
   store = await openStateStore(join(dir, 'state.db'));
 });
