@@ -18,6 +18,11 @@ const load = (id) => {
 function deref(node, file) {
   let cur = node;
   let curFile = file;
+  // `{ allOf: [{ $ref }], description }` is how a property gives a shared type its own description.
+  if (cur && Array.isArray(cur.allOf) && cur.allOf.length === 1 && cur.allOf[0].$ref) {
+    const { allOf, ...rest } = cur;
+    cur = { ...rest, $ref: allOf[0].$ref };
+  }
   while (cur && cur.$ref) {
     const [refFile, pointer = ''] = cur.$ref.split('#');
     curFile = refFile || curFile;

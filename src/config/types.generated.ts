@@ -657,6 +657,9 @@ export interface Mapping {
      * Which entity to read: `employees` or `vendors` (the connection must have a reader for it).
      */
     entity: 'employees' | 'vendors';
+    /**
+     * Only source records matching this condition are in scope, e.g. `{ field: PER_ORG, in: [EMP, CWR] }`. Records that leave the scope are treated as removed.
+     */
     include?: Condition;
   };
   /**
@@ -707,7 +710,7 @@ export interface Mapping {
    * What deactivating a Zoho record means, since Zoho has no active flag on contacts or accounts: the fields to set.
    */
   deactivate?: {
-    set: FieldValues1;
+    set: FieldValues;
   };
   /**
    * What happens when a record disappears from the source (or leaves `source.include`): `deactivate` (default) sets the `deactivate` fields; `delete` deletes the Zoho record; `ignore` leaves it.
@@ -749,7 +752,7 @@ export interface Mapping {
   };
 }
 /**
- * Only source records matching this condition are in scope, e.g. `{ field: PER_ORG, in: [EMP, CWR] }`. Records that leave the scope are treated as removed.
+ * A test on a source field; all given tests must hold.
  */
 export interface Condition {
   /**
@@ -841,7 +844,10 @@ export interface Field {
    * Transformations applied in order.
    */
   transforms?: Transform[];
-  when?: Condition1;
+  /**
+   * Write this field only for source records matching the condition.
+   */
+  when?: Condition;
   /**
    * Drift policy for this field, overriding the mapping's.
    */
@@ -898,35 +904,6 @@ export interface DefaultTransform {
   default: string | number | boolean;
 }
 /**
- * Write this field only for source records matching the condition.
- */
-export interface Condition1 {
-  /**
-   * Source field to test.
-   */
-  field: string;
-  /**
-   * The field equals this value.
-   */
-  equals?: string | number | boolean;
-  /**
-   * The field differs from this value.
-   */
-  notEquals?: string | number | boolean;
-  /**
-   * The field is one of these values.
-   */
-  in?: (string | number)[];
-  /**
-   * The field is none of these values.
-   */
-  notIn?: (string | number)[];
-  /**
-   * true: the field is empty; false: it is not.
-   */
-  empty?: boolean;
-}
-/**
  * What a lifecycle event does.
  */
 export interface LifecyclePolicy {
@@ -934,18 +911,15 @@ export interface LifecyclePolicy {
    * `update` the fields (default; creates the record if missing), `deactivate` (sets the `deactivate` fields), `reactivate` (the same Zoho record comes back), or `ignore` the event.
    */
   action?: 'update' | 'deactivate' | 'reactivate' | 'ignore';
+  /**
+   * Extra fields to set with this event, e.g. `Employment_Status: On Leave`.
+   */
   set?: FieldValues;
-}
-/**
- * Extra fields to set with this event, e.g. `Employment_Status: On Leave`.
- */
-export interface FieldValues {
-  [k: string]: (string | number | boolean | null) | undefined;
 }
 /**
  * Zoho field API names and the constant values to write to them, e.g. `Employment_Status: Terminated`.
  */
-export interface FieldValues1 {
+export interface FieldValues {
   [k: string]: (string | number | boolean | null) | undefined;
 }
 
