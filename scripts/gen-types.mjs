@@ -36,7 +36,6 @@ export async function generateTypes() {
     seen.add(name);
     return block;
   });
-  parts.push(`export type ConfigDocument = Project | PeopleSoftConnection | ZohoConnection | Mapping | Schedule;`, '');
   return text + `export type ConfigDocument = Project | PeopleSoftConnection | ZohoConnection | Mapping | Schedule;\n`;
 }
 
