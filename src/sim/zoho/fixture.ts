@@ -1,6 +1,6 @@
 import { parseZohoTime } from './ids.js';
 import { API_USER, HUMAN_USER, type Org } from './org.js';
-import { withDerived } from './records-write.js';
+import { mergeChanges, withDerived } from './records-write.js';
 import type { ModuleStore, StoredRecord } from './store.js';
 import type { ZohoFixture } from './types.js';
 import { cleanRecord, isRecordError, mandatoryMissing } from './validate.js';
@@ -106,16 +106,10 @@ export function editAsUser(org: Org, module: string, id: string, changes: Record
   if (!target) throw new Error(`editRecord: no ${module} record ${id}`);
   const clean = cleanRecord(org, store.def, changes, 0);
   if (isRecordError(clean)) throw new Error(`editRecord: ${clean.code} ${clean.message} ${JSON.stringify(clean.details)}`);
-  const values = { ...target.values };
-  const changed: string[] = [];
-  for (const [k, v] of Object.entries(clean.changes)) {
-    if ((values[k] ?? null) !== v) changed.push(k);
-    if (v === null) delete values[k];
-    else values[k] = v;
-  }
+  const { values, changed } = mergeChanges(store, target, clean.changes);
   const rec: StoredRecord = {
     ...target,
-    values: withDerived(store, values),
+    values,
     ownerId: clean.ownerId ?? target.ownerId,
     modifiedById: HUMAN_USER.id,
     // A person's edit always lands at least one second after the last write, so it is visible to If-Modified-Since.

@@ -177,6 +177,18 @@ export function withDerived(store: ModuleStore, values: Record<string, unknown>)
   return values;
 }
 
+/** A record's values with `changes` applied (null clears a field), and the names of the fields that changed. */
+export function mergeChanges(store: ModuleStore, target: StoredRecord, changes: Record<string, unknown>): { values: Record<string, unknown>; changed: string[] } {
+  const values = { ...target.values };
+  const changed: string[] = [];
+  for (const [k, v] of Object.entries(changes)) {
+    if ((values[k] ?? null) !== v) changed.push(k);
+    if (v === null) delete values[k];
+    else values[k] = v;
+  }
+  return { values: withDerived(store, values), changed };
+}
+
 function insertOne(org: Org, store: ModuleStore, clean: CleanRecord, index: number, upsert = false): OneOutcome {
   for (const field of mandatoryFields(store.def)) {
     const v = clean.changes[field];
@@ -219,17 +231,11 @@ function updateOne(
   }
   const conflict = uniqueConflict(org, store, clean.changes, target.id, index);
   if (conflict) return failed(conflict);
-  const values = { ...target.values };
-  const changed: string[] = [];
-  for (const [k, v] of Object.entries(clean.changes)) {
-    if ((values[k] ?? null) !== v) changed.push(k);
-    if (v === null) delete values[k];
-    else values[k] = v;
-  }
+  const { values, changed } = mergeChanges(store, target, clean.changes);
   if (clean.ownerId !== undefined && clean.ownerId !== target.ownerId) changed.push('Owner');
   const rec: StoredRecord = {
     ...target,
-    values: withDerived(store, values),
+    values,
     ownerId: clean.ownerId ?? target.ownerId,
     modifiedById: API_USER.id,
     modifiedAt: org.nowSeconds(),
