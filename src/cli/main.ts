@@ -1,29 +1,44 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { readFileSync } from 'node:fs';
 import { commands } from './commands/index.js';
 import { EXIT, printError } from './output.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** What a command's action reports back: the process exit code. */
 export interface CommandContext {
   setExitCode(code: number): void;
 }
 
-/** The first argument that is not an option: the command being run, if any. */
-function commandName(argv: string[]): string | undefined {
-  return argv.slice(2).find((arg) => !arg.startsWith('-'));
+/** The arguments that are not options: the command being run comes first, if any. */
+const words = (argv: string[]): string[] => argv.slice(2).filter((arg) => !arg.startsWith('-'));
+
+/**
+ * The one command whose module must be loaded: the one being run, or the one `help NAME` is about.
+ * Anything else (`--help`, `--version`, no command, an unknown one) is answered from the table.
+ */
+export function commandToLoad(argv: string[]): string | undefined {
+  const [first, second] = words(argv);
+  const name = first === 'help' ? second : first;
+  return name !== undefined && Object.hasOwn(commands, name) ? name : undefined;
 }
+
+const version = (): string => (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export async function buildProgram(ctx: CommandContext, argv: string[] = []): Promise<Command> {
   const program = new Command('ml-connector')
     .description('Keep Zoho CRM in step with Oracle PeopleSoft: declarative plan/apply from YAML in git.')
-    .version(pkg.version)
+    .version(version())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const name = commandName(argv);
-  const wanted = name !== undefined && name in commands ? [name] : Object.keys(commands);
-  for (const key of wanted) (await commands[key]!())(program, ctx);
+  const name = commandToLoad(argv);
+  if (name !== undefined) {
+    (await commands[name]!.load())(program, ctx);
+    return program;
+  }
+  // Placeholders named and described from the table, so the top-level help, "unknown command"
+  // and its suggestions need no command module. They are never run: a known name loads its module.
+  const standard = new Help();
+  program.configureHelp({ subcommandTerm: (cmd) => (cmd.parent === program ? commands[cmd.name()]?.usage : undefined) ?? standard.subcommandTerm(cmd) });
+  for (const [key, entry] of Object.entries(commands)) program.command(key).description(entry.summary);
   return program;
 }
 

@@ -4,22 +4,80 @@ import type { CommandContext } from '../main.js';
 /** Each command lives in its own file and exports `register(program, ctx)`. */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
+export interface CommandEntry {
+  /** How the top-level help lists it, as commander would write it (`apply [options] [plan]`). */
+  usage: string;
+  /** The command's one-line description, exactly as its module registers it. */
+  summary: string;
+  load: () => Promise<RegisterCommand>;
+}
+
 /**
- * Commands by name, loaded on demand: a command's module pulls in its whole layer (ajv, sqlite3,
- * undici...), and loading all of them costs ~0.4 s of CPU at every start. `main` loads only the
- * one being run, or all of them for the top-level `--help`.
+ * Every command, with what the top-level `--help` shows of it. A command's module pulls in its
+ * whole layer (ajv, sqlite3, undici, the simulators...), so `main` loads one only to run it or to
+ * show its own help; `--help` and `--version` are answered from this table alone.
+ * test/cli-start.test.ts checks that `usage` and `summary` match what each module registers.
  */
-export const commands: Record<string, () => Promise<RegisterCommand>> = {
-  validate: async () => (await import('./validate.js')).register,
-  check: async () => (await import('./check.js')).register,
-  plan: async () => (await import('./plan.js')).register,
-  apply: async () => (await import('./apply.js')).register,
-  auth: async () => (await import('./auth.js')).register,
-  webhooks: async () => (await import('./webhooks.js')).register,
-  secrets: async () => (await import('./secrets.js')).register,
-  state: async () => (await import('./state.js')).register,
-  runs: async () => (await import('./runs.js')).register,
-  audit: async () => (await import('./audit.js')).register,
-  serve: async () => (await import('./serve.js')).register,
-  sim: async () => (await import('./sim.js')).register,
+export const commands: Record<string, CommandEntry> = {
+  validate: {
+    usage: 'validate [options]',
+    summary: 'Check the configuration (YAML syntax, schemas, references, secrets, cron, time zones) and report every issue with file:line:col',
+    load: async () => (await import('./validate.js')).register,
+  },
+  check: {
+    usage: 'check [options]',
+    summary: 'Probe every connection with cheap calls: PeopleSoft readers, Zoho token, user, org, modules, mapping fields, credits',
+    load: async () => (await import('./check.js')).register,
+  },
+  plan: {
+    usage: 'plan [options]',
+    summary: 'Show what apply would change in Zoho, record by record and field by field (reads only)',
+    load: async () => (await import('./plan.js')).register,
+  },
+  apply: {
+    usage: 'apply [options] [plan]',
+    summary: 'Make Zoho match the plan: a saved plan file, or a fresh plan confirmed first',
+    load: async () => (await import('./apply.js')).register,
+  },
+  auth: {
+    usage: 'auth',
+    summary: 'Obtain credentials for a connection',
+    load: async () => (await import('./auth.js')).register,
+  },
+  webhooks: {
+    usage: 'webhooks',
+    summary: 'Manage the Zoho notification channels (one per mapped module) that tell `serve` about changes made in Zoho',
+    load: async () => (await import('./webhooks.js')).register,
+  },
+  secrets: {
+    usage: 'secrets',
+    summary: 'Credentials encrypted in the state database (AES-256-GCM under the master key).',
+    load: async () => (await import('./secrets.js')).register,
+  },
+  state: {
+    usage: 'state',
+    summary: 'Inspect and manage the local state database (links, watermarks, runs, locks).',
+    load: async () => (await import('./state.js')).register,
+  },
+  runs: {
+    usage: 'runs [options] [id]',
+    summary: 'List recent plan/apply/serve runs (newest first), or show one run.',
+    load: async () => (await import('./runs.js')).register,
+  },
+  audit: {
+    usage: 'audit [options]',
+    summary: 'Show the audit trail: per record and run, the action, lifecycle event, field names changed and outcome (values are never stored).',
+    load: async () => (await import('./audit.js')).register,
+  },
+  serve: {
+    usage: 'serve [options]',
+    summary:
+      'Run inside your network: apply on the schedules, take Zoho notifications on /webhooks/zoho, renew notification channels, optionally pull the configuration from git; /healthz and /metrics; JSON logs; stops cleanly on SIGTERM.',
+    load: async () => (await import('./serve.js')).register,
+  },
+  sim: {
+    usage: 'sim [options]',
+    summary: 'Run the built-in PeopleSoft and Zoho CRM simulators on 127.0.0.1 until Ctrl+C; prints URLs and credentials for a local config.',
+    load: async () => (await import('./sim.js')).register,
+  },
 };
