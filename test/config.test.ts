@@ -36,7 +36,7 @@ async function dirWith(name: string, files: Record<string, string | Buffer>): Pr
 }
 
 describe('the example configuration', () => {
-  test('configs/ validates with zero issues in under 1 s (cold: schemas compiled in this call)', async () => {
+  test('configs/ validates with zero issues in under 1 s (cold: the precompiled validators load in this call)', async () => {
     // CPU time of this process, not wall time: the suites of every part share two cores, so wall
     // time says more about the neighbours than about the loader.
     const cpu = process.cpuUsage();
@@ -276,6 +276,9 @@ describe('credentials are resolved only when a command needs them', () => {
 describe('generated artefacts are fresh', () => {
   test('src/config/types.generated.ts matches the schemas', async () => {
     await expect(run(process.execPath, ['scripts/gen-types.mjs', '--check'])).resolves.toBeDefined();
+  });
+  test('src/config/validators.generated.ts (precompiled ajv validators) matches the schemas', async () => {
+    await expect(run(process.execPath, ['scripts/gen-validators.mjs', '--check'])).resolves.toBeDefined();
   });
   test('docs/configuration.md matches the schemas', async () => {
     await expect(run(process.execPath, ['scripts/gen-config-docs.mjs', '--check'])).resolves.toBeDefined();
