@@ -65,7 +65,7 @@ describe('secrets', () => {
     await store.close();
     store = await open({ masterKey: OTHER_KEY });
     const err = await store.secrets.get('ZOHO_CLIENT_SECRET').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'SECRET_DECRYPT_FAILED', meta: { name: 'ZOHO_CLIENT_SECRET', keyId: keyId(OTHER_KEY), storedKeyId: keyId(KEY) } });
+    expect(err).toMatchObject({ code: 'MASTER_KEY_WRONG', meta: { name: 'ZOHO_CLIENT_SECRET', keyId: keyId(OTHER_KEY), storedKeyId: keyId(KEY) } });
     expect((err as Error).message).toMatch(/different master key/);
     expect(JSON.stringify(err) + (err as Error).message).not.toContain('zoho-client-secret-value');
   });
@@ -88,15 +88,19 @@ describe('secrets', () => {
     expect(await store.secrets.get('B_SECRET')).toBe('value-of-secret-b');
   });
 
-  it('says how to create a master key when none is configured; names stay listable without one', async () => {
+  it('without a master key: reading asks for the key the secrets were stored under, storing says how to create one; names stay listable', async () => {
     await store.secrets.set('ZOHO_CLIENT_SECRET', 'zoho-client-secret-value');
     await store.close();
     store = await open();
     expect((await store.secrets.list()).map((s) => s.name)).toEqual(['ZOHO_CLIENT_SECRET']);
     const err = await store.secrets.get('ZOHO_CLIENT_SECRET').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'MASTER_KEY_MISSING' });
-    expect((err as { hint: string }).hint).toContain('openssl rand -base64 32');
-    await expect(store.secrets.set('NEW', 'value-123456')).rejects.toMatchObject({ code: 'MASTER_KEY_MISSING' });
+    expect(err).toMatchObject({ code: 'MASTER_KEY_MISSING', meta: { name: 'ZOHO_CLIENT_SECRET', storedKeyId: keyId(KEY) } });
+    // A new key could not read it: the hint names the key id to look for, not `openssl rand`.
+    expect((err as { hint: string }).hint).toContain(`key id ${keyId(KEY)}`);
+    expect((err as { hint: string }).hint).toContain('a new key cannot read it');
+    const setting = await store.secrets.set('NEW', 'value-123456').catch((e: unknown) => e);
+    expect(setting).toMatchObject({ code: 'MASTER_KEY_MISSING' });
+    expect((setting as { hint: string }).hint).toContain('openssl rand -base64 32');
   });
 
   it('reads the key from the environment or a key file, and rejects a malformed key without echoing it', async () => {
@@ -129,7 +133,7 @@ describe('secrets', () => {
     expect(await store.secrets.get('S2')).toBe('secret-two-value');
     await store.close();
     store = await open({ masterKey: KEY });
-    await expect(store.secrets.get('S1')).rejects.toMatchObject({ code: 'SECRET_DECRYPT_FAILED' });
+    await expect(store.secrets.get('S1')).rejects.toMatchObject({ code: 'MASTER_KEY_WRONG' });
     await store.close();
     store = await open({ masterKey: OTHER_KEY });
     expect(await store.secrets.get('S1')).toBe('secret-one-value');

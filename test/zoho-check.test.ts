@@ -28,7 +28,7 @@ describe('check (Zoho) without a way to Zoho', () => {
     const credentials = { clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret, refreshToken: sim.credentials.refreshToken };
     const results = await checkZohoConnection(conn, [], { credentials });
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ target: 'zoho/auth', status: 'error', details: { code: 'HTTP_NETWORK' } });
+    expect(results[0]).toMatchObject({ target: 'zoho/auth', status: 'error', details: { code: 'ZOHO_TOKEN_UNAVAILABLE' } });
     expect(results[0]!.summary).toMatch(/ECONNREFUSED/);
     expect(results[0]!.diagnosis).toMatch(/region.*firewall/s);
     const text = JSON.stringify(results);

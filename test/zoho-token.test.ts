@@ -103,7 +103,7 @@ describe('Zoho token manager over HTTP', () => {
 
   it('sends API calls to the api_domain of the token answer, not the configured guess', async () => {
     rig = await startRig({ conn: { apiUrl: 'http://127.0.0.1:9' } }); // nothing listens there
-    expect(await rig.client.connect()).toEqual({ apiDomain: rig.sim.apiDomain });
+    expect(await rig.client.connect()).toMatchObject({ apiDomain: rig.sim.apiDomain, reused: false });
     expect(await collect(rig.client.listRecords('Contacts', ['Last_Name']))).toEqual([]);
   });
 
@@ -118,14 +118,26 @@ describe('Zoho token manager over HTTP', () => {
     expect(token?.status).toBe(200);
   });
 
-  it('diagnoses INVALID_TOKEN that a fresh token cannot cure (API domain of another data center)', async () => {
+  it('a token refused right after a refresh is sent again after a backoff, and the call succeeds', async () => {
     rig = await startRig();
     await rig.client.connect();
-    rig.sim.inject({ at: { kind: 'list' }, status: 401, times: 2 });
+    rig.sim.inject({ at: { kind: 'list' }, status: 401, times: 2 }); // the old token, then the fresh one
+    expect(await collect(rig.client.listRecords('Contacts', ['Last_Name']))).toEqual([]);
+    expect(rig.sim.requests.entries.filter((e) => e.kind === 'list').map((e) => e.status)).toEqual([401, 401, 204]);
+    expect(rig.sim.requests.count({ kind: 'token' })).toBe(2); // one refresh, not one per refusal
+  });
+
+  it('a fresh token refused every time is ZOHO_INVALID_TOKEN, and the region is not blamed while accounts server and API domain agree', async () => {
+    rig = await startRig();
+    await rig.client.connect();
+    rig.sim.inject({ at: { kind: 'list' }, status: 401, times: 10 });
     const err = await caught(collect(rig.client.listRecords('Contacts', ['Last_Name'])));
     expect(err.code).toBe('ZOHO_INVALID_TOKEN');
-    expect(err.message).toMatch(/another data center: check `region`/);
-    expect(rig.sim.requests.count({ kind: 'list' })).toBe(2);
+    expect(err.message).toMatch(/refused a freshly issued access token 3 times/);
+    expect(err.message + (err.hint ?? '')).not.toMatch(/region|data center/);
+    expect(err.hint).toMatch(/15 newer tokens/);
+    expect(rig.sim.requests.count({ kind: 'list' })).toBe(4); // the first try, the fresh token, two retries after a backoff
+    expect(rig.sim.requests.count({ kind: 'token' })).toBe(2);
   });
 
   it('stops asking after "Access Denied" from the token endpoint and says why', async () => {

@@ -4,6 +4,7 @@ import type { Mapping, ZohoConnection } from '../src/config/types.generated.js';
 import { defineModules, describeField } from '../src/sim/zoho/schema.js';
 import { isMlError } from '../src/support/errors.js';
 import { checkMappingAgainstFields, constantTimeEqual, estimateCredits, parseTokenAnswer, readField, resolveZohoUrls, type ZohoField } from '../src/zoho/index.js';
+import { regionsDisagree } from '../src/zoho/regions.js';
 import { buildAuthorizeUrl, chooseAccountsServer, parseRedirect } from '../src/zoho/oauth.js';
 import { criteriaFor, splitFields } from '../src/zoho/records.js';
 import { readWriteResult } from '../src/zoho/writes.js';
@@ -66,6 +67,31 @@ describe('token answers', () => {
     }
     expect(isMlError(err) && err.code).toBe(code);
     expect(isMlError(err) && err.hint).toBeTruthy();
+  });
+});
+
+describe('token answers by status: REAUTH only when Zoho says the grant is gone', () => {
+  const ep = { accountsUrl: 'https://accounts.zoho.com', region: 'us' };
+  it.each([
+    [200, '{"error":"invalid_grant"}', 'refresh', 'ZOHO_REAUTH_REQUIRED'],
+    [200, '{"error":"something_new"}', 'refresh', 'ZOHO_AUTH_FAILED'],
+    [200, '{}', 'refresh', 'ZOHO_AUTH_FAILED'],
+    [400, '{"error":"Access Denied","error_description":"You have made too many requests continuously."}', 'refresh', 'ZOHO_TOKEN_THROTTLED'],
+    [429, 'Too Many Requests', 'refresh', 'ZOHO_TOKEN_THROTTLED'],
+    [429, '{"code":"TOO_MANY_REQUESTS","details":{},"message":"x","status":"error"}', 'refresh', 'ZOHO_TOKEN_THROTTLED'],
+    [500, '<html>Zoho Accounts</html>', 'refresh', 'ZOHO_TOKEN_UNAVAILABLE'],
+    [503, '', 'code_exchange', 'ZOHO_TOKEN_UNAVAILABLE'],
+    [502, '{"error":"invalid_code"}', 'refresh', 'ZOHO_REAUTH_REQUIRED'],
+  ] as const)('HTTP %i %s (%s) → %s', (status, body, purpose, code) => {
+    let err: unknown;
+    try {
+      parseTokenAnswer(status, body, purpose, ep, status === 429 ? 120_000 : undefined);
+    } catch (e) {
+      err = e;
+    }
+    expect(isMlError(err) && err.code).toBe(code);
+    expect(isMlError(err) && err.hint).toBeTruthy();
+    if (status === 429 && isMlError(err)) expect(err.hint).toMatch(/retry in 2 minutes/);
   });
 });
 
@@ -180,5 +206,18 @@ describe('checkMappingAgainstFields', () => {
     expect(issues.find((i) => i.code === 'ZOHO_VALUE_TOO_LONG')!.severity).toBe('error');
     const lenient = checkMappingAgainstFields({ ...broken, options: { truncate: 'warn' } }, fieldsOf('Contacts'));
     expect(lenient.find((i) => i.code === 'ZOHO_VALUE_TOO_LONG')!.severity).toBe('warning');
+  });
+});
+
+describe('a refused fresh token and the region', () => {
+  it.each([
+    ['https://accounts.zoho.com', 'https://www.zohoapis.eu', { accounts: 'us', api: 'eu' }],
+    ['https://accounts.zohocloud.ca', 'https://www.zohoapis.com', { accounts: 'ca', api: 'us' }],
+    ['https://accounts.zoho.eu', 'https://sandbox.zohoapis.eu', undefined],
+    ['https://accounts.zohocloud.ca', 'https://www.zohoapis.ca', undefined],
+    ['http://127.0.0.1:4000', 'http://127.0.0.1:4000', undefined],
+    ['https://accounts.zoho.com', 'https://zoho-proxy.example.com', undefined],
+  ])('accounts %s, API %s → %j', (accounts, api, expected) => {
+    expect(regionsDisagree(accounts, api)).toEqual(expected);
   });
 });

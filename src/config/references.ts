@@ -1,4 +1,4 @@
-import { ConfigError } from '../support/errors.js';
+import { ConfigError, MlError } from '../support/errors.js';
 import { registerSecret } from '../support/redact.js';
 
 /** `${env:NAME}` or `${env:NAME:-default}` anywhere in a string. */
@@ -110,10 +110,13 @@ export async function resolveCredential(ref: string, ctx: CredentialContext): Pr
     value = await ctx.secrets.get(name);
   } catch (err) {
     const inner = err instanceof Error ? err.message : String(err);
-    const hint = (err as { hint?: unknown }).hint;
-    throw new ConfigError('SECRET_UNAVAILABLE', `${ctx.what} needs the stored secret ${name}: ${inner}`, {
-      meta: { what: ctx.what, secret: name },
-      hint: typeof hint === 'string' ? hint : `store it with \`ml-connector secrets set ${name}\``,
+    // A coded problem keeps its code and hint (MASTER_KEY_MISSING, MASTER_KEY_WRONG,
+    // SECRET_NOT_FOUND, STATE_NOT_FOUND...): each needs a different fix, and callers (the Zoho
+    // connector's "re-authorize" for a missing refresh token) decide by it.
+    const coded = err instanceof MlError ? err : undefined;
+    throw new ConfigError(coded?.code ?? 'SECRET_UNAVAILABLE', `${ctx.what} needs the stored secret ${name}: ${inner}`, {
+      meta: { ...(coded?.meta ?? {}), what: ctx.what, secret: name },
+      hint: coded?.hint ?? `store it with \`ml-connector secrets set ${name}\``,
       cause: err,
     });
   }

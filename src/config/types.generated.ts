@@ -586,7 +586,7 @@ export interface ZohoRefreshTokenAuth {
    */
   redirectUri?: string;
   /**
-   * Scopes asked for by `ml-connector auth zoho`.
+   * Scopes asked for by `ml-connector auth zoho`. The default covers every call ml-connector makes.
    */
   scopes?: string[];
 }
@@ -611,7 +611,7 @@ export interface ZohoClientCredentialsAuth {
    */
   soid: string;
   /**
-   * Scopes to request.
+   * Scopes to request. The default covers every call ml-connector makes, `check` included.
    */
   scopes?: string[];
 }

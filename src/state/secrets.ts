@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 import { SecretError } from './errors.js';
-import { keyId, loadMasterKey, parseMasterKey, type MasterKeySource } from './master-key.js';
+import { keyId, loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, parseMasterKey, type MasterKeySource } from './master-key.js';
 import type { SecretInfo, SecretStore } from './types.js';
 import type { Clock } from '../support/clock.js';
 import type { Logger } from '../support/log.js';
@@ -108,28 +108,45 @@ export class EncryptedSecretStore implements SecretStore {
         hint: `Store it with \`ml-connector secrets set ${name}\` (the value is read from stdin or a hidden prompt).`,
       });
     }
-    const value = this.decrypt(this.currentKey(), row);
+    const value = this.decrypt(this.keyToRead(row), row);
     registerSecret(value);
     return value;
+  }
+
+  /**
+   * The key for reading a stored secret. Without one, the advice is to find the key the secret was
+   * stored under: a newly created key could not read it.
+   */
+  private keyToRead(row: SecretDbRow): Buffer {
+    try {
+      return this.currentKey();
+    } catch (err) {
+      if (!(err instanceof SecretError) || err.code !== 'MASTER_KEY_MISSING') throw err;
+      throw new SecretError('MASTER_KEY_MISSING', `Secret ${row.name} is encrypted under a master key, and no master key is configured (${err.message.replace(/\.$/, '')}).`, {
+        meta: { ...err.meta, name: row.name, storedKeyId: row.key_id, path: this.db.path },
+        hint:
+          `Set ${MASTER_KEY_ENV} (or ${MASTER_KEY_FILE_ENV}, or the Project's state.masterKeyFile) to the key this state database was set up with` +
+          `${row.key_id ? ` (key id ${row.key_id})` : ''}; a new key cannot read it. If that key is lost, set the secret again with \`ml-connector secrets set ${row.name}\` under a new key.`,
+        cause: err,
+      });
+    }
   }
 
   private decrypt(key: Buffer, row: SecretDbRow): string {
     const value = open(key, row.name, row);
     if (value !== undefined) return value;
     const current = keyId(key);
-    const wrongKey = row.key_id !== null && row.key_id !== current;
-    throw new SecretError(
-      'SECRET_DECRYPT_FAILED',
-      wrongKey
-        ? `Secret ${row.name} was encrypted with a different master key (key id ${row.key_id}; the key in use has id ${current}).`
-        : `Secret ${row.name} cannot be decrypted: the stored value was altered, or the master key is wrong.`,
-      {
-        meta: { name: row.name, keyId: current, storedKeyId: row.key_id, path: this.db.path },
-        hint: wrongKey
-          ? 'Use the master key this state database was set up with (ML_CONNECTOR_MASTER_KEY or the key file), or set the secret again with `ml-connector secrets set`.'
-          : 'Set the secret again with `ml-connector secrets set NAME`; if several fail, check that the master key is the right one.',
-      },
-    );
+    const meta = { name: row.name, keyId: current, storedKeyId: row.key_id, path: this.db.path };
+    if (row.key_id !== null && row.key_id !== current) {
+      throw new SecretError('MASTER_KEY_WRONG', `Secret ${row.name} was encrypted with a different master key (key id ${row.key_id}; the key in use has id ${current}).`, {
+        meta,
+        hint: `Use the master key this state database was set up with (${MASTER_KEY_ENV}, ${MASTER_KEY_FILE_ENV} or the Project's state.masterKeyFile), or set the secret again with \`ml-connector secrets set ${row.name}\`.`,
+      });
+    }
+    throw new SecretError('SECRET_DECRYPT_FAILED', `Secret ${row.name} cannot be decrypted: the stored value was altered, or the master key is wrong.`, {
+      meta,
+      hint: `Set the secret again with \`ml-connector secrets set ${row.name}\`; if several fail, check that the master key is the right one.`,
+    });
   }
 
   async has(name: string): Promise<boolean> {

@@ -7,12 +7,15 @@ import type { Logger } from '../support/log.js';
 import { createZohoClient, type ZohoCredentials } from './client.js';
 import { checkMappingAgainstFields, type Locate } from './fields.js';
 import { resolveZohoUrls } from './regions.js';
+import type { TokenCache } from './token-cache.js';
 
 export interface ZohoCheckContext {
   credentials: ZohoCredentials;
   clock?: Clock;
   logger?: Logger;
   dispatcher?: Dispatcher;
+  /** Where tokens are kept between runs (default: the user's token cache; `false`: none). */
+  tokenCache?: TokenCache | false;
   /** Source positions of a mapping's nodes, so field issues name the mapping line. */
   locate?: (mapping: Mapping) => Locate | undefined;
 }
@@ -34,7 +37,7 @@ const failure = (target: string, err: unknown, details: Record<string, unknown> 
 };
 
 /**
- * `ml-connector check`, Zoho part: one token refresh, who we are, which org and modules, the
+ * `ml-connector check`, Zoho part: a token (kept from an earlier run, or one refresh), who we are, which org and modules, the
  * mappings' fields against Zoho's metadata (external-id fields exist and are unique), and the
  * credits Zoho reports. Reads only; costs a handful of API credits.
  */
@@ -50,14 +53,20 @@ export async function checkZohoConnection(conn: ZohoConnection, mappings: Mappin
       ...(ctx.clock ? { clock: ctx.clock } : {}),
       ...(ctx.logger ? { logger: ctx.logger } : {}),
       ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
+      ...(ctx.tokenCache !== undefined ? { tokenCache: ctx.tokenCache } : {}),
     });
     const started = Date.now();
-    const { apiDomain } = await client.connect();
+    const { apiDomain, reused, expiresAt } = await client.connect();
+    // A kept token still proves the grant: revoking a refresh token revokes its access tokens, so
+    // the calls below would fail and refresh. Asking Zoho anyway would spend its 10-per-10-minutes.
+    const how = reused
+      ? `token kept from an earlier run (valid until ${new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z')}), no token request`
+      : `token obtained (${conn.auth.type}) from ${urls.accountsUrl} in ${Date.now() - started} ms`;
     results.push({
       target: `${base}/auth`,
       status: 'ok',
-      summary: `token obtained (${conn.auth.type}) from ${urls.accountsUrl} in ${Date.now() - started} ms; API domain ${apiDomain}`,
-      details: { accountsUrl: urls.accountsUrl, apiDomain, grant: conn.auth.type, region: conn.region },
+      summary: `${how}; API domain ${apiDomain}`,
+      details: { accountsUrl: urls.accountsUrl, apiDomain, grant: conn.auth.type, region: conn.region, tokenReused: reused },
     });
   } catch (err) {
     results.push(failure(`${base}/auth`, err, { region: conn.region }));

@@ -9,9 +9,10 @@ import { registerSecret } from '../support/redact.js';
 import { concurrencyOf } from './credits.js';
 import { readField, type ZohoField } from './fields.js';
 import { getByExternalId, getRecord, getRecords, listRecords, searchByField, type ListOptions } from './records.js';
+import { DEFAULT_SCOPES } from './scopes.js';
 import { resolveZohoUrls } from './regions.js';
 import { TokenManager, type TokenGrant } from './token.js';
-import { createSecretTokenCache, grantFingerprint, type TokenCacheSecrets } from './token-cache.js';
+import { createFileTokenCache, type TokenCache } from './token-cache.js';
 import { ZohoTransport, type ClientStats } from './transport.js';
 import { deleteRecords, insertRecords, updateRecords, upsertRecords, type UpsertOptions, type WriteOptions, type WriteResult } from './writes.js';
 import { createChannelApi, type ChannelApi } from './channels.js';
@@ -31,10 +32,16 @@ export interface ZohoClientOptions {
   /** Overrides the edition's concurrency. */
   concurrency?: number;
   /**
-   * Where access tokens are kept between runs (Zoho throttles token requests: 10 per 10 minutes).
-   * Give the state store's secrets; without it every client asks Zoho for a new token.
+   * Where access tokens (and a throttle Zoho imposed) are kept between processes, since Zoho
+   * issues only 10 tokens per refresh token per 10 minutes. Default: an encrypted file per grant in
+   * the user's cache directory (token-cache.ts); `false` keeps tokens in this process only.
    */
-  tokenSecrets?: TokenCacheSecrets | (() => Promise<TokenCacheSecrets>);
+  tokenCache?: TokenCache | false;
+  /**
+   * @deprecated Ignored: tokens are kept by `tokenCache` whether or not a state database or master
+   * key exists. Still accepted so callers compile until they drop it.
+   */
+  tokenSecrets?: unknown;
   dispatcher?: Dispatcher;
 }
 
@@ -88,8 +95,11 @@ export interface ZohoClient {
   channels: ChannelApi;
   /** Writes this client made recently (the last 10,000), newest last. */
   recentWrites(): readonly OwnWrite[];
-  /** Get a token now (fails early on bad credentials); returns the API domain in use. */
-  connect(): Promise<{ apiDomain: string }>;
+  /**
+   * Get a token now (fails early on bad credentials): the API domain in use, whether the token was
+   * kept from an earlier run (`reused`) and when it expires (epoch ms).
+   */
+  connect(): Promise<{ apiDomain: string; reused: boolean; expiresAt: number }>;
   stats(): ClientStats;
   close(): Promise<void>;
 }
@@ -98,7 +108,7 @@ function grantOf(conn: ZohoConnection, c: ZohoCredentials): TokenGrant {
   if (conn.auth.type === 'client_credentials') {
     const soid = c.soid ?? conn.auth.soid;
     if (!soid) throw new MlError('ZOHO_SOID_MISSING', 'The client-credentials grant needs the organisation (soid)', { hint: 'set auth.soid to ZohoCRM.<org id>' });
-    return { type: 'client_credentials', soid, scopes: conn.auth.scopes ?? ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.fields.READ', 'ZohoCRM.settings.modules.READ', 'ZohoCRM.org.READ'] };
+    return { type: 'client_credentials', soid, scopes: conn.auth.scopes ?? DEFAULT_SCOPES };
   }
   if (!c.refreshToken) {
     throw new MlError('ZOHO_REAUTH_REQUIRED', `No Zoho refresh token for connection ${conn.name}`, {
@@ -149,8 +159,8 @@ export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions):
     clientSecret: opts.credentials.clientSecret,
     region: conn.region,
     grant,
-    ...(opts.tokenSecrets
-      ? { cache: createSecretTokenCache(opts.tokenSecrets, conn.name, grantFingerprint({ accountsUrl, clientId: opts.credentials.clientId, grant })) }
+    ...(opts.tokenCache !== false
+      ? { cache: opts.tokenCache ?? createFileTokenCache({ accountsUrl, clientId: opts.credentials.clientId, clientSecret: opts.credentials.clientSecret, grant }, { logger }) }
       : {}),
     clock,
     fallbackApiUrl: apiUrl,
@@ -167,6 +177,7 @@ export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions):
     timeoutMs,
     retry,
     region: conn.region,
+    accountsUrl,
     logger,
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
   });
@@ -249,7 +260,7 @@ export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions):
     recentWrites: () => writes,
     async connect() {
       const tok = await tokens.get();
-      return { apiDomain: tok.apiDomain };
+      return { apiDomain: tok.apiDomain, reused: tokens.reused, expiresAt: tok.expiresAt };
     },
     stats: () => t.stats(),
     async close() {

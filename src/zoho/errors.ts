@@ -17,7 +17,8 @@ export class ZohoApiError extends HttpError {
 /**
  * Thrown by the token manager: the refresh token is revoked (`ZOHO_REAUTH_REQUIRED`), the client
  * is unknown at this data center (`ZOHO_WRONG_DATA_CENTER`), the token endpoint throttles us
- * (`ZOHO_TOKEN_THROTTLED`) or refuses for another reason (`ZOHO_AUTH_FAILED`). Never carries a token.
+ * (`ZOHO_TOKEN_THROTTLED`) or stays unreachable or failing (`ZOHO_TOKEN_UNAVAILABLE`), or it
+ * refuses for another reason (`ZOHO_AUTH_FAILED`). Never carries a token.
  */
 export class ZohoAuthError extends MlError {
   override name = 'ZohoAuthError';
@@ -46,10 +47,8 @@ export function readEnvelope(json: unknown): ZohoEnvelope | undefined {
 }
 
 /** What a person should do about a Zoho error code. */
-export function hintFor(zohoCode: string, region?: string): string | undefined {
+export function hintFor(zohoCode: string): string | undefined {
   switch (zohoCode) {
-    case 'INVALID_TOKEN':
-      return `the organisation is probably in another data center: check \`region\` (now ${region ?? 'unset'}) and any apiUrl/accountsUrl override in the Zoho connection`;
     case 'INVALID_URL_PATTERN':
       return 'check the module name (case-sensitive) and the data center (`region`) of the Zoho connection';
     case 'OAUTH_SCOPE_MISMATCH':

@@ -17,8 +17,9 @@ export type { Channel, ChannelSpec, ChannelApi, ChannelEvent } from './channels.
 export { ZohoApiError, ZohoAuthError, REAUTH_HINT } from './errors.js';
 export { TokenManager, requestToken, parseTokenAnswer } from './token.js';
 export type { AccessToken, TokenAnswer } from './token.js';
-export { createSecretTokenCache, grantFingerprint, tokenCacheSecretName } from './token-cache.js';
-export type { TokenCache, TokenCacheSecrets } from './token-cache.js';
+export { createFileTokenCache, defaultTokenCacheDir, CACHE_DIR_ENV } from './token-cache.js';
+export type { TokenCache, TokenCacheState, TokenBlock } from './token-cache.js';
+export { DEFAULT_SCOPES } from './scopes.js';
 export { buildAuthorizeUrl, exchangeGrantCode, parseRedirect, newState } from './oauth.js';
 export { planChannels, channelIdFor, webhookSecretName } from './webhooks.js';
 export { pickZohoConnection, resolveZohoCredentials } from './setup.js';

@@ -3,18 +3,11 @@ import { createServer, type Server } from 'node:http';
 import { MlError } from '../support/errors.js';
 import { registerSecret } from '../support/redact.js';
 import { regionOfAccountsServer } from './regions.js';
-import { requestToken, type TokenAnswer, type TokenEndpoint } from './token.js';
+import { requestToken, type TokenAnswer, type TokenEndpoint } from './token-endpoint.js';
 
 /** The authorization-code flow of `ml-connector auth zoho`, without any printing. */
 
-export const DEFAULT_SCOPES = [
-  'ZohoCRM.modules.ALL',
-  'ZohoCRM.settings.fields.READ',
-  'ZohoCRM.settings.modules.READ',
-  'ZohoCRM.users.READ',
-  'ZohoCRM.org.READ',
-  'ZohoCRM.notifications.ALL',
-];
+export { DEFAULT_SCOPES } from './scopes.js';
 export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:8976/callback';
 
 /** A random `state`, checked on return so a forged redirect cannot plant someone else's code. */

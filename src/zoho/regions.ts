@@ -72,3 +72,25 @@ export function regionOfAccountsServer(url: string): ZohoConnection['region'] | 
   for (const [region, dc] of Object.entries(DATA_CENTERS)) if (dc.accounts === origin) return region as ZohoConnection['region'];
   return undefined;
 }
+
+/** The region whose API domain (any environment: www, sandbox, developer) serves this URL, if any. */
+export function regionOfApiDomain(url: string): ZohoConnection['region'] | undefined {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+  for (const [region, dc] of Object.entries(DATA_CENTERS)) if (host === dc.api || host.endsWith(`.${dc.api}`)) return region as ZohoConnection['region'];
+  return undefined;
+}
+
+/**
+ * A token from one data center's accounts server used at another's API domain: the one case where
+ * a refused fresh token is the region's fault. Unknown hosts (a proxy, the simulator) prove nothing.
+ */
+export function regionsDisagree(accountsUrl: string, apiDomain: string): { accounts: string; api: string } | undefined {
+  const accounts = regionOfAccountsServer(accountsUrl);
+  const api = regionOfApiDomain(apiDomain);
+  return accounts !== undefined && api !== undefined && accounts !== api ? { accounts, api } : undefined;
+}

@@ -1,11 +1,14 @@
 import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
 import { MlError } from '../support/errors.js';
-import { DEFAULT_RETRY, send, type HttpResult, type RetryPolicy } from '../support/http.js';
+import { sleep } from '../support/clock.js';
+import { backoffDelay, DEFAULT_RETRY, send, type HttpResult, type RetryPolicy } from '../support/http.js';
 import { silentLogger, type Logger } from '../support/log.js';
 import { safeUrl } from '../support/redact.js';
 import { callCredits, SUB_CONCURRENCY, type ZohoCallKind } from './credits.js';
 import { hintFor, readEnvelope, ZohoApiError } from './errors.js';
+import { regionsDisagree } from './regions.js';
+import { SCOPE_OF_CALL } from './scopes.js';
 import type { AccessToken, TokenManager } from './token.js';
 
 export interface ApiRequest {
@@ -42,7 +45,7 @@ export interface ClientStats {
   /** Last `X-API-CREDITS-REMAINING` Zoho sent (it sends it once half the credits are used). */
   creditsRemaining?: number;
   tokenRefreshes: number;
-  /** Attempts beyond the first (429, 5xx, network, one per INVALID_TOKEN). */
+  /** Attempts beyond the first (429, 5xx, network, INVALID_TOKEN). */
   retries: number;
 }
 
@@ -53,9 +56,19 @@ export interface TransportOptions {
   timeoutMs: number;
   retry?: RetryPolicy;
   region?: string;
+  /** The accounts server tokens come from: a refused token is blamed on the region only when it and the API domain disagree. */
+  accountsUrl?: string;
   logger?: Logger;
   dispatcher?: Dispatcher;
 }
+
+/**
+ * A token Zoho refuses right after issuing it is sent again this many times, after a backoff:
+ * Zoho's data centers may take a moment to accept a new token.
+ */
+const FRESH_TOKEN_RETRIES = 2;
+
+const refusesToken = (res: HttpResult, json: unknown): boolean => res.status === 401 && readEnvelope(json)?.code === 'INVALID_TOKEN';
 
 /** 2xx, and 304 (nothing changed since If-Modified-Since), are answers. */
 const OK = (status: number): boolean => (status >= 200 && status < 300) || status === 304;
@@ -63,7 +76,8 @@ const OK = (status: number): boolean => (status >= 200 && status < 300) || statu
 /**
  * Every CRM API call goes through here: a queue with the edition's concurrency (and the
  * sub-concurrency of 10 for heavy calls), the access token, `send()` with backoff and
- * Retry-After, one retry on 401 INVALID_TOKEN, error envelopes turned into ZohoApiError, counts.
+ * Retry-After, a new token on 401 INVALID_TOKEN (and a few retries with backoff if even that one is
+ * refused), error envelopes turned into ZohoApiError, counts.
  */
 export class ZohoTransport {
   private readonly queue: PQueue;
@@ -106,13 +120,19 @@ export class ZohoTransport {
       res = await this.sendWith(req, token);
       json = parseJson(res);
     }
-    if (res.status === 401 && readEnvelope(json)?.code === 'INVALID_TOKEN') {
-      // Expired early, revoked, or superseded (the 16th token kills the 1st): one new token, one retry.
+    if (refusesToken(res, json)) {
+      // Expired early, revoked, or superseded (the 16th token kills the 1st): a new token, and if
+      // even that is refused, the same one again after a backoff (ten calls failing together
+      // cause one refresh; a revoked grant ends in the token endpoint's REAUTH error).
       this.o.tokens.invalidate(token);
       token = await this.o.tokens.get();
-      this.counters.retries++;
-      res = await this.sendWith(req, token);
-      json = parseJson(res);
+      for (let retry = 1; ; retry++) {
+        this.counters.retries++;
+        res = await this.sendWith(req, token);
+        json = parseJson(res);
+        if (!refusesToken(res, json) || retry > FRESH_TOKEN_RETRIES) break;
+        await sleep(backoffDelay(retry, this.o.retry ?? DEFAULT_RETRY), req.signal);
+      }
     }
     const accepted = OK(res.status) || (req.accept?.(res.status, json) ?? false);
     if (accepted) {
@@ -161,15 +181,38 @@ export class ZohoTransport {
     const code = env?.code ?? (res.status === 429 ? 'TOO_MANY_REQUESTS' : `HTTP_${res.status}`);
     const retried = res.attempts > 1 ? ` after ${res.attempts} attempts` : '';
     const details = env && Object.keys(env.details).length ? ` ${JSON.stringify(env.details)}` : '';
-    const message =
-      code === 'INVALID_TOKEN'
-        ? `Zoho refused a freshly issued access token at ${token.apiDomain} (INVALID_TOKEN): the organisation is probably in another data center: check \`region\``
-        : `Zoho answered ${res.status} ${code}${env?.message ? ` (${env.message})` : ''}${details} to ${where}${retried}`;
-    const hint = hintFor(code, this.o.region) ?? (res.status >= 500 ? 'Zoho had a server error; try again later' : undefined);
+    if (code === 'INVALID_TOKEN') return this.refusedTokenError(req, res, token, where);
+    const message = `Zoho answered ${res.status} ${code}${env?.message ? ` (${env.message})` : ''}${details} to ${where}${retried}`;
+    const hint =
+      code === 'OAUTH_SCOPE_MISMATCH'
+        ? `the token lacks ${SCOPE_OF_CALL[req.kind]}, which this call needs: keep auth.scopes at its default (or add the scope); for a refresh token, re-run ml-connector auth zoho to grant it`
+        : (hintFor(code) ?? (res.status >= 500 ? 'Zoho had a server error; try again later' : undefined));
     return new ZohoApiError(code, message, {
       status: res.status,
       meta: { call: where, status: res.status, zohoCode: code, attempts: res.attempts, ...(env ? { details: env.details } : {}) },
       ...(hint ? { hint } : {}),
+    });
+  }
+
+  /**
+   * A fresh token refused again after the retries. The region is named only when the token's
+   * accounts server and the API domain belong to different data centers; otherwise the token was
+   * most likely superseded by another process using the same refresh token, or Zoho is failing.
+   */
+  private refusedTokenError(req: ApiRequest, res: HttpResult, token: AccessToken, where: string): ZohoApiError {
+    const meta = { call: where, status: res.status, zohoCode: 'INVALID_TOKEN', apiDomain: token.apiDomain, ...(this.o.accountsUrl ? { accountsUrl: this.o.accountsUrl } : {}) };
+    const mismatch = this.o.accountsUrl ? regionsDisagree(this.o.accountsUrl, token.apiDomain) : undefined;
+    if (mismatch) {
+      return new ZohoApiError('INVALID_TOKEN', `Zoho refused a freshly issued access token at ${token.apiDomain} (INVALID_TOKEN): the token comes from the ${mismatch.accounts} accounts server ${this.o.accountsUrl} but the API domain is in the ${mismatch.api} data center`, {
+        status: res.status,
+        meta: { ...meta, accountsRegion: mismatch.accounts, apiRegion: mismatch.api },
+        hint: `set \`region\` (now ${this.o.region ?? 'unset'}) to the organisation's data center and remove apiUrl/accountsUrl overrides that point elsewhere`,
+      });
+    }
+    return new ZohoApiError('INVALID_TOKEN', `Zoho refused a freshly issued access token ${FRESH_TOKEN_RETRIES + 1} times, with waits between, at ${where} (INVALID_TOKEN)`, {
+      status: res.status,
+      meta,
+      hint: 'another process may have minted 15 newer tokens from the same refresh token (Zoho keeps 15 live), or Zoho is failing: retry in a few minutes, and keep one refresh token to one place (CI, serve)',
     });
   }
 }

@@ -40,7 +40,7 @@ interface RawResult {
 }
 
 /** Codes that say the whole run cannot work (no point sending the other batches). */
-const SYSTEMIC = /^ZOHO_(REAUTH_REQUIRED|WRONG_DATA_CENTER|AUTH_FAILED|TOKEN_THROTTLED|INVALID_TOKEN|INVALID_MODULE|OAUTH_SCOPE_MISMATCH|NO_PERMISSION|INVALID_URL_PATTERN|FEATURE_NOT_SUPPORTED)$/;
+const SYSTEMIC = /^ZOHO_(REAUTH_REQUIRED|WRONG_DATA_CENTER|AUTH_FAILED|TOKEN_THROTTLED|TOKEN_UNAVAILABLE|INVALID_TOKEN|INVALID_MODULE|OAUTH_SCOPE_MISMATCH|NO_PERMISSION|INVALID_URL_PATTERN|FEATURE_NOT_SUPPORTED)$/;
 
 /** One per-record entry of `data[]`, as a WriteResult. */
 export function readWriteResult(raw: RawResult | undefined, index: number, kind: ZohoCallKind): WriteResult {

@@ -92,7 +92,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
     let webhookHandler: Parameters<typeof startServe>[0]['webhookHandler'];
     let channels: Parameters<typeof startServe>[0]['channels'];
     if (hooked) {
-      const client = zohoLib.createZohoClient(hooked, { credentials: await resolveZohoCredentials(hooked, { secrets: store.secrets }), logger, tokenSecrets: store.secrets });
+      const client = zohoLib.createZohoClient(hooked, { credentials: await resolveZohoCredentials(hooked, { secrets: store.secrets }), logger });
       zohoClients.push(client);
       const modules = (): string[] => planChannels(hooked, [...current().mappings.values()]);
       webhookHandler = zohoLib.createWebhookReceiver({

@@ -48,7 +48,7 @@ async function runWebhooks(action: Action, opts: WebhookOptions): Promise<void> 
   const state: LazyState = lazyState({ config: opts.config, ...(opts.state ? { state: opts.state } : {}) }, action !== 'list');
   try {
     const credentials = await resolveZohoCredentials(conn, { secrets: state });
-    const client = createZohoClient(conn, { credentials, tokenSecrets: async () => (await state.store()).secrets });
+    const client = createZohoClient(conn, { credentials });
     const secrets = (await state.store()).secrets;
     const ctx: ChannelContext = { conn, client, secrets, clock: systemClock };
     try {

@@ -1,7 +1,7 @@
 import { json, type Reply } from './http-io.js';
 import type { ResolvedQuirks } from './org.js';
 import { newToken, parseScopes, type AccessToken, type TokenRegistry } from './tokens.js';
-import type { ZohoClientConfig } from './types.js';
+import type { TokenEndpointFailure, ZohoClientConfig } from './types.js';
 
 /**
  * The Zoho Accounts server: the consent step (`/oauth/v2/auth`), the token endpoint and revoke.
@@ -15,6 +15,36 @@ export interface AccountsContext {
   quirks: ResolvedQuirks;
   ttlSec: number;
   autoApprove: boolean;
+  /** The token endpoint failing (switch): set by the option or `sim.failTokenEndpoint()`, counted down here. */
+  failure: TokenEndpointFailure | undefined;
+}
+
+/*
+ * What Zoho's accounts servers send when failing is not documented (UNCONFIRMED): the simulator
+ * sends a gateway's plain-text 429 (with `Retry-After` when set) and an HTML error page, so a
+ * client must go by the status, never by a JSON body.
+ */
+
+/** The failing answer while the switch is on, else undefined. */
+function failingAnswer(ctx: AccountsContext): Reply | undefined {
+  const f = ctx.failure;
+  if (!f) return undefined;
+  if (f.times !== undefined) {
+    if (f.times <= 0) {
+      ctx.failure = undefined;
+      return undefined;
+    }
+    f.times--;
+  }
+  if (f.status === 429) {
+    return {
+      status: 429,
+      text: 'Too Many Requests',
+      contentType: 'text/plain;charset=UTF-8',
+      ...(f.retryAfterSec !== undefined ? { headers: { 'Retry-After': String(f.retryAfterSec) } } : {}),
+    };
+  }
+  return page(f.status, 'Zoho Accounts', '<p>Sorry, we are unable to process your request right now. Please try again later.</p>');
 }
 
 const tokenError = (error: string): Reply => json(200, { error });
@@ -80,6 +110,8 @@ const throttled = (ctx: AccountsContext): Reply => json(ctx.quirks.accessDeniedS
 
 /** `POST /oauth/v2/token` for authorization_code, refresh_token and client_credentials. */
 export function handleToken(ctx: AccountsContext, p: Record<string, string>): Reply {
+  const failing = failingAnswer(ctx);
+  if (failing) return failing;
   const grant = p.grant_type;
   if (!grant) return tokenError('invalid_request');
   if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grant)) return tokenError('unsupported_grant_type');

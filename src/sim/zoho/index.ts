@@ -92,7 +92,15 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
     errorRate: opts.errorRate ?? 0,
     inFlight,
   };
-  const accounts: AccountsContext = { client, tokens, baseUrl, quirks, ttlSec, autoApprove: opts.autoApprove ?? true };
+  const accounts: AccountsContext = {
+    client,
+    tokens,
+    baseUrl,
+    quirks,
+    ttlSec,
+    autoApprove: opts.autoApprove ?? true,
+    failure: opts.tokenEndpointFailure ? { ...opts.tokenEndpointFailure } : undefined,
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedWall = performance.now();
@@ -216,6 +224,9 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
       const code = tokens.issueGrant(client.clientId, '', scopes ?? client.scopes, true, true);
       if (code === 'throttled') throw new Error('more than 10 grant codes in 10 minutes');
       return code;
+    },
+    failTokenEndpoint: (failure) => {
+      accounts.failure = failure ? { ...failure } : undefined;
     },
     close: async () => {
       await notifier.flush();

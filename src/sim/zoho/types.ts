@@ -80,6 +80,16 @@ export interface ZohoSimulatorOptions {
   autoApprove?: boolean;
   /** Org time-zone offset used in every datetime the simulator writes, in minutes. Default -420 (UTC-07:00). */
   utcOffsetMinutes?: number;
+  /** The token endpoint answers 429 or a 5xx from the start (see `failTokenEndpoint`). */
+  tokenEndpointFailure?: TokenEndpointFailure;
+}
+
+/** `POST /oauth/v2/token` failing: this status for the next `times` requests (default: until switched off). */
+export interface TokenEndpointFailure {
+  status: 429 | 500 | 502 | 503;
+  times?: number;
+  /** With 429: send `Retry-After` (seconds). */
+  retryAfterSec?: number;
 }
 
 export type ZohoRequestKind =
@@ -201,5 +211,7 @@ export interface ZohoSimulator {
    * without `redirect_uri`); it yields a refresh token. Counts against the grant throttle.
    */
   issueSelfClientCode(scopes?: string[]): string;
+  /** Switch the token endpoint's failure on (429 or a 5xx, for `times` requests or until switched off) or off (`undefined`). */
+  failTokenEndpoint(failure: TokenEndpointFailure | undefined): void;
   close(): Promise<void>;
 }
