@@ -168,6 +168,28 @@ describe('Zoho accounts server', () => {
     expect((await refresh(s)).body.access_token).toBeDefined();
   });
 
+  it('fails the token endpoint on a switch: 429 (plain text, Retry-After) or a 5xx page, for a number of requests or until switched off', async () => {
+    const s = await start({ tokenEndpointFailure: { status: 429, times: 2, retryAfterSec: 7 } });
+    const post = () => fetch(`${s.accountsUrl}/oauth/v2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: s.credentials.clientId, client_secret: s.credentials.clientSecret, refresh_token: s.credentials.refreshToken }) });
+    for (let i = 0; i < 2; i++) {
+      const res = await post();
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('7');
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await res.text()).toBe('Too Many Requests');
+    }
+    expect((await post()).status).toBe(200);
+    s.failTokenEndpoint({ status: 500 });
+    for (let i = 0; i < 3; i++) {
+      const res = await post();
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    }
+    s.failTokenEndpoint(undefined);
+    expect((await post()).status).toBe(200);
+    expect(s.requests.entries.filter((e) => e.kind === 'token').map((e) => e.status)).toEqual([429, 429, 200, 500, 500, 500, 200]);
+  });
+
   it('keeps at most 15 live access tokens per refresh token: the 16th invalidates the oldest', async () => {
     const clock = new ManualClock(Date.parse('2026-03-02T09:00:00Z'));
     const s = await start({ clock });

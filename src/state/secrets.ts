@@ -122,7 +122,7 @@ export class EncryptedSecretStore implements SecretStore {
       return this.currentKey();
     } catch (err) {
       if (!(err instanceof SecretError) || err.code !== 'MASTER_KEY_MISSING') throw err;
-      throw new SecretError('MASTER_KEY_MISSING', `Secret ${row.name} is encrypted under a master key, and no master key is configured (${err.message.replace(/\.$/, '')}).`, {
+      throw new SecretError('MASTER_KEY_MISSING', `Secret ${row.name} is encrypted, and the master key to read it is missing: ${err.message}`, {
         meta: { ...err.meta, name: row.name, storedKeyId: row.key_id, path: this.db.path },
         hint:
           `Set ${MASTER_KEY_ENV} (or ${MASTER_KEY_FILE_ENV}, or the Project's state.masterKeyFile) to the key this state database was set up with` +

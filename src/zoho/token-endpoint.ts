@@ -36,6 +36,16 @@ export type TokenPurpose = 'refresh' | 'client_credentials' | 'code_exchange';
 
 /** Zoho's refresh throttle: `{"error":"Access Denied","error_description":"You have made too many requests..."}`. */
 const THROTTLE_BODY = /access.?denied|too many requests/i;
+
+/** Whether an answer is Zoho's throttle verdict (a JSON body), as opposed to a bare 429 of a gateway. */
+function isThrottleVerdict(body: string): boolean {
+  try {
+    const json = JSON.parse(body) as { error?: unknown; error_description?: unknown } | null;
+    return THROTTLE_BODY.test(String(json?.error ?? '')) || THROTTLE_BODY.test(String(json?.error_description ?? ''));
+  } catch {
+    return false;
+  }
+}
 /** When a 429 carries no Retry-After: wait this long before asking again. */
 const DEFAULT_429_WAIT_MS = 60_000;
 /** After a token endpoint that stayed unreachable or failing through the retries. */
@@ -68,7 +78,7 @@ export function parseTokenAnswer(status: number, body: string, purpose: TokenPur
     return fail(
       new ZohoAuthError('ZOHO_TOKEN_THROTTLED', `Zoho refused to issue a token: too many token requests (${error ?? description})`, {
         meta,
-        hint: 'Zoho issues at most 10 access tokens per refresh token per 10 minutes and then refuses every request for 15-30 minutes, each new request extending the block: wait at least 15 minutes, and make sure only one place refreshes with this refresh token',
+        hint: 'Zoho issues at most 10 access tokens per refresh token per 10 minutes, then refuses every token request for 15-30 minutes, and each request meanwhile extends the block; make sure only one place (CI, serve, a colleague) uses this refresh token',
       }),
     );
   }
@@ -189,7 +199,7 @@ export async function requestToken(endpoint: TokenEndpoint, params: Record<strin
       },
       {
         retry: endpoint.retry ?? DEFAULT_RETRY,
-        retryOn: (status, body) => (status === 429 || status >= 500) && !THROTTLE_BODY.test(body),
+        retryOn: (status, body) => (status === 429 || status >= 500) && !isThrottleVerdict(body),
         ...(endpoint.dispatcher ? { dispatcher: endpoint.dispatcher } : {}),
         ...(endpoint.logger ? { logger: endpoint.logger } : {}),
       },
@@ -208,6 +218,7 @@ export async function requestToken(endpoint: TokenEndpoint, params: Record<strin
 /** "15 minutes", "45 seconds": for hints. */
 export function describeWait(ms: number): string {
   const s = Math.max(1, Math.ceil(ms / 1000));
+  if (s === 1) return '1 second';
   if (s < 120) return `${s} seconds`;
   return `${Math.ceil(s / 60)} minutes`;
 }
@@ -218,8 +229,7 @@ export function describeWait(ms: number): string {
  */
 export function withRetryTime(err: ZohoAuthError, until: number, now: number): ZohoAuthError {
   const at = new Date(Math.ceil(until / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-  const base = err.message.replace(/ \(no new token request before [^)]*\)$/, '');
-  return new ZohoAuthError(err.code, `${base} (no new token request before ${at})`, {
+  return new ZohoAuthError(err.code, err.message, {
     meta: { ...err.meta, retryAfter: at },
     hint: `retry after ${at} (in ${describeWait(until - now)}): ${err.hint ?? ''}`.replace(/: $/, ''),
     cause: err.cause ?? err,
