@@ -38,12 +38,12 @@ export async function resolveZohoCredentials(
   if (conn.auth.type === 'client_credentials') return { clientId: conn.auth.clientId, clientSecret, soid: conn.auth.soid };
   if (ctx.withRefreshToken === false) return { clientId: conn.auth.clientId, clientSecret };
   const refreshToken = await resolveCredential(conn.auth.refreshToken, { ...base, what: `${conn.name} auth.refreshToken` }).catch((err: unknown) => {
-    // Only a refresh token that was never stored (or was removed) calls for `auth zoho`; a master
-    // key that is missing or wrong, an unset variable or an unreadable state keep their own code.
-    if (err instanceof MlError && err.code === 'SECRET_NOT_FOUND') {
+    // Only a refresh token that is not there (never stored, or its variable unset) calls for
+    // `auth zoho`; a master key that is missing or wrong, or an unreadable state, keep their code.
+    if (err instanceof MlError && (err.code === 'SECRET_NOT_FOUND' || err.code === 'CONFIG_UNSET_ENV')) {
       throw new MlError('ZOHO_REAUTH_REQUIRED', err.message, {
         meta: err.meta,
-        hint: 'run ml-connector auth zoho: it stores the refresh token and says where the config should read it',
+        hint: `run ml-connector auth zoho to obtain a refresh token (it stores it and says where the config should read it)${err.hint ? `; or ${err.hint}` : ''}`,
         cause: err,
       });
     }
