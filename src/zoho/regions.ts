@@ -74,7 +74,7 @@ export function regionOfAccountsServer(url: string): ZohoConnection['region'] | 
 }
 
 /** The region whose API domain (any environment: www, sandbox, developer) serves this URL, if any. */
-export function regionOfApiDomain(url: string): ZohoConnection['region'] | undefined {
+function regionOfApiDomain(url: string): ZohoConnection['region'] | undefined {
   let host: string;
   try {
     host = new URL(url).hostname;

@@ -39,7 +39,7 @@ export interface TokenCache {
 }
 
 /** Overrides where ml-connector keeps its cache (tokens go to `<dir>/zoho-tokens/`). */
-export const CACHE_DIR_ENV = 'ML_CONNECTOR_CACHE_DIR';
+const CACHE_DIR_ENV = 'ML_CONNECTOR_CACHE_DIR';
 
 /**
  * `$ML_CONNECTOR_CACHE_DIR`, else the platform's user cache directory (env-paths:

@@ -49,7 +49,7 @@ function isThrottleVerdict(body: string): boolean {
 /** When a 429 carries no Retry-After: wait this long before asking again. */
 const DEFAULT_429_WAIT_MS = 60_000;
 /** After a token endpoint that stayed unreachable or failing through the retries. */
-export const UNAVAILABLE_WAIT_MS = 30_000;
+const UNAVAILABLE_WAIT_MS = 30_000;
 
 /** `meta.retryInMs` of a transient token error: how long to wait before asking again. */
 export function retryInMsOf(err: ZohoAuthError): number | undefined {
@@ -216,7 +216,7 @@ export async function requestToken(endpoint: TokenEndpoint, params: Record<strin
 }
 
 /** "15 minutes", "45 seconds": for hints. */
-export function describeWait(ms: number): string {
+function describeWait(ms: number): string {
   const s = Math.max(1, Math.ceil(ms / 1000));
   if (s === 1) return '1 second';
   if (s < 120) return `${s} seconds`;

@@ -5,9 +5,6 @@ import { ZohoAuthError } from './errors.js';
 import type { TokenBlock, TokenCache } from './token-cache.js';
 import { isTransientTokenError, requestToken, retryInMsOf, withRetryTime, type TokenEndpoint } from './token-endpoint.js';
 
-export { parseTokenAnswer, requestToken } from './token-endpoint.js';
-export type { TokenAnswer, TokenEndpoint, TokenPurpose } from './token-endpoint.js';
-
 /** How access tokens are obtained: a stored refresh token, or a self client's client credentials. */
 export type TokenGrant =
   | { type: 'refresh_token'; refreshToken: string }
