@@ -2,7 +2,7 @@ import type { Clock } from '../support/clock.js';
 import { registerSecret } from '../support/redact.js';
 import { silentLogger, type Logger } from '../support/log.js';
 import { ZohoAuthError } from './errors.js';
-import type { TokenBlock, TokenCache } from './token-cache.js';
+import type { TokenBlock, TokenCache, TokenCacheState } from './token-cache.js';
 import { isTransientTokenError, requestToken, retryInMsOf, withRetryTime, type TokenEndpoint } from './token-endpoint.js';
 
 /** How access tokens are obtained: a stored refresh token, or a self client's client credentials. */
@@ -91,7 +91,8 @@ export class TokenManager {
   /** The token and throttle another process left: used while valid, before asking Zoho. */
   private async readCache(): Promise<void> {
     if (!this.o.cache) return;
-    const state = await this.o.cache.load();
+    // Best effort, like the cache itself: a cache that fails means asking Zoho.
+    const state = await this.o.cache.load().catch(() => ({}) as TokenCacheState);
     if (state.token && !this.isDue(state.token)) {
       registerSecret(state.token.value);
       this.current = state.token;
@@ -121,7 +122,7 @@ export class TokenManager {
       this.current = token;
       this.reused = false;
       this.logger.debug('zoho access token obtained', { apiDomain: token.apiDomain, expiresInSec: Math.round(answer.expiresInMs / 1000) });
-      await this.o.cache?.save({ token });
+      await this.o.cache?.save({ token }).catch(() => undefined);
       return token;
     } catch (err) {
       throw await this.block(err);
@@ -145,7 +146,7 @@ export class TokenManager {
     this.blocked = { until: now + waitMs, error };
     if (err.code === 'ZOHO_TOKEN_THROTTLED') {
       const blocked: TokenBlock = { until: now + waitMs, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-      await this.o.cache?.save({ ...(this.current ? { token: this.current } : {}), blocked });
+      await this.o.cache?.save({ ...(this.current ? { token: this.current } : {}), blocked }).catch(() => undefined);
     }
     return error;
   }
