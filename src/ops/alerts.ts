@@ -37,7 +37,8 @@ export interface RunReport {
   runId: string;
   /** `schedule:daily`, `cli`, `github-actions`, ... */
   trigger: string;
-  status: 'succeeded' | 'failed' | 'partial' | 'interrupted';
+  /** The run's outcome (src/engine/outcome.ts derives it once). Interrupted runs are not failures. */
+  status: 'succeeded' | 'failed' | 'partial' | 'interrupted' | 'blocked';
   startedAt: string;
   finishedAt?: string;
   gitCommit?: string;
@@ -89,11 +90,16 @@ export function sanitizeMessage(message: string): string {
   return masked.length > 200 ? `${masked.slice(0, 197)}...` : masked;
 }
 
+/** Runs that may need a person: an interrupted run (a stop, a deploy) resumes by itself and alerts nobody. */
+export function needsAttention(status: RunReport['status']): boolean {
+  return status === 'failed' || status === 'partial' || status === 'blocked';
+}
+
 /** Which alert events a run report raises, in a fixed order. */
 export function detectAlertEvents(report: RunReport): AlertEvent[] {
   const events = new Set<AlertEvent>();
   if (report.error && isAuthFailure(report.error.code)) events.add('auth-failed');
-  if (report.status === 'failed' || report.status === 'interrupted') events.add('run-failed');
+  if (report.status === 'failed') events.add('run-failed');
   for (const m of report.mappings) {
     if (m.guard) events.add('guard-tripped');
     if ((m.failed?.length ?? 0) > 0) events.add('records-failed');
@@ -118,8 +124,8 @@ export function buildAlert(report: RunReport, options: { on?: readonly AlertEven
   const failedCount = report.mappings.reduce((n, m) => n + (m.failed?.length ?? 0), 0);
   const headline = events.includes('auth-failed')
     ? 'authentication failed, a person must renew a credential'
-    : report.status === 'failed' || report.status === 'interrupted'
-      ? `run ${report.status}`
+    : report.status === 'failed'
+      ? 'run failed'
       : events.includes('guard-tripped')
         ? 'a safety guard stopped a mapping'
         : `${failedCount} record${failedCount === 1 ? '' : 's'} failed`;

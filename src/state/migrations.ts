@@ -132,6 +132,48 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_time ON webhook_events (received_at);
     `,
   },
+  {
+    version: 6,
+    name: 'blocked runs, facts',
+    // A run a guard stopped is recorded as `blocked` (the CHECK constraint needs the table rebuilt:
+    // SQLite cannot alter a constraint). Foreign keys from audit are checked at commit, when the
+    // rebuilt table holds every id again. `facts`: small values remembered between runs (the
+    // Zoho user a connection acts as), never secrets.
+    sql: `
+      PRAGMA defer_foreign_keys = ON;
+      CREATE TABLE runs_next (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('plan', 'apply', 'serve')),
+        trigger TEXT NOT NULL,
+        git_commit TEXT,
+        config_digest TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'partial', 'interrupted', 'blocked')),
+        counts TEXT NOT NULL DEFAULT '{}',
+        api_calls INTEGER NOT NULL DEFAULT 0,
+        credits INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        git_dirty INTEGER,
+        mappings TEXT NOT NULL DEFAULT '[]',
+        batches INTEGER NOT NULL DEFAULT 0,
+        heartbeat_at TEXT
+      );
+      INSERT INTO runs_next (id, kind, trigger, git_commit, config_digest, started_at, finished_at, status, counts, api_calls, credits, error, pid, host, git_dirty, mappings, batches, heartbeat_at)
+        SELECT id, kind, trigger, git_commit, config_digest, started_at, finished_at, status, counts, api_calls, credits, error, pid, host, git_dirty, mappings, batches, heartbeat_at FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_next RENAME TO runs;
+      CREATE INDEX runs_by_start ON runs (started_at);
+      CREATE INDEX runs_by_status ON runs (status);
+      CREATE TABLE facts (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
