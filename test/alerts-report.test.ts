@@ -31,7 +31,7 @@ function outcome(header: ReturnType<typeof plan>, applied: ApplyResult | undefin
   return {
     runId: 'r1', trigger: 'schedule:daily', startedAt: '2026-11-27T12:00:00Z', finishedAt: '2026-11-27T12:01:00Z',
     status: runStatus({ interrupted: false, blocked, mappings }), mappings,
-    failures: applied?.problems ?? [], failureCount: applied?.problemCount ?? 0, usage, noChanges: header.summary.changes === 0,
+    failures: applied?.problems ?? [], failureCount: applied?.problemCount ?? 0, usage, noChanges: header.summary.changes === 0, saved: false,
   };
 }
 

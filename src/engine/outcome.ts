@@ -48,6 +48,8 @@ export interface RunOutcome {
   usage: RunUsage;
   /** Nothing was asked for: the plan had no changes. */
   noChanges: boolean;
+  /** The plan came from a file (its records were re-read before writing). */
+  saved: boolean;
 }
 
 export function errorInfo(err: unknown): { code: string; message: string; hint?: string } {

@@ -137,6 +137,7 @@ export async function runReconcile(session: Session, req: ReconcileRequest): Pro
         peoplesoft: session.peoplesoftCalls() - psBefore,
       },
       noChanges: header !== undefined && header.summary.changes === 0,
+      saved: req.planFile !== undefined,
     };
     if (runId !== undefined) {
       await store.finishRun(runId, {

@@ -28,6 +28,8 @@ export interface MappingOutcome {
   counts?: Record<string, number>;
   failed?: FailedRecord[];
   guard?: TrippedGuard;
+  /** The mapping could not be planned or applied at all (its read failed, its credentials were refused). */
+  error?: { code: string; message: string; hint?: string };
   /** Calls or batches retried after a transient error and then succeeded. */
   retried?: number;
 }
@@ -101,6 +103,7 @@ export function detectAlertEvents(report: RunReport): AlertEvent[] {
   if (report.error && isAuthFailure(report.error.code)) events.add('auth-failed');
   if (report.status === 'failed') events.add('run-failed');
   for (const m of report.mappings) {
+    if (m.error) events.add(isAuthFailure(m.error.code) ? 'auth-failed' : 'run-failed');
     if (m.guard) events.add('guard-tripped');
     if ((m.failed?.length ?? 0) > 0) events.add('records-failed');
     if (m.failed?.some((f) => isAuthFailure(f.code))) events.add('auth-failed');
@@ -142,6 +145,7 @@ export function buildAlert(report: RunReport, options: { on?: readonly AlertEven
     lines.push(`- The run stopped: ${sanitizeMessage(report.error.message)} [${report.error.code}]`);
   }
   for (const m of report.mappings) {
+    if (m.error && m.error.code !== report.error?.code) lines.push(`- ${m.mapping}: not run: ${sanitizeMessage(m.error.message)} [${m.error.code}]`);
     if (m.guard) {
       lines.push(`- ${m.mapping}: guard ${m.guard.guard} tripped (limit ${m.guard.limit}, this run ${m.guard.actual}); nothing was written for this mapping.`);
     }
@@ -169,7 +173,9 @@ export function buildAlert(report: RunReport, options: { on?: readonly AlertEven
   lines.push('');
 
   lines.push('What to do');
-  const authCode = report.error && isAuthFailure(report.error.code) ? report.error.code : report.mappings.flatMap((m) => m.failed ?? []).find((f) => isAuthFailure(f.code))?.code;
+  const authCode = report.error && isAuthFailure(report.error.code)
+    ? report.error.code
+    : report.mappings.map((m) => m.error?.code).find((c) => isAuthFailure(c)) ?? report.mappings.flatMap((m) => m.failed ?? []).find((f) => isAuthFailure(f.code))?.code;
   if (authCode) lines.push(`- ${authAdvice(authCode)}`);
   if (report.error?.hint && !authCode) lines.push(`- ${sanitizeMessage(report.error.hint)}`);
   if (events.includes('guard-tripped')) {

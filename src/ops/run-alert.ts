@@ -8,6 +8,10 @@ import { notifyRun, type NotifyOutcome } from './notify.js';
 
 /** The alert and metrics view of a run outcome: per mapping, records applied by action, failed keys and codes, tripped guards. Pure. */
 export function toRunReport(o: RunOutcome, where?: string): RunReport {
+  // Every mapping stopped by the same error (a revoked token, an unreachable system): that is the run's error.
+  const codes = new Set(o.mappings.map((m) => m.error?.code));
+  const shared = o.mappings.length > 0 && codes.size === 1 && !codes.has(undefined) ? o.mappings[0]!.error : undefined;
+  const error = o.error && o.error.code !== 'APPLY_NOT_CONFIRMED' ? o.error : shared;
   return {
     runId: o.runId,
     trigger: o.trigger,
@@ -26,9 +30,10 @@ export function toRunReport(o: RunOutcome, where?: string): RunReport {
         counts,
         ...(failed.length > 0 ? { failed } : {}),
         ...(m.guard && o.status === 'blocked' ? { guard: m.guard } : {}),
+        ...(m.error ? { error: m.error } : {}),
       };
     }),
-    ...(o.error && o.error.code !== 'APPLY_NOT_CONFIRMED' ? { error: o.error } : {}),
+    ...(error ? { error } : {}),
     ...(where ? { where } : {}),
     ...(o.usage.zoho.retries > 0 ? { retried: o.usage.zoho.retries } : {}),
   };

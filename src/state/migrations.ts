@@ -10,6 +10,12 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The migration rebuilds a table others reference (SQLite cannot alter a constraint): foreign
+   * keys are switched off around its transaction, as SQLite's documentation prescribes, and
+   * checked before it commits.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -135,12 +141,10 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     name: 'blocked runs, facts',
-    // A run a guard stopped is recorded as `blocked` (the CHECK constraint needs the table rebuilt:
-    // SQLite cannot alter a constraint). Foreign keys from audit are checked at commit, when the
-    // rebuilt table holds every id again. `facts`: small values remembered between runs (the
-    // Zoho user a connection acts as), never secrets.
+    // A run a guard stopped is recorded as `blocked` (the CHECK constraint needs the table
+    // rebuilt). `facts`: small values remembered between runs, never secrets.
+    rebuildsTables: true,
     sql: `
-      PRAGMA defer_foreign_keys = ON;
       CREATE TABLE runs_next (
         id TEXT PRIMARY KEY,
         kind TEXT NOT NULL CHECK (kind IN ('plan', 'apply', 'serve')),
@@ -199,13 +203,22 @@ export async function migrate(db: Db): Promise<{ from: number; to: number }> {
   if (from > SCHEMA_VERSION) throw tooNewError(db.path, from);
   for (const migration of MIGRATIONS) {
     if (migration.version <= from) continue;
-    await db.transaction(async (tx) => {
-      const current = (await tx.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
-      if (current >= migration.version) return;
-      await tx.exec(migration.sql);
-      // user_version lives in the file header, so it commits (or rolls back) with the schema.
-      await tx.exec(`PRAGMA user_version = ${migration.version}`);
-    }, `migrating to schema version ${migration.version}`);
+    if (migration.rebuildsTables) await db.exec('PRAGMA foreign_keys = OFF');
+    try {
+      await db.transaction(async (tx) => {
+        const current = (await tx.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
+        if (current >= migration.version) return;
+        await tx.exec(migration.sql);
+        if (migration.rebuildsTables) {
+          const broken = await tx.all<{ table: string }>('PRAGMA foreign_key_check');
+          if (broken.length > 0) throw new Error(`foreign keys broken in ${[...new Set(broken.map((b) => b.table))].join(', ')}`);
+        }
+        // user_version lives in the file header, so it commits (or rolls back) with the schema.
+        await tx.exec(`PRAGMA user_version = ${migration.version}`);
+      }, `migrating to schema version ${migration.version}`);
+    } finally {
+      if (migration.rebuildsTables) await db.exec('PRAGMA foreign_keys = ON');
+    }
   }
   return { from, to: SCHEMA_VERSION };
 }

@@ -87,7 +87,7 @@ function renderOutcome(r: RunOutcome, color: boolean): string {
         : r.status === 'partial' ? c('yellow', 'Apply finished with problems') : c('red', 'Apply failed');
   // Writes are what the plan's cost line counted; a saved plan's records are re-read first.
   const z = r.usage.zoho;
-  const calls = z.reads > 0 ? `${plural(z.calls, 'Zoho call')} (${z.writes} to write, ${z.reads} to read)` : plural(z.calls, 'Zoho call');
+  const calls = z.reads > 0 ? `${plural(z.calls, 'Zoho call')} (${z.writes} to write, ${z.reads} ${r.saved ? 'to re-read the records first' : 'to read for the plan'})` : plural(z.calls, 'Zoho call');
   const notApplied = r.failureCount + r.mappings.reduce((n, m) => n + m.held, 0);
   lines.push(`${verdict}: ${plural(total, 'record')} applied, ${notApplied} not; ${calls}, ${plural(z.credits, 'credit')}. Run ${r.runId}.`);
   return lines.join('\n') + '\n';
