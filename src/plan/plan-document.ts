@@ -73,20 +73,36 @@ function matches(e: PlanEntry, filter: (EntryFilter & { kinds?: readonly ActionK
   return true;
 }
 
+/**
+ * The lines of a file as Buffers, read in 1 MiB chunks: cheaper than readline, and a line can be
+ * skipped by its first bytes without decoding it.
+ */
+async function* rawLines(path: string): AsyncGenerator<Buffer> {
+  let rest: Buffer | undefined;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+      yield buf.subarray(start, nl);
+      start = nl + 1;
+    }
+    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+  }
+  if (rest && rest.length > 0) yield rest;
+}
+
+const ENTRY_START = Buffer.from('{"t":"');
+
 /** Entry lines of a spool or plan file: the plan file's header line and closing line are skipped. */
 async function* readLines(path: string, filter: (EntryFilter & { kinds?: readonly ActionKind[] }) | undefined): AsyncGenerator<PlanEntry> {
-  const prefixes = prefixesOf(filter);
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-  try {
-    for await (const raw of rl) {
-      if (!raw.startsWith('{"t":"')) continue;
-      if (prefixes && !prefixes.some((p) => raw.startsWith(p))) continue;
-      const line = raw.endsWith(',') ? raw.slice(0, -1) : raw;
-      const e = decodeEntry(line);
-      if (matches(e, filter)) yield e;
-    }
-  } finally {
-    rl.close();
+  const prefixes = prefixesOf(filter)?.map((p) => Buffer.from(p));
+  for await (const raw of rawLines(path)) {
+    if (raw.length < ENTRY_START.length || raw.compare(ENTRY_START, 0, ENTRY_START.length, 0, ENTRY_START.length) !== 0) continue;
+    if (prefixes && !prefixes.some((p) => raw.length >= p.length && raw.compare(p, 0, p.length, 0, p.length) === 0)) continue;
+    let end = raw[raw.length - 1] === 13 /* \r */ ? raw.length - 1 : raw.length;
+    if (raw[end - 1] === 44 /* , */) end -= 1;
+    const e = decodeEntry(raw.toString('utf8', 0, end));
+    if (matches(e, filter)) yield e;
   }
 }
 
@@ -143,29 +159,68 @@ class LineWriter {
   }
 }
 
+/** The files a mapping's spool is split into, in the order its entries are read back. */
+const CATEGORIES = ['write', 'adopt', 'delete', 'scheduled', 'problem', 'book'] as const;
+type Category = (typeof CATEGORIES)[number];
+
+function categoryOf(e: PlanEntry): Category {
+  if (e.t === 'action') return e.action === 'adopt' ? 'adopt' : e.action === 'delete' ? 'delete' : 'write';
+  if (e.t === 'problem' || e.t === 'scheduled') return e.t;
+  return 'book';
+}
+
+/** The categories holding entries a filter can select. */
+function categoriesFor(filter: (EntryFilter & { kinds?: readonly ActionKind[] }) | undefined): readonly Category[] {
+  const t = filter?.t;
+  const kinds = filter?.kinds;
+  return CATEGORIES.filter((c) => {
+    if (c === 'write' || c === 'adopt' || c === 'delete') {
+      if (t && !t.includes('action')) return false;
+      if (!kinds) return true;
+      return c === 'adopt' ? kinds.includes('adopt') : c === 'delete' ? kinds.includes('delete') : kinds.some((k) => k !== 'adopt' && k !== 'delete');
+    }
+    if (kinds) return false;
+    if (c === 'book') return !t || t.some((x) => x === 'relink' || x === 'refresh' || x === 'source');
+    return !t || t.includes(c);
+  });
+}
+
 /**
- * The body of one mapping's plan being made: entries appended to a private temporary file (it
- * holds the values apply writes, personal data among them: mode 0600 in a 0700 directory, removed
- * by `dispose`), then read back as often as rendering and applying need.
+ * The body of one mapping's plan being made, appended to private temporary files (they hold the
+ * values apply writes, personal data among them: mode 0600 in a 0700 directory, removed by
+ * `dispose`), one per kind of entry, so each reader (the applier's writes, its deletions, the
+ * renderer's deactivations, the bookkeeping) reads only the lines it wants.
  */
 export class PlanSpool implements PlanSink {
-  private readonly writer: LineWriter;
+  private readonly writers = new Map<Category, LineWriter>();
   private closed = false;
   /** Entries written, by kind. */
   readonly written: Record<PlanEntry['t'], number> = { action: 0, problem: 0, scheduled: 0, relink: 0, refresh: 0, source: 0 };
 
-  constructor(readonly path: string) {
-    this.writer = new LineWriter(path);
+  constructor(readonly base: string) {}
+
+  path(c: Category): string {
+    return `${this.base}.${c}.jsonl`;
+  }
+
+  has(c: Category): boolean {
+    return this.writers.has(c);
   }
 
   write(entry: PlanEntry): void {
     if (this.closed) throw new Error('plan spool is closed');
     this.written[entry.t] += 1;
-    this.writer.line(encodeEntry(entry));
+    const c = categoryOf(entry);
+    let w = this.writers.get(c);
+    if (!w) {
+      w = new LineWriter(this.path(c));
+      this.writers.set(c, w);
+    }
+    w.line(encodeEntry(entry));
   }
 
   close(): void {
-    if (!this.closed) this.writer.close();
+    if (!this.closed) for (const w of this.writers.values()) w.close();
     this.closed = true;
   }
 }
@@ -182,7 +237,7 @@ export class SpoolDir {
   spool(mapping: string): PlanSpool {
     let s = this.spools.get(mapping);
     if (!s) {
-      s = new PlanSpool(join(this.dir, `${this.spools.size}.jsonl`));
+      s = new PlanSpool(join(this.dir, String(this.spools.size)));
       this.spools.set(mapping, s);
     }
     return s;
@@ -194,12 +249,12 @@ export class SpoolDir {
    */
   view(header: PlanHeader): PlanView {
     for (const s of this.spools.values()) s.close();
-    const files = new Map<string, string>();
+    const planned = new Map<string, PlanSpool>();
     for (const mp of header.mappings) {
       const s = this.spools.get(mp.name);
-      if (s && mp.status === 'planned') files.set(mp.name, s.path);
+      if (s && mp.status === 'planned') planned.set(mp.name, s);
     }
-    return spooledView(header, files);
+    return spooledView(header, planned);
   }
 
   dispose(): void {
@@ -208,12 +263,14 @@ export class SpoolDir {
   }
 }
 
-function spooledView(header: PlanHeader, files: ReadonlyMap<string, string>): PlanView {
+function spooledView(header: PlanHeader, spools: ReadonlyMap<string, PlanSpool>): PlanView {
   async function* read(filter: (EntryFilter & { kinds?: readonly ActionKind[] }) | undefined): AsyncGenerator<PlanEntry> {
     const names = filter?.mapping !== undefined ? [filter.mapping] : header.mappings.map((m) => m.name);
+    const categories = categoriesFor(filter);
     for (const name of names) {
-      const path = files.get(name);
-      if (path) yield* readLines(path, filter);
+      const spool = spools.get(name);
+      if (!spool) continue;
+      for (const c of categories) if (spool.has(c)) yield* readLines(spool.path(c), filter);
     }
   }
   const only = (t: PlanEntry['t'], filter?: { mapping?: string; kinds?: readonly ActionKind[] }): EntryFilter & { kinds?: readonly ActionKind[] } =>
