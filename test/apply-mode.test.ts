@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chooseMode, parseCursor, formatCursor, type Session } from '../src/apply/index.js';
+import { chooseMode } from '../src/engine/mode.js';
+import { formatCursor, parseCursor } from '../src/plan/index.js';
 import { loadValidConfig } from '../src/config/index.js';
 import type { Watermark } from '../src/state/index.js';
 
 /** When a run is full or incremental: --full, first run, changed mapping, the schedule's full-refresh cadence. */
 describe('chooseMode', async () => {
   const config = await loadValidConfig('configs', { env: {} });
-  const session = { config } as Session;
   const mapping = config.mappings.get('employees-to-contacts')!;
   const digest = config.mappingDigest(mapping.name);
   // configs/schedule.yaml: fullRefreshCron "0 3 * * 0" in America/Chicago (Sundays 03:00).
@@ -18,10 +18,10 @@ describe('chooseMode', async () => {
     { name: '--full', w: wm(), o: { full: true }, now: wed, mode: 'full', reason: /--full/ },
     { name: 'first run', w: undefined, o: {}, now: wed, mode: 'full', reason: /first run/ },
     { name: 'mapping changed', w: wm({ configDigest: 'other' }), o: {}, now: wed, mode: 'full', reason: /mapping changed/ },
-    { name: 'full refresh due (a Sunday 03:00 passed)', w: wm(), o: {}, now: nextMonday, mode: 'full', reason: /full refresh due \(schedule daily\)/ },
+    { name: 'full refresh due (a Sunday 03:00 passed)', w: wm(), o: {}, now: nextMonday, mode: 'full', reason: /weekly full check due \(schedule daily\)/ },
     { name: 'otherwise incremental', w: wm(), o: {}, now: wed, mode: 'incremental', reason: /changes since/ },
   ])('$name → $mode', ({ w, o, now, mode, reason }) => {
-    const r = chooseMode(session, mapping, w, o, now);
+    const r = chooseMode(config, mapping, w, (o as { full?: boolean }).full === true, now);
     expect(r.mode).toBe(mode);
     expect(r.reason).toMatch(reason);
   });

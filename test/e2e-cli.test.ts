@@ -45,7 +45,7 @@ beforeAll(async () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
   }
   // Small but above the example guards (minSourceRows 100 employees, 50 vendors).
-  ps = await startPeopleSoftSimulator({ dataset: generateDataset({ employees: 110, vendors: 60, seed: 3 }) });
+  ps = await startPeopleSoftSimulator({ dataset: generateDataset({ employees: 130, vendors: 60, seed: 3 }) });
   zoho = await startZohoSimulator({ latencyMs: 5 });
   env = simulatorEnv({
     zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
@@ -79,7 +79,11 @@ describe('ml-connector plan and apply (built CLI)', () => {
 
   it('a process killed mid-apply, then a rerun: every record once in Zoho, nothing lost', async () => {
     // Zoho writes the first contact batch, then holds its answer: the CLI never learns the ids.
-    zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, delayMs: 10_000, times: 2 }); // 110 contacts: two batches
+    // How many contacts the first sync creates (people who left before it are not created).
+    const planned = JSON.parse((await cli(['plan', '--json'])).stdout.split('\n')[0]!.replace(/,"entries":\[$/, '}')) as { header: { mappings: Array<{ name: string; counts: { create: number } }> } };
+    const expected = planned.header.mappings.find((m) => m.name === 'employees-to-contacts')!.counts.create;
+    expect(expected).toBeGreaterThan(100);
+    zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, delayMs: 10_000, times: 2 }); // over 100 contacts: two batches
     const run = start(['apply', '--auto-approve']);
     // Zoho has written the contacts and holds the answers: kill the CLI before it hears back.
     for (let i = 0; i < 400 && contacts().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
@@ -101,10 +105,10 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(rerun.code).toBe(0);
     const ids = contacts().map((r) => r.PeopleSoft_Employee_ID);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toHaveLength(110);
+    expect(ids).toHaveLength(expected);
     const store = await openStateStore(join(dir, 'state.db'));
     try {
-      expect((await store.getLinks('employees-to-contacts')).size).toBe(110);
+      expect((await store.getLinks('employees-to-contacts')).size).toBe(expected);
       expect((await store.listRuns()).some((r) => r.status === 'interrupted')).toBe(true);
     } finally {
       await store.close();
@@ -121,7 +125,7 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(planned.stdout).toContain('~ ');
     expect(planned.stdout).toContain('"Changed by a user"');
     expect(planned.stdout).toMatch(/Plan: 0 to create, 1 to update, 0 to deactivate, \d+ unchanged; 1 API call/);
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ formatVersion: 1, summary: { update: 1 } });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ formatVersion: 2, header: { summary: { update: 1 } } });
     const applied = await cli(['apply', out]);
     expect(applied.code).toBe(0);
     // The plan said 1 call (the write); the saved plan's record is re-read first, and apply says so.

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../src/config/index.js';
-import { shouldMask } from '../src/cli/commands/plan.js';
+import { shouldMask } from '../src/cli/shared/reconcile.js';
 
 /** When the CLI masks personal data: Markdown, CI, or the Project says so; --no-mask wins locally. */
 const config = (maskPersonalData?: boolean): Config => ({ project: { defaults: maskPersonalData === undefined ? {} : { maskPersonalData } } }) as unknown as Config;

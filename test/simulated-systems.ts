@@ -8,6 +8,7 @@ import { simulatorEnv } from '../src/demo/env.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
 import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
 import { OffsetClock } from '../src/support/clock.js';
+import { generateDataset } from '../src/sim/dataset/generate.js';
 
 export interface SimulatedSystems {
   ps: PeopleSoftSimulator;
@@ -19,9 +20,10 @@ export interface SimulatedSystems {
   close(): Promise<void>;
 }
 
-export async function startSimulatedSystems(dir: string, o: { zohoLatencyMs?: number } = {}): Promise<SimulatedSystems> {
+export async function startSimulatedSystems(dir: string, o: { zohoLatencyMs?: number; dataset?: { employees: number; vendors: number; seed?: number } } = {}): Promise<SimulatedSystems> {
   const clock = new OffsetClock();
-  const ps = await startPeopleSoftSimulator({ clock });
+  const dataset = o.dataset ? generateDataset({ seed: o.dataset.seed ?? 7, employees: o.dataset.employees, vendors: o.dataset.vendors, asOf: new Date(clock.now()).toISOString().slice(0, 10) }) : undefined;
+  const ps = await startPeopleSoftSimulator({ clock, ...(dataset ? { dataset } : {}) });
   const zoho = await startZohoSimulator({ clock, ...(o.zohoLatencyMs ? { latencyMs: o.zohoLatencyMs } : {}) });
   const env = simulatorEnv({
     zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },

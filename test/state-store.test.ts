@@ -1,3 +1,4 @@
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openStateStore, type LinkInput, type StateStore } from '../src/state/index.js';
@@ -31,7 +32,7 @@ describe('state store', () => {
   });
 
   it('creates the file (owner-only) and reports a fresh schema', async () => {
-    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: 2, interruptedRuns: [] });
+    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: SCHEMA_VERSION, interruptedRuns: [] });
     const { statSync } = await import('node:fs');
     expect(statSync(path).mode & 0o077).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { isLookupValue, toZohoValue, type FieldValue, type LookupValue } from '../mapping/index.js';
-import { shortHash, valueText, type BaselineRecord, type PlanAction } from '../plan/index.js';
+import { shortHash, valueText, type PlanAction } from '../plan/index.js';
 import type { Link, Snapshot } from '../state/index.js';
 
 /** Lookups still waiting for the other mapping's record get its id from that mapping's links. */
@@ -34,7 +34,7 @@ export function toUpsertRecord(extField: string, externalId: string, values: Rec
  * it was plus the written values; a drifted field kept in Zoho keeps its last applied value in
  * the link, so the drift stays visible and is not overwritten later.
  */
-export function stateAfterWrite(a: PlanAction, written: Record<string, FieldValue>, before: { baseline?: BaselineRecord; link?: Link; snapshot?: Snapshot }): { snapshot: Record<string, FieldValue>; applied: Record<string, FieldValue> } {
+export function stateAfterWrite(a: PlanAction, written: Record<string, FieldValue>, before: { baseline?: { values: Record<string, FieldValue> }; link?: Link; snapshot?: Snapshot }): { snapshot: Record<string, FieldValue>; applied: Record<string, FieldValue> } {
   const prior = (before.baseline?.values ?? before.snapshot?.values ?? before.link?.appliedValues ?? {}) as Record<string, FieldValue>;
   // A new record (nothing before): the written values are the whole state, no copy needed.
   const snapshot = Object.keys(prior).length === 0 ? written : { ...prior, ...written };

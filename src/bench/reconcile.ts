@@ -11,10 +11,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyPlan, openSession, readLookupIndex, readMappingInput, selectMappings, type Session } from '../apply/index.js';
+import { runReconcile } from '../engine/run.js';
+import { openSession, type Session } from '../engine/session.js';
 import { loadValidConfig } from '../config/index.js';
-import { lookupTargets } from '../mapping/index.js';
-import { planChanges, type MappingInput, type Plan } from '../plan/index.js';
+import type { PlanHeader } from '../plan/index.js';
 import { openStateStore } from '../state/index.js';
 import { createZohoClient, estimateCredits } from '../zoho/index.js';
 
@@ -203,29 +203,6 @@ defaults: { timezone: UTC }
   return conf;
 }
 
-/** Plan like makePlan, timing the pure planner on its own. */
-async function planTimed(session: Session, now: number): Promise<{ plan: Plan; computeMs: number; cpuMs: number }> {
-  const mappings = selectMappings(session, undefined);
-  const inputs: MappingInput[] = [];
-  for (const m of mappings) inputs.push(await readMappingInput(session, m, { now }));
-  trace('read');
-  const lookupIndex = new Map<string, Map<string, string>>();
-  for (const m of mappings) {
-    for (const t of lookupTargets(m)) {
-      const target = session.config.mappings.get(t);
-      if (target && !mappings.some((x) => x.name === t)) lookupIndex.set(t, await readLookupIndex(session, target));
-    }
-  }
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const plan = planChanges({
-    mappings: inputs, lookupIndex, createdAt: new Date(now).toISOString(), configDigest: session.config.digest(),
-    estimateCredits: (kind, n) => estimateCredits(kind === 'read' ? 'list' : kind, n),
-  });
-  const used = process.cpuUsage(cpu);
-  return { plan, computeMs: Math.round(performance.now() - started), cpuMs: Math.round((used.user + used.system) / 1000) };
-}
-
 /** BENCH_TRACE=1 prints memory at each step (to find what holds the peak). */
 function trace(step: string): void {
   if (!process.env.BENCH_TRACE) return;
@@ -234,11 +211,12 @@ function trace(step: string): void {
 }
 
 function rssSampler(): { peak(): number; stop(): void } {
-  let peak = process.memoryUsage().rss;
+  // process.memoryUsage.rss() does not walk the heap (memoryUsage() does, and costs ~1 ms a call).
+  let peak = process.memoryUsage.rss();
   const t = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 20);
-  return { peak: () => Math.round(Math.max(peak, process.memoryUsage().rss) / 1024 / 1024), stop: () => clearInterval(t) };
+  return { peak: () => Math.round(Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024), stop: () => clearInterval(t) };
 }
 
 async function runScenario(name: string, sims: Sims, session: Session, records: ScenarioResult['records']): Promise<ScenarioResult> {
@@ -246,24 +224,20 @@ async function runScenario(name: string, sims: Sims, session: Session, records: 
   const creditsBefore = ((await sims.send({ cmd: 'stats' })) as SimStats).credits;
   const rss = rssSampler();
   const started = performance.now();
-  const psBefore = session.peoplesoftCalls();
-  const { plan, computeMs, cpuMs } = await planTimed(session, Date.now());
-  trace('planned');
-  const report = await applyPlan(session, plan, { trigger: 'bench' });
+  let header: PlanHeader | undefined;
+  const outcome = await runReconcile(session, { apply: true, trigger: 'bench', holder: 'bench', onPlan: (view) => { header = view.header; trace('planned'); } });
   const wallMs = Math.round(performance.now() - started);
   trace('applied');
   rss.stop();
-  if (!report.ok) throw new Error(`bench apply failed: ${JSON.stringify(report.problems.slice(0, 3))}`);
+  if (outcome.status !== 'succeeded' || !header) throw new Error(`bench apply failed: ${outcome.status} ${JSON.stringify(outcome.error ?? outcome.failures.slice(0, 3))}`);
   const stats = (await sims.send({ cmd: 'stats' })) as SimStats;
   const writeCalls = (stats.zoho.upsert ?? 0) + (stats.zoho.insert ?? 0) + (stats.zoho.update ?? 0) + (stats.zoho.delete ?? 0);
-  const upserts = (m: Plan['mappings'][number]): number => m.actions.filter((a) => a.action !== 'delete').length;
-  const deletes = (m: Plan['mappings'][number]): number => m.actions.length - upserts(m);
-  const lower = plan.mappings.reduce((n, m) => n + Math.ceil(upserts(m) / 100) + Math.ceil(deletes(m) / 100), 0);
-  const lowerCredits = plan.mappings.reduce((n, m) => n + estimateCredits('upsert', upserts(m)) + estimateCredits('delete', deletes(m)), 0);
+  const lower = header.mappings.reduce((n, m) => n + m.cost.calls.upsert + m.cost.calls.update + m.cost.calls.delete, 0);
+  const lowerCredits = header.mappings.reduce((n, m) => n + m.cost.credits, 0);
   return {
-    scenario: name, records, changed: plan.summary.changes, wallMs, planComputeMs: computeMs, planComputeCpuMs: cpuMs,
+    scenario: name, records, changed: header.summary.changes, wallMs, planComputeMs: 0, planComputeCpuMs: 0,
     zohoCalls: stats.zoho, writeCalls, writeLowerBound: lower, credits: stats.credits - creditsBefore, writeCreditsLowerBound: lowerCredits,
-    peoplesoftCalls: session.peoplesoftCalls() - psBefore, peakRssMb: rss.peak(),
+    peoplesoftCalls: outcome.usage.peoplesoft, peakRssMb: rss.peak(),
   };
 }
 

@@ -5,7 +5,8 @@
  * Exits 0 when every step did what it should, 1 otherwise (and says which step).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadPlan } from '../plan/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,13 +82,9 @@ async function cli(args: string[], env: Record<string, string>, show: { head?: n
 
 class DemoFailure extends Error {}
 
-interface SavedPlan {
-  mappings: Array<{ name: string; module: string; counts: Record<string, number> }>;
-}
-
-/** One line per mapping from a saved plan file: what the plan would do, in numbers. */
-function describePlanFile(file: string): void {
-  const plan = JSON.parse(readFileSync(file, 'utf8')) as SavedPlan;
+/** One line per mapping from a saved plan file (its header): what the plan would do, in numbers. */
+async function describePlanFile(file: string): Promise<void> {
+  const plan = (await loadPlan(file)).header;
   for (const m of plan.mappings) {
     const parts = Object.entries(m.counts).filter(([k, n]) => n > 0 && k !== 'same').map(([k, n]) => `${n} to ${k}`);
     out(bold(`   ${m.name} → ${m.module}: ${parts.length ? parts.join(', ') : 'nothing to do'}`));
@@ -134,7 +131,7 @@ async function main(): Promise<number> {
     heading('Plan', 'Read employees and vendors from PeopleSoft and the managed records from Zoho, then show what apply\nwould change, record by record and field by field. Nothing is written. Contact names, emails and phones\nare masked (maskPersonalData in configs/project.yaml); account names are shown, a reviewer needs them.\nThe plan is saved to a file: apply will do exactly what was shown, nothing else.');
     const firstPlan = join(dir, 'initial.plan.json');
     expectCode(await cli(['plan', '--config', CONFIG, '--out', firstPlan], env, { head: 20, tail: 2 }), [0], 'first plan');
-    describePlanFile(firstPlan);
+    await describePlanFile(firstPlan);
 
     heading('Apply', 'Make Zoho match the plan: accounts first (contacts point at their vendor\'s account), upserts in batches\nof up to 100 matched by the PeopleSoft key, every record\'s result in the audit trail.');
     if (dirty) out(dim('   configs/ has uncommitted changes: apply would refuse them (what is applied is what is committed);\n   the demo passes --allow-dirty because it only writes to the simulator.'));
@@ -152,7 +149,7 @@ async function main(): Promise<number> {
     heading('Plan the day\'s changes', 'An incremental read picks up only what changed since the last apply. Each change is labelled\nwith the lifecycle event behind it: hire, rehire, termination, transfer.');
     const dayPlan = join(dir, 'day-two.plan.json');
     expectCode(await cli(['plan', '--config', CONFIG, '--out', dayPlan], env, { head: 60 }), [0], 'plan of day two');
-    describePlanFile(dayPlan);
+    await describePlanFile(dayPlan);
 
     heading('Apply the day\'s changes', 'The termination sets Employment_Status to Terminated (nothing is deleted); the rehire brings back the same\nZoho contact. A record someone edited in Zoho since the plan was made would be skipped, not overwritten.');
     expectCode(await cli(['apply', '--config', CONFIG, ...allowDirty, dayPlan], env, { head: 30, liveProgress: true }), [0], 'second apply');

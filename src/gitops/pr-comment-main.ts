@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parsePlan } from '../plan/index.js';
+import { loadPlan } from '../plan/index.js';
 import { buildPlanComment, planLabels } from './pr-comment.js';
 
 const { values } = parseArgs({
@@ -28,7 +28,7 @@ const { values } = parseArgs({
 });
 
 const read = (path: string | undefined): string | undefined => (path && existsSync(path) ? readFileSync(path, 'utf8') : undefined);
-const planText = read(values.plan);
+const planPath = values.plan && existsSync(values.plan) ? values.plan : undefined;
 const failure = read(values.failure)?.trim();
 const body = buildPlanComment({
   ...(read(values['plan-md']) ? { planMarkdown: read(values['plan-md'])! } : {}),
@@ -40,7 +40,7 @@ const body = buildPlanComment({
 });
 writeFileSync(values.out!, body);
 if (values.labels) {
-  const labels = planText ? planLabels(parsePlan(planText, values.plan)) : [];
+  const labels = planPath ? planLabels((await loadPlan(planPath)).header) : [];
   writeFileSync(values.labels, labels.join('\n') + (labels.length ? '\n' : ''));
 }
 process.stdout.write(`comment: ${values.out} (${body.length} characters)${values.labels ? `, labels: ${values.labels}` : ''}\n`);

@@ -1,4 +1,4 @@
-import type { Plan } from '../plan/types.js';
+import type { PlanHeader } from '../plan/types.js';
 
 /** The hidden marker that identifies ml-connector's one plan comment on a pull request. */
 export const PLAN_COMMENT_MARKER = '<!-- ml-connector-plan -->';
@@ -8,9 +8,9 @@ export const COMMENT_LIMIT = 65_536;
 export type PlanLabel = 'no-changes' | 'changes' | 'deactivations';
 
 /** Labels for the pull request: `no-changes`, or `changes` plus `deactivations` when records would be deactivated or deleted. */
-export function planLabels(plan: Pick<Plan, 'summary'>): PlanLabel[] {
+export function planLabels(plan: Pick<PlanHeader, 'summary'>): PlanLabel[] {
   const s = plan.summary;
-  const changes = s.create + s.update + s.deactivate + s.reactivate + s.delete;
+  const changes = s.changes;
   if (changes === 0) return ['no-changes'];
   return s.deactivate + s.delete > 0 ? ['changes', 'deactivations'] : ['changes'];
 }

@@ -47,6 +47,8 @@ export interface RecordProblem {
   message: string;
   /** Zoho or source field concerned, if any. */
   field?: string;
+  /** The call that failed, as method and path without secrets (e.g. `GET /PSIGW/.../CI_VENDOR_CI_G`). */
+  call?: string;
   severity: 'error' | 'warning';
 }
 

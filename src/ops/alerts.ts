@@ -28,6 +28,8 @@ export interface MappingOutcome {
   counts?: Record<string, number>;
   failed?: FailedRecord[];
   guard?: TrippedGuard;
+  /** The mapping could not be planned or applied at all (its read failed, its credentials were refused). */
+  error?: { code: string; message: string; hint?: string };
   /** Calls or batches retried after a transient error and then succeeded. */
   retried?: number;
 }
@@ -37,7 +39,8 @@ export interface RunReport {
   runId: string;
   /** `schedule:daily`, `cli`, `github-actions`, ... */
   trigger: string;
-  status: 'succeeded' | 'failed' | 'partial' | 'interrupted';
+  /** The run's outcome (src/engine/outcome.ts derives it once). Interrupted runs are not failures. */
+  status: 'succeeded' | 'failed' | 'partial' | 'interrupted' | 'blocked';
   startedAt: string;
   finishedAt?: string;
   gitCommit?: string;
@@ -89,12 +92,18 @@ export function sanitizeMessage(message: string): string {
   return masked.length > 200 ? `${masked.slice(0, 197)}...` : masked;
 }
 
+/** Runs that may need a person: an interrupted run (a stop, a deploy) resumes by itself and alerts nobody. */
+export function needsAttention(status: RunReport['status']): boolean {
+  return status === 'failed' || status === 'partial' || status === 'blocked';
+}
+
 /** Which alert events a run report raises, in a fixed order. */
 export function detectAlertEvents(report: RunReport): AlertEvent[] {
   const events = new Set<AlertEvent>();
   if (report.error && isAuthFailure(report.error.code)) events.add('auth-failed');
-  if (report.status === 'failed' || report.status === 'interrupted') events.add('run-failed');
+  if (report.status === 'failed') events.add('run-failed');
   for (const m of report.mappings) {
+    if (m.error) events.add(isAuthFailure(m.error.code) ? 'auth-failed' : 'run-failed');
     if (m.guard) events.add('guard-tripped');
     if ((m.failed?.length ?? 0) > 0) events.add('records-failed');
     if (m.failed?.some((f) => isAuthFailure(f.code))) events.add('auth-failed');
@@ -118,8 +127,8 @@ export function buildAlert(report: RunReport, options: { on?: readonly AlertEven
   const failedCount = report.mappings.reduce((n, m) => n + (m.failed?.length ?? 0), 0);
   const headline = events.includes('auth-failed')
     ? 'authentication failed, a person must renew a credential'
-    : report.status === 'failed' || report.status === 'interrupted'
-      ? `run ${report.status}`
+    : report.status === 'failed'
+      ? 'run failed'
       : events.includes('guard-tripped')
         ? 'a safety guard stopped a mapping'
         : `${failedCount} record${failedCount === 1 ? '' : 's'} failed`;
@@ -136,6 +145,7 @@ export function buildAlert(report: RunReport, options: { on?: readonly AlertEven
     lines.push(`- The run stopped: ${sanitizeMessage(report.error.message)} [${report.error.code}]`);
   }
   for (const m of report.mappings) {
+    if (m.error && m.error.code !== report.error?.code) lines.push(`- ${m.mapping}: not run: ${sanitizeMessage(m.error.message)} [${m.error.code}]`);
     if (m.guard) {
       lines.push(`- ${m.mapping}: guard ${m.guard.guard} tripped (limit ${m.guard.limit}, this run ${m.guard.actual}); nothing was written for this mapping.`);
     }
@@ -163,7 +173,9 @@ export function buildAlert(report: RunReport, options: { on?: readonly AlertEven
   lines.push('');
 
   lines.push('What to do');
-  const authCode = report.error && isAuthFailure(report.error.code) ? report.error.code : report.mappings.flatMap((m) => m.failed ?? []).find((f) => isAuthFailure(f.code))?.code;
+  const authCode = report.error && isAuthFailure(report.error.code)
+    ? report.error.code
+    : report.mappings.map((m) => m.error?.code).find((c) => isAuthFailure(c)) ?? report.mappings.flatMap((m) => m.failed ?? []).find((f) => isAuthFailure(f.code))?.code;
   if (authCode) lines.push(`- ${authAdvice(authCode)}`);
   if (report.error?.hint && !authCode) lines.push(`- ${sanitizeMessage(report.error.hint)}`);
   if (events.includes('guard-tripped')) {

@@ -13,7 +13,8 @@ export async function resolvePeopleSoftCredentials(
 ): Promise<PsCredentials> {
   const auth = conn.auth;
   if (auth.type === 'basic') return { password: await resolve(auth.password, `connection ${conn.name} auth.password`) };
-  if (auth.token !== undefined) return { token: await resolve(auth.token, `connection ${conn.name} auth.token`) };
+  // A token without a token URL is a bearer token given as is; with a token URL, the client-credentials grant gets one.
+  if (auth.token !== undefined && auth.tokenUrl === undefined) return { token: await resolve(auth.token, `connection ${conn.name} auth.token`) };
   if (auth.clientSecret !== undefined) return { clientSecret: await resolve(auth.clientSecret, `connection ${conn.name} auth.clientSecret`) };
   throw new ConfigError('PS_AUTH_CONFIG', `Connection ${conn.name}: OAuth2 needs auth.token or auth.clientSecret`, {
     meta: { connection: conn.name },

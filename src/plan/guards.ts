@@ -35,8 +35,18 @@ export function checkGuards(mapping: Mapping, facts: GuardFacts): GuardResult[] 
       message: `${actual} deactivations/deletions planned; at most ${allowed} allowed (${g.maxDeactivations} of ${facts.known} known records)`,
     });
   }
+  const maxAdoptions = (g as { maxAdoptions?: number | string }).maxAdoptions;
+  if (maxAdoptions !== undefined) {
+    // Adoption takes over records people made by hand: a wrong match rule must not do it silently at scale.
+    const actual = c.adopt;
+    const allowed = resolveLimit(maxAdoptions, Math.max(facts.known, facts.desired));
+    out.push({
+      guard: 'maxAdoptions', limit: maxAdoptions, allowed, actual, tripped: actual > allowed,
+      message: `${actual} existing Zoho records to adopt; at most ${allowed} allowed (${maxAdoptions})`,
+    });
+  }
   if (g.maxChanges !== undefined) {
-    const actual = c.create + c.update + c.deactivate + c.reactivate + c.delete;
+    const actual = c.create + c.adopt + c.update + c.deactivate + c.reactivate + c.delete;
     const base = Math.max(facts.known, facts.desired);
     const allowed = resolveLimit(g.maxChanges, base);
     out.push({

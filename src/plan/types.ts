@@ -1,15 +1,18 @@
 /**
  * The plan: plain data describing what `apply` will do to Zoho, record by record and field by
- * field. It is computed by a pure function, saved as versioned JSON (schema/plan.schema.json),
- * rendered for people, and is the only input of the applier.
+ * field. A plan has a header (what was planned, counts, guards, cost: small, whatever the size of
+ * the org) and a body: a stream of entries (actions, problems, scheduled changes, bookkeeping)
+ * that is never held in memory as a whole. Saved as versioned JSON (schema/plan.schema.json,
+ * docs/plan-format.md) with one entry per line, so a plan of any size can be written, shown and
+ * applied a line at a time.
  */
-import type { Mapping } from '../config/types.generated.js';
 import type { FieldValue } from '../mapping/index.js';
-import type { LifecycleEvent, RecordProblem, SourceRecord } from '../model/index.js';
+import type { LifecycleEvent, RecordProblem } from '../model/index.js';
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 
-export type ActionKind = 'create' | 'update' | 'deactivate' | 'reactivate' | 'delete';
+export type ActionKind = 'create' | 'update' | 'deactivate' | 'reactivate' | 'delete' | 'adopt';
+export const ACTION_KINDS: readonly ActionKind[] = ['create', 'adopt', 'update', 'reactivate', 'deactivate', 'delete'];
 export type DriftPolicy = 'overwrite' | 'keep-zoho' | 'report';
 
 /** One managed field that changes: its Zoho value now and the value the plan writes. */
@@ -29,26 +32,88 @@ export interface DriftNote {
   policy: Exclude<DriftPolicy, 'overwrite'>;
 }
 
-/** Why a record is in the plan. */
-export type ActionCause = 'source' | 'removed' | 'out-of-scope' | 'drift';
+/**
+ * Why a record is in the plan, in words a reviewer can check:
+ * - `source`: its PeopleSoft record changed since the last apply (or it was never synced);
+ * - `mapping`: only the mapping changed (the PeopleSoft record did not);
+ * - `drift`: someone changed the record in Zoho;
+ * - `removed`: it is gone from a complete PeopleSoft read;
+ * - `out-of-scope`: it left the mapping's `source.include`.
+ */
+export type ActionCause = 'source' | 'mapping' | 'drift' | 'removed' | 'out-of-scope';
+
+/** How an `adopt` found its Zoho record. */
+export interface AdoptMatch {
+  /** The match rule, e.g. `Email` or `First_Name+Last_Name+Phone`; `explicit` for `ml-connector adopt`. */
+  rule: string;
+}
 
 export interface PlanAction {
+  mapping: string;
   externalId: string;
   action: ActionKind;
   /** Absent for creates. */
   zohoId?: string;
+  /** The lifecycle event behind the action: only when it happened since the last apply. */
   event?: LifecycleEvent;
   cause: ActionCause;
   /** Zoho `Modified_Time` the record had when planned; apply skips the record if it moved. */
   plannedAgainst?: string;
   changes: FieldChange[];
   drift?: DriftNote[];
-  /** Short hash of everything above: detects edited plan files and identifies the action in audit. */
-  fingerprint: string;
+  /** `adopt` only: how the existing Zoho record was found. */
+  match?: AdoptMatch;
+  /**
+   * The managed values the Zoho record holds now, for a record ml-connector has no link for yet
+   * (adopt, or a write after the state was lost): what the link is made from after apply.
+   */
+  baseline?: Record<string, FieldValue>;
+  /** Short hash of what apply writes; present in plan files (written and checked there only). */
+  fingerprint?: string;
 }
 
+/** A future-dated change held until it is effective (`plan --as-of` shows it applied). */
+export interface ScheduledChange {
+  mapping: string;
+  externalId: string;
+  effectiveDate: string;
+  event?: LifecycleEvent;
+  /** What it will do once effective. */
+  action: 'create' | 'update' | 'deactivate' | 'reactivate';
+}
+
+/** A record found in Zoho, already right but not linked (the state was lost): link it, write nothing. */
+export interface RelinkEntry {
+  mapping: string;
+  externalId: string;
+  zohoId: string;
+  modifiedTime?: string;
+  values: Record<string, FieldValue>;
+}
+
+/** What apply remembers of a source record after it applied (hash change detection, stored history). */
+export interface SourceNote {
+  mapping: string;
+  key: string;
+  /** The external id of the record the note belongs to (what apply reports outcomes by). */
+  externalId: string;
+  hash?: string;
+  history?: unknown;
+}
+
+/** One line of the plan body. */
+export type PlanEntry =
+  | ({ t: 'action' } & PlanAction)
+  | ({ t: 'problem' } & RecordProblem)
+  | ({ t: 'scheduled' } & ScheduledChange)
+  /** Linked records whose Zoho state moved although nothing is written (kept drift): refresh the snapshot. */
+  | ({ t: 'relink' | 'refresh' } & RelinkEntry)
+  | ({ t: 'source' } & SourceNote);
+
+export type EntryKind = PlanEntry['t'];
+
 export interface GuardResult {
-  guard: 'maxDeactivations' | 'maxChanges' | 'minSourceRows' | 'maxDrop';
+  guard: 'maxDeactivations' | 'maxChanges' | 'minSourceRows' | 'maxDrop' | 'maxAdoptions';
   /** The configured limit, e.g. `10%` or `100`. */
   limit: number | string;
   /** The limit as a count for this run. */
@@ -60,6 +125,7 @@ export interface GuardResult {
 
 export interface ActionCounts {
   create: number;
+  adopt: number;
   update: number;
   deactivate: number;
   reactivate: number;
@@ -68,8 +134,8 @@ export interface ActionCounts {
 }
 
 export interface PlanCost {
-  /** Zoho calls the apply makes, by kind. */
-  calls: { upsert: number; delete: number };
+  /** Zoho calls apply makes, by kind (adoptions are updates by id). */
+  calls: { upsert: number; update: number; delete: number };
   credits: number;
 }
 
@@ -81,7 +147,7 @@ export interface PlanWatermark {
   full: boolean;
 }
 
-export interface MappingPlan {
+export interface MappingSummary {
   name: string;
   module: string;
   externalIdField: string;
@@ -89,47 +155,86 @@ export interface MappingPlan {
   mode: 'full' | 'incremental';
   /** Why this mode, e.g. `--full`, `first run`, `mapping changed since the last apply`. */
   reason: string;
-  source: { read: number; planned: number; complete: boolean };
+  /** `failed`: the mapping could not be planned (its read is not trustworthy); nothing of it is applied. */
+  status: 'planned' | 'failed';
+  error?: { code: string; message: string; hint?: string };
+  source: {
+    /** Source records read (after change filtering). */
+    read: number;
+    /** Records compared with Zoho. */
+    planned: number;
+    /** Every source record was read. */
+    complete: boolean;
+    /** Rows read before change filtering, for `minSourceRows` and `maxDrop`. */
+    rowCount: number;
+  };
   counts: ActionCounts;
-  /** Sorted by external id. `same` records are counted, not listed. */
-  actions: PlanAction[];
+  /** Lifecycle events behind this mapping's actions (only events since the last apply). */
+  events: Partial<Record<LifecycleEvent, number>>;
+  /** Records left out (an error problem, an ambiguous match): retried next run. */
+  held: number;
+  scheduled: number;
+  /** Records inactive the first time they are seen (left before the first sync): not created (`options.createInactive`). */
+  notCreated: number;
+  problems: { errors: number; warnings: number };
   guards: GuardResult[];
   cost: PlanCost;
+  /** Zoho fields this mapping treats as personal data (masked in plans). */
+  personalFields: string[];
   watermark?: PlanWatermark;
-  /**
-   * Not saved in plan files. Managed values the records hold in Zoho now (for link state after
-   * apply), and records to re-link without writing (after the state was lost).
-   */
-  baseline?: Map<string, BaselineRecord>;
-  relink?: BaselineRecord[];
-  /** Not saved: linked records changed in Zoho but left as they are (kept drift): their snapshot is refreshed. */
-  refresh?: BaselineRecord[];
-  /** Not saved: source content hashes to remember after apply (hash change detection). */
-  sourceHashes?: Array<{ key: string; hash: string }>;
+  /** Hash change detection after a complete read: apply replaces the stored hashes (drops keys gone from the source). */
+  replaceSourceHashes?: boolean;
 }
 
-export interface BaselineRecord {
-  externalId: string;
-  zohoId: string;
-  modifiedTime?: string;
-  values: Record<string, FieldValue>;
+export interface PlanSummary extends ActionCounts {
+  /** Records to write: every action. */
+  changes: number;
+  /** Zoho write calls apply will make, and their credits. */
+  calls: number;
+  credits: number;
+  /** Calls made while planning (reading), and their credits. */
+  reads: { zoho: number; peoplesoft: number; credits: number };
+  events: Partial<Record<LifecycleEvent, number>>;
+  held: number;
+  scheduled: number;
+  problems: { errors: number; warnings: number };
 }
 
-export interface Plan {
+export interface PlanHeader {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   createdAt: string;
+  /** The business date effective-dated rows were read as of (YYYY-MM-DD). */
+  asOf: string;
   configDigest: string;
   gitCommit?: string;
   /** The configuration directory had uncommitted changes when the plan was made. */
   gitDirty?: boolean;
-  asOf?: string;
-  mappings: MappingPlan[];
-  problems: RecordProblem[];
-  summary: ActionCounts & { calls: number; credits: number; changes: number };
+  mappings: MappingSummary[];
+  summary: PlanSummary;
   /** A guard tripped and `--allow-large-change` was not given: apply refuses. */
   blocked: boolean;
   allowLargeChange: boolean;
 }
+
+/**
+ * A plan to read: its header, and its body entries as streams (each call reads the body again,
+ * in order). The one interface renderers, the applier and `show` read plans through, whether the
+ * plan is a file on disk, a spool of the run in progress, or an array in a test.
+ */
+export interface PlanView {
+  readonly header: PlanHeader;
+  entries(filter?: EntryFilter): AsyncIterable<PlanEntry>;
+  actions(filter?: { mapping?: string; kinds?: readonly ActionKind[] }): AsyncIterable<PlanAction>;
+  problems(filter?: { mapping?: string }): AsyncIterable<RecordProblem>;
+  scheduled(filter?: { mapping?: string }): AsyncIterable<ScheduledChange>;
+}
+
+export interface EntryFilter {
+  t?: readonly EntryKind[];
+  mapping?: string;
+}
+
+export type CreditEstimator = (kind: 'upsert' | 'update' | 'delete' | 'read', records: number) => number;
 
 /** A Zoho record as the planner sees it: managed values only. */
 export interface ObservedRecord {
@@ -143,50 +248,4 @@ export interface LinkedRecord {
   zohoId: string;
   appliedValues: Record<string, unknown>;
   zohoModifiedTime?: string;
-}
-
-export interface MappingInput {
-  mapping: Mapping;
-  mappingDigest: string;
-  mode: 'full' | 'incremental';
-  reason: string;
-  source: {
-    records: readonly SourceRecord[];
-    problems: readonly RecordProblem[];
-    /** Every source record was read (full mode, or a reader that always reads everything). */
-    complete: boolean;
-    /** Rows read before change filtering, for `minSourceRows` and `maxDrop`. */
-    rowCount: number;
-  };
-  /** Zoho records with an external id, by external id (full: all of them; incremental: as last known). */
-  observed: ReadonlyMap<string, ObservedRecord>;
-  /**
-   * A full read after an earlier apply: the source keys whose rows changed since then (what an
-   * incremental read would have returned). Only their lifecycle events label the plan: an old
-   * hire is not why a record changes after a mapping edit. Absent: every event labels.
-   */
-  changedSinceLastApply?: ReadonlySet<string>;
-  /** External ids of records changed in Zoho since the last run (incremental): planned even without a source change. */
-  changedInZoho?: ReadonlySet<string>;
-  links: ReadonlyMap<string, LinkedRecord>;
-  /** Source records in the last complete read (watermark), for `maxDrop`. */
-  lastFullRowCount?: number;
-  fieldLengths?: Readonly<Record<string, number>>;
-  watermark?: PlanWatermark;
-  sourceHashes?: Array<{ key: string; hash: string }>;
-}
-
-export type CreditEstimator = (kind: 'upsert' | 'delete' | 'read', records: number) => number;
-
-export interface PlanInput {
-  mappings: readonly MappingInput[];
-  /** External id → Zoho id of mappings looked up but not planned in this run. */
-  lookupIndex?: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  createdAt: string;
-  configDigest: string;
-  gitCommit?: string;
-  gitDirty?: boolean;
-  asOf?: string;
-  allowLargeChange?: boolean;
-  estimateCredits?: CreditEstimator;
 }

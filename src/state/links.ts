@@ -40,24 +40,54 @@ interface LinkDbRow {
   updated_at: string;
 }
 
+const LINK_SELECT = 'SELECT external_id, module, zoho_id, field_hash, applied_values, zoho_modified_time, updated_at FROM links';
+
+function toLink(r: LinkDbRow): Link {
+  const link: Link = {
+    externalId: r.external_id,
+    module: r.module,
+    zohoId: r.zoho_id,
+    fieldHash: r.field_hash,
+    appliedValues: JSON.parse(r.applied_values) as Record<string, unknown>,
+    updatedAt: r.updated_at,
+  };
+  if (r.zoho_modified_time !== null) link.zohoModifiedTime = r.zoho_modified_time;
+  return link;
+}
+
 export async function readLinks(q: Queryable, mapping: string): Promise<Map<string, Link>> {
-  const rows = await q.all<LinkDbRow>(
-    'SELECT external_id, module, zoho_id, field_hash, applied_values, zoho_modified_time, updated_at FROM links WHERE mapping = ? ORDER BY external_id',
-    [mapping],
-  );
+  const rows = await q.all<LinkDbRow>(`${LINK_SELECT} WHERE mapping = ? ORDER BY external_id`, [mapping]);
+  return new Map(rows.map((r) => [r.external_id, toLink(r)]));
+}
+
+/** The links of these external ids (a page of source records), in statements of at most MAX_KEYS keys. */
+export async function readLinksByKeys(q: Queryable, mapping: string, keys: readonly string[]): Promise<Map<string, Link>> {
   const out = new Map<string, Link>();
-  for (const r of rows) {
-    const link: Link = {
-      externalId: r.external_id,
-      module: r.module,
-      zohoId: r.zoho_id,
-      fieldHash: r.field_hash,
-      appliedValues: JSON.parse(r.applied_values) as Record<string, unknown>,
-      updatedAt: r.updated_at,
-    };
-    if (r.zoho_modified_time !== null) link.zohoModifiedTime = r.zoho_modified_time;
-    out.set(r.external_id, link);
+  for (const part of chunks(keys)) {
+    const rows = await q.all<LinkDbRow>(`${LINK_SELECT} WHERE mapping = ? AND external_id IN (${part.map(() => '?').join(', ')})`, [mapping, ...part]);
+    for (const r of rows) out.set(r.external_id, toLink(r));
   }
+  return out;
+}
+
+/** One page of a mapping's links after `after` (keyset paging by external id). */
+export async function readLinkPage(q: Queryable, mapping: string, after: string | undefined, limit: number): Promise<Link[]> {
+  const rows = after === undefined
+    ? await q.all<LinkDbRow>(`${LINK_SELECT} WHERE mapping = ? ORDER BY external_id LIMIT ?`, [mapping, limit])
+    : await q.all<LinkDbRow>(`${LINK_SELECT} WHERE mapping = ? AND external_id > ? ORDER BY external_id LIMIT ?`, [mapping, after, limit]);
+  return rows.map(toLink);
+}
+
+export async function countLinks(q: Queryable, mapping: string): Promise<number> {
+  return (await q.get<{ n: number }>('SELECT count(*) AS n FROM links WHERE mapping = ?', [mapping]))?.n ?? 0;
+}
+
+/** Keys per `IN (...)` list: well under SQLite's (and PostgreSQL's) parameter limits. */
+const MAX_KEYS = 900;
+
+function chunks(keys: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < keys.length; i += MAX_KEYS) out.push(keys.slice(i, i + MAX_KEYS));
   return out;
 }
 
@@ -84,20 +114,23 @@ export async function removeSnapshots(q: Queryable, mapping: string, externalIds
   else await deleteMany(q, 'snapshots', { sql: 'mapping = ?', params: [mapping] }, 'external_id', externalIds);
 }
 
+interface SnapshotDbRow { external_id: string; zoho_id: string; field_values: string; modified_time: string; observed_at: string }
+const SNAPSHOT_SELECT = 'SELECT external_id, zoho_id, field_values, modified_time, observed_at FROM snapshots';
+
+function toSnapshot(r: SnapshotDbRow): Snapshot {
+  return { externalId: r.external_id, zohoId: r.zoho_id, values: JSON.parse(r.field_values) as Record<string, unknown>, modifiedTime: r.modified_time, observedAt: r.observed_at };
+}
+
 export async function readSnapshots(q: Queryable, mapping: string): Promise<Map<string, Snapshot>> {
-  const rows = await q.all<{ external_id: string; zoho_id: string; field_values: string; modified_time: string; observed_at: string }>(
-    'SELECT external_id, zoho_id, field_values, modified_time, observed_at FROM snapshots WHERE mapping = ? ORDER BY external_id',
-    [mapping],
-  );
+  const rows = await q.all<SnapshotDbRow>(`${SNAPSHOT_SELECT} WHERE mapping = ? ORDER BY external_id`, [mapping]);
+  return new Map(rows.map((r) => [r.external_id, toSnapshot(r)]));
+}
+
+export async function readSnapshotsByKeys(q: Queryable, mapping: string, keys: readonly string[]): Promise<Map<string, Snapshot>> {
   const out = new Map<string, Snapshot>();
-  for (const r of rows) {
-    out.set(r.external_id, {
-      externalId: r.external_id,
-      zohoId: r.zoho_id,
-      values: JSON.parse(r.field_values) as Record<string, unknown>,
-      modifiedTime: r.modified_time,
-      observedAt: r.observed_at,
-    });
+  for (const part of chunks(keys)) {
+    const rows = await q.all<SnapshotDbRow>(`${SNAPSHOT_SELECT} WHERE mapping = ? AND external_id IN (${part.map(() => '?').join(', ')})`, [mapping, ...part]);
+    for (const r of rows) out.set(r.external_id, toSnapshot(r));
   }
   return out;
 }
@@ -114,6 +147,19 @@ export async function writeSourceHashes(q: Queryable, mapping: string, rows: rea
 export async function readSourceHashes(q: Queryable, mapping: string): Promise<Map<string, string>> {
   const rows = await q.all<{ source_key: string; hash: string }>('SELECT source_key, hash FROM source_hashes WHERE mapping = ?', [mapping]);
   return new Map(rows.map((r) => [r.source_key, r.hash]));
+}
+
+export async function readSourceHashesByKeys(q: Queryable, mapping: string, keys: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of chunks(keys)) {
+    const rows = await q.all<{ source_key: string; hash: string }>(`SELECT source_key, hash FROM source_hashes WHERE mapping = ? AND source_key IN (${part.map(() => '?').join(', ')})`, [mapping, ...part]);
+    for (const r of rows) out.set(r.source_key, r.hash);
+  }
+  return out;
+}
+
+export async function removeSourceHashes(q: Queryable, mapping: string, keys: readonly string[]): Promise<void> {
+  await deleteMany(q, 'source_hashes', { sql: 'mapping = ?', params: [mapping] }, 'source_key', keys);
 }
 
 interface WatermarkDbRow {

@@ -10,6 +10,12 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The migration rebuilds a table others reference (SQLite cannot alter a constraint): foreign
+   * keys are switched off around its transaction, as SQLite's documentation prescribes, and
+   * checked before it commits.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -132,6 +138,46 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_time ON webhook_events (received_at);
     `,
   },
+  {
+    version: 6,
+    name: 'blocked runs, facts',
+    // A run a guard stopped is recorded as `blocked` (the CHECK constraint needs the table
+    // rebuilt). `facts`: small values remembered between runs, never secrets.
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE runs_next (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('plan', 'apply', 'serve')),
+        trigger TEXT NOT NULL,
+        git_commit TEXT,
+        config_digest TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'partial', 'interrupted', 'blocked')),
+        counts TEXT NOT NULL DEFAULT '{}',
+        api_calls INTEGER NOT NULL DEFAULT 0,
+        credits INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        git_dirty INTEGER,
+        mappings TEXT NOT NULL DEFAULT '[]',
+        batches INTEGER NOT NULL DEFAULT 0,
+        heartbeat_at TEXT
+      );
+      INSERT INTO runs_next (id, kind, trigger, git_commit, config_digest, started_at, finished_at, status, counts, api_calls, credits, error, pid, host, git_dirty, mappings, batches, heartbeat_at)
+        SELECT id, kind, trigger, git_commit, config_digest, started_at, finished_at, status, counts, api_calls, credits, error, pid, host, git_dirty, mappings, batches, heartbeat_at FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_next RENAME TO runs;
+      CREATE INDEX runs_by_start ON runs (started_at);
+      CREATE INDEX runs_by_status ON runs (status);
+      CREATE TABLE facts (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -157,13 +203,22 @@ export async function migrate(db: Db): Promise<{ from: number; to: number }> {
   if (from > SCHEMA_VERSION) throw tooNewError(db.path, from);
   for (const migration of MIGRATIONS) {
     if (migration.version <= from) continue;
-    await db.transaction(async (tx) => {
-      const current = (await tx.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
-      if (current >= migration.version) return;
-      await tx.exec(migration.sql);
-      // user_version lives in the file header, so it commits (or rolls back) with the schema.
-      await tx.exec(`PRAGMA user_version = ${migration.version}`);
-    }, `migrating to schema version ${migration.version}`);
+    if (migration.rebuildsTables) await db.exec('PRAGMA foreign_keys = OFF');
+    try {
+      await db.transaction(async (tx) => {
+        const current = (await tx.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
+        if (current >= migration.version) return;
+        await tx.exec(migration.sql);
+        if (migration.rebuildsTables) {
+          const broken = await tx.all<{ table: string }>('PRAGMA foreign_key_check');
+          if (broken.length > 0) throw new Error(`foreign keys broken in ${[...new Set(broken.map((b) => b.table))].join(', ')}`);
+        }
+        // user_version lives in the file header, so it commits (or rolls back) with the schema.
+        await tx.exec(`PRAGMA user_version = ${migration.version}`);
+      }, `migrating to schema version ${migration.version}`);
+    } finally {
+      if (migration.rebuildsTables) await db.exec('PRAGMA foreign_keys = ON');
+    }
   }
   return { from, to: SCHEMA_VERSION };
 }

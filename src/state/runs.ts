@@ -5,7 +5,7 @@ import { describeOwner, type ProcessIdentity } from './process.js';
 import type { FinalRunStatus, RunFinish, RunRow, RunStart } from './types.js';
 import { scrub } from '../support/redact.js';
 
-const FINAL: readonly FinalRunStatus[] = ['succeeded', 'failed', 'partial', 'interrupted'];
+const FINAL: readonly FinalRunStatus[] = ['succeeded', 'failed', 'partial', 'interrupted', 'blocked'];
 
 /** Sortable and readable: `20261127-011328-3fa9c1`. */
 export function createRunId(nowMs: number): string {

@@ -4,8 +4,9 @@ import { StateError } from './errors.js';
 import { insertAudit, insertWebhookEvent, parseSince, selectAudit, selectWebhookEvents, updateWebhookEvents } from './audit.js';
 import { checkExport, exportState, importState, type StateExport } from './export.js';
 import {
-  clearMappingCache, findLinkByZohoId, readAllWatermarks, readLinks, readSnapshots, readSourceHashes, readWatermark,
-  removeLinks, removeSnapshots, writeLinks, writeSnapshots, writeSourceHashes, writeWatermark,
+  clearMappingCache, countLinks, findLinkByZohoId, readAllWatermarks, readLinkPage, readLinks, readLinksByKeys, readSnapshots,
+  readSnapshotsByKeys, readSourceHashes, readSourceHashesByKeys, readWatermark, removeLinks, removeSnapshots, removeSourceHashes,
+  writeLinks, writeSnapshots, writeSourceHashes, writeWatermark,
 } from './links.js';
 import { acquireLock, readLock, readLocks, removeLock, type LockContext } from './lock.js';
 import type { MasterKeySource } from './master-key.js';
@@ -55,7 +56,13 @@ export interface StateStore {
   readonly secrets: SecretStore;
   close(): Promise<void>;
 
+  /** Every link of a mapping (small mappings, exports and tests; the engine reads by keys or pages). */
   getLinks(mapping: string): Promise<Map<string, Link>>;
+  /** The links of these external ids (one page of records). */
+  getLinksByKeys(mapping: string, keys: readonly string[]): Promise<Map<string, Link>>;
+  /** Links in external-id order, a page at a time. */
+  scanLinks(mapping: string, pageSize?: number): AsyncIterable<Link[]>;
+  countLinks(mapping: string): Promise<number>;
   upsertLinks(mapping: string, links: LinkInput[]): Promise<void>;
   deleteLinks(mapping: string, externalIds: string[]): Promise<void>;
   findLinkByZohoId(module: string, zohoId: string): Promise<{ mapping: string; externalId: string } | undefined>;
@@ -65,8 +72,11 @@ export interface StateStore {
   replaceSnapshots(mapping: string, rows: SnapshotInput[]): Promise<void>;
   deleteSnapshots(mapping: string, externalIds: string[]): Promise<void>;
   getSnapshots(mapping: string): Promise<Map<string, Snapshot>>;
+  getSnapshotsByKeys(mapping: string, keys: readonly string[]): Promise<Map<string, Snapshot>>;
 
   getSourceHashes(mapping: string): Promise<Map<string, string>>;
+  getSourceHashesByKeys(mapping: string, keys: readonly string[]): Promise<Map<string, string>>;
+  deleteSourceHashes(mapping: string, keys: readonly string[]): Promise<void>;
   putSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void>;
   replaceSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void>;
 
@@ -75,6 +85,10 @@ export interface StateStore {
   listWatermarks(): Promise<Array<Watermark & { mapping: string }>>;
   /** Forget links, snapshots, source hashes and the watermark of a mapping. */
   clearMapping(mapping: string): Promise<void>;
+
+  /** A small remembered value (not a secret), e.g. the Zoho user id a connection acts as. */
+  getFact(name: string): Promise<string | undefined>;
+  setFact(name: string, value: string): Promise<void>;
 
   startRun(r: RunStart): Promise<string>;
   finishRun(runId: string, r: RunFinish): Promise<void>;
@@ -195,6 +209,22 @@ class SqliteStateStore implements StateStore {
   getLinks(mapping: string): Promise<Map<string, Link>> {
     return readLinks(this.db, mapping);
   }
+  getLinksByKeys(mapping: string, keys: readonly string[]): Promise<Map<string, Link>> {
+    return readLinksByKeys(this.db, mapping, keys);
+  }
+  async *scanLinks(mapping: string, pageSize = 5000): AsyncIterable<Link[]> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await readLinkPage(this.db, mapping, after, pageSize);
+      if (page.length === 0) return;
+      yield page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!.externalId;
+    }
+  }
+  countLinks(mapping: string): Promise<number> {
+    return countLinks(this.db, mapping);
+  }
   upsertLinks(mapping: string, links: LinkInput[]): Promise<void> {
     return this.db.transaction((tx) => writeLinks(tx, mapping, links, this.now()), `saving links of ${mapping}`);
   }
@@ -220,9 +250,18 @@ class SqliteStateStore implements StateStore {
   getSnapshots(mapping: string): Promise<Map<string, Snapshot>> {
     return readSnapshots(this.db, mapping);
   }
+  getSnapshotsByKeys(mapping: string, keys: readonly string[]): Promise<Map<string, Snapshot>> {
+    return readSnapshotsByKeys(this.db, mapping, keys);
+  }
 
   getSourceHashes(mapping: string): Promise<Map<string, string>> {
     return readSourceHashes(this.db, mapping);
+  }
+  getSourceHashesByKeys(mapping: string, keys: readonly string[]): Promise<Map<string, string>> {
+    return readSourceHashesByKeys(this.db, mapping, keys);
+  }
+  deleteSourceHashes(mapping: string, keys: readonly string[]): Promise<void> {
+    return this.db.transaction((tx) => removeSourceHashes(tx, mapping, keys), `deleting source hashes of ${mapping}`);
   }
   putSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void> {
     return this.db.transaction((tx) => writeSourceHashes(tx, mapping, rows, false), `saving source hashes of ${mapping}`);
@@ -242,6 +281,15 @@ class SqliteStateStore implements StateStore {
   }
   clearMapping(mapping: string): Promise<void> {
     return this.db.transaction((tx) => clearMappingCache(tx, mapping), `clearing ${mapping}`);
+  }
+
+  async getFact(name: string): Promise<string | undefined> {
+    return (await this.db.get<{ value: string }>('SELECT value FROM facts WHERE name = ?', [name]))?.value;
+  }
+  setFact(name: string, value: string): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await tx.run('INSERT INTO facts (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', [name, value, this.now()]);
+    }, 'saving a fact');
   }
 
   async startRun(r: RunStart): Promise<string> {

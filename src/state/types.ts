@@ -50,7 +50,8 @@ export interface Watermark {
 export type WatermarkInput = Omit<Watermark, 'updatedAt'> & { updatedAt?: string };
 
 export type RunKind = 'plan' | 'apply' | 'serve';
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'interrupted';
+/** `blocked`: a guard stopped the run before anything was written. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'interrupted' | 'blocked';
 export type FinalRunStatus = Exclude<RunStatus, 'running'>;
 
 export interface RunStart {

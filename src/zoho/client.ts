@@ -6,7 +6,7 @@ import { MlError } from '../support/errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../support/http.js';
 import { silentLogger, type Logger } from '../support/log.js';
 import { registerSecret } from '../support/redact.js';
-import { concurrencyOf } from './credits.js';
+import { concurrencyOf, SUB_CONCURRENCY } from './credits.js';
 import { readField, type ZohoField } from './fields.js';
 import { getByExternalId, getRecord, getRecords, listRecords, searchByField, type ListOptions } from './records.js';
 import { DEFAULT_SCOPES } from './scopes.js';
@@ -14,7 +14,8 @@ import { resolveZohoUrls } from './regions.js';
 import { TokenManager, type TokenGrant } from './token.js';
 import { createFileTokenCache, type TokenCache } from './token-cache.js';
 import { ZohoTransport, type ClientStats } from './transport.js';
-import { deleteRecords, insertRecords, updateRecords, upsertRecords, type UpsertOptions, type WriteOptions, type WriteResult } from './writes.js';
+import { deleteRecords, deleteSender, updateSender, upsertRecords, upsertSender, writeStream, type UpsertOptions, type WriteItem, type WriteOptions, type WriteResult } from './writes.js';
+import { changedSince, withEmptyField } from './coql.js';
 import { createChannelApi, type ChannelApi } from './channels.js';
 
 export interface ZohoCredentials {
@@ -43,6 +44,14 @@ export interface ZohoClientOptions {
    */
   tokenSecrets?: unknown;
   dispatcher?: Dispatcher;
+}
+
+export interface WriteStreamOptions<T> extends WriteOptions {
+  /** upsert: the fields Zoho matches on (the mapping's external-id field). */
+  duplicateCheckFields?: string[];
+  /** Stop pulling records: what is in flight finishes and is reported. */
+  stop?: () => boolean;
+  onBatch: (results: Array<{ tag: T; result: WriteResult }>) => Promise<void>;
 }
 
 export interface ZohoModule {
@@ -84,9 +93,17 @@ export interface ZohoClient {
   getByExternalId(module: string, externalField: string, value: string, fields?: string[]): Promise<ZohoRecord | undefined>;
   searchByField(module: string, field: string, values: string[], fields: string[]): Promise<ZohoRecord[]>;
   upsert(module: string, records: Record<string, unknown>[], o: UpsertOptions): Promise<WriteResult[]>;
-  update(module: string, records: Record<string, unknown>[], o?: WriteOptions): Promise<WriteResult[]>;
-  insert(module: string, records: Record<string, unknown>[], o?: WriteOptions): Promise<WriteResult[]>;
   deleteRecords(module: string, ids: string[], o?: { signal?: AbortSignal }): Promise<WriteResult[]>;
+  /**
+   * Write records as they come, in batches of 100 at the connection's concurrency, each batch's
+   * results to `onBatch` as it returns: the one place writes are batched and limited.
+   * `upsert` matches on `duplicateCheckFields`; `update` and `delete` take records with an `id`.
+   */
+  write<T>(kind: 'upsert' | 'update' | 'delete', module: string, items: AsyncIterable<WriteItem<T>> | Iterable<WriteItem<T>>, o: WriteStreamOptions<T>): Promise<void>;
+  /** Records modified at or after a Zoho time (COQL): id, Modified_Time and `fields`, oldest first, in pages. */
+  changedSince(module: string, fields: string[], since: string, o?: { signal?: AbortSignal }): AsyncIterable<ZohoRecord[]>;
+  /** Records whose `field` is empty (COQL `is null`), in pages. */
+  withEmptyField(module: string, field: string, fields: string[], o?: { signal?: AbortSignal }): AsyncIterable<ZohoRecord[]>;
   getFields(module: string): Promise<ZohoField[]>;
   getModules(): Promise<ZohoModule[]>;
   getCurrentUser(): Promise<ZohoUser>;
@@ -214,11 +231,27 @@ export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions):
     searchByField: (module, field, values, fields) => searchByField(t, module, field, values, fields),
     upsert: async (module, records, o) =>
       remember(module, await upsertRecords(t, module, wrapLookups(records, resolvedFields.get(module)), { ...o, trigger: trigger(o) })),
-    update: async (module, records, o) =>
-      remember(module, await updateRecords(t, module, wrapLookups(records, resolvedFields.get(module)), { ...o, trigger: trigger(o) })),
-    insert: async (module, records, o) =>
-      remember(module, await insertRecords(t, module, wrapLookups(records, resolvedFields.get(module)), { ...o, trigger: trigger(o) })),
     deleteRecords: (module, ids, o) => deleteRecords(t, module, ids, o?.signal),
+    write: async <T>(kind: 'upsert' | 'update' | 'delete', module: string, items: AsyncIterable<WriteItem<T>> | Iterable<WriteItem<T>>, o: WriteStreamOptions<T>) => {
+      const base = { trigger: trigger(o), ...(o.signal ? { signal: o.signal } : {}) };
+      const send = kind === 'upsert' ? upsertSender(t, module, { ...base, duplicateCheckFields: o.duplicateCheckFields ?? [] })
+        : kind === 'update' ? updateSender(t, module, base) : deleteSender(t, module, o.signal);
+      const lookups = kind === 'delete' ? undefined : resolvedFields.get(module);
+      async function* prepared(): AsyncGenerator<WriteItem<T>> {
+        for await (const item of items) yield lookups ? { tag: item.tag, record: wrapLookups([item.record], lookups)[0]! } : item;
+      }
+      // Enough batches in flight to keep every allowed call busy, no more (each holds 100 records).
+      const window = Math.max(1, Math.min(concurrencyOf(conn), SUB_CONCURRENCY) + 2);
+      await writeStream(prepared(), kind, send, {
+        ...base, window, ...(o.stop ? { stop: o.stop } : {}),
+        onBatch: async (results) => {
+          if (kind !== 'delete') remember(module, results.map((r) => r.result));
+          await o.onBatch(results);
+        },
+      });
+    },
+    changedSince: (module, fields, since, o) => changedSince(t, module, fields, since, o?.signal),
+    withEmptyField: (module, field, fields, o) => withEmptyField(t, module, field, fields, o?.signal),
     getFields,
     async getModules() {
       const ans = await t.call({ method: 'GET', path: '/settings/modules', kind: 'modules' });

@@ -13,7 +13,8 @@ export type ZohoCallKind =
   | 'modules'
   | 'users'
   | 'org'
-  | 'watch';
+  | 'watch'
+  | 'coql';
 
 /** Concurrent calls allowed per edition (per org and connected app). */
 export const EDITION_CONCURRENCY: Record<NonNullable<ZohoConnection['edition']>, number> = {
@@ -40,6 +41,8 @@ export function concurrencyOf(conn: Pick<ZohoConnection, 'concurrency' | 'editio
  * parties): insert/update/upsert 1 per 10 records, delete 1 per 100, anything else 1.
  */
 export function callCredits(kind: ZohoCallKind, records = 1): number {
+  // COQL: by the query's LIMIT, passed as `records` (1 credit up to 200, 2 up to 1,000, 3 up to 2,000).
+  if (kind === 'coql') return records <= 200 ? 1 : records <= 1000 ? 2 : 3;
   if (kind === 'insert' || kind === 'update' || kind === 'upsert') return Math.max(1, Math.ceil(records / 10));
   if (kind === 'delete') return Math.max(1, Math.ceil(records / 100));
   return 1;

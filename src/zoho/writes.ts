@@ -2,7 +2,7 @@ import { isMlError, MlError } from '../support/errors.js';
 import { WRITE_BATCH, type ZohoCallKind } from './credits.js';
 import type { ZohoTransport } from './transport.js';
 
-/** Writes in batches of at most 100, sent concurrently through the queue; results in input order. */
+/** Writes in batches of at most 100, sent concurrently through the queue. */
 
 /** The outcome of one record of a write. `index` is its position in the input. */
 export interface WriteResult {
@@ -76,114 +76,142 @@ const perRecordAnswer =
   (status: number, json: unknown): boolean =>
     (status === 207 || status === 400) && Array.isArray((json as { data?: unknown } | undefined)?.data) && (json as { data: unknown[] }).data.length === size;
 
-interface Batch {
-  start: number;
-  size: number;
-  /** `guard` runs when the call leaves the queue; it throws to stop a batch not yet sent. */
-  send: (guard: () => void) => Promise<{ json: unknown }>;
+/** One record to write and what the caller knows it by. */
+export interface WriteItem<T> {
+  record: Record<string, unknown>;
+  tag: T;
 }
 
+export interface StreamOptions<T> {
+  trigger: string[];
+  signal?: AbortSignal;
+  /** Stop pulling new records (what is in flight finishes and is reported). */
+  stop?: () => boolean;
+  /** Each batch's results, as the batch returns (in completion order). Awaited: a slow commit holds the stream back. */
+  onBatch: (results: Array<{ tag: T; result: WriteResult }>) => Promise<void>;
+  /** Batches in flight at most (the transport's queue limits the calls; this bounds memory). */
+  window: number;
+}
+
+type BatchSender = (records: Record<string, unknown>[], guard: () => void) => Promise<{ json: unknown }>;
+
 /**
- * Send batches concurrently and collect per-record results in input order. A failed call marks
- * its records failed with the error's code; after a systemic error (auth, module, scope) the
- * batches not yet sent are not sent. Throws only when nothing at all was written, so that
- * what was written is never lost to an exception.
+ * Write records in batches of at most 100, as they come: up to `window` batches in flight (the
+ * transport's queue caps the calls at the connection's concurrency), each batch's per-record
+ * results handed to `onBatch` as it returns. A failed call fails its records with the error's
+ * code; after a systemic error (auth, module, scope) no further batch is sent and the remaining
+ * records fail with ZOHO_NOT_SENT. Throws (that systemic error) only when nothing at all was written.
  */
-async function runBatches(total: number, batches: Batch[], kind: ZohoCallKind): Promise<WriteResult[]> {
-  const results: WriteResult[] = new Array<WriteResult>(total);
+export async function writeStream<T>(items: AsyncIterable<WriteItem<T>> | Iterable<WriteItem<T>>, kind: ZohoCallKind, send: BatchSender, o: StreamOptions<T>): Promise<void> {
   let systemic: MlError | undefined;
-  await Promise.all(
-    batches.map(async (b) => {
+  let written = 0;
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  const run = async (batch: WriteItem<T>[]): Promise<void> => {
+    let results: WriteResult[];
+    if (systemic) {
+      results = batch.map((_, index) => ({ ok: false, index, code: 'ZOHO_NOT_SENT', message: `not sent: ${systemic!.message}` }));
+    } else {
       const guard = (): void => {
         if (systemic) throw new MlError('ZOHO_NOT_SENT', `not sent: ${systemic.message}`);
       };
       try {
-        const ans = await b.send(guard);
+        const ans = await send(batch.map((b) => b.record), guard);
         const data = ((ans.json ?? {}) as { data?: RawResult[] }).data ?? [];
-        for (let i = 0; i < b.size; i++) results[b.start + i] = readWriteResult(data[i], b.start + i, kind);
+        results = batch.map((_, i) => readWriteResult(data[i], i, kind));
       } catch (err) {
         if (isMlError(err) && SYSTEMIC.test(err.code)) systemic ??= err as MlError;
         const code = isMlError(err) ? err.code : 'ZOHO_CALL_FAILED';
         const message = err instanceof Error ? err.message : String(err);
-        for (let i = 0; i < b.size; i++) results[b.start + i] = { ok: false, index: b.start + i, code, message };
+        results = batch.map((_, index) => ({ ok: false, index, code, message }));
       }
-    }),
-  );
-  if (systemic && !results.some((r) => r.ok)) throw systemic;
+    }
+    written += results.filter((r) => r.ok).length;
+    await o.onBatch(batch.map((b, i) => ({ tag: b.tag, result: results[i]! })));
+  };
+  const launch = (batch: WriteItem<T>[]): void => {
+    const p: Promise<void> = run(batch).catch((err: unknown) => { failure ??= err; }).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+  let batch: WriteItem<T>[] = [];
+  for await (const item of items) {
+    if (o.stop?.() || failure !== undefined) break;
+    batch.push(item);
+    if (batch.length < WRITE_BATCH) continue;
+    launch(batch);
+    batch = [];
+    while (inFlight.size >= Math.max(1, o.window)) await Promise.race(inFlight);
+  }
+  if (batch.length > 0 && !o.stop?.() && failure === undefined) launch(batch);
+  while (inFlight.size > 0) await Promise.race(inFlight);
+  if (failure !== undefined) throw failure;
+  if (systemic && written === 0) throw systemic;
+}
+
+/** Send a whole array and collect per-record results in input order (small writes, tests). */
+async function writeAll(records: Record<string, unknown>[], kind: ZohoCallKind, send: BatchSender, o: { trigger: string[]; signal?: AbortSignal }): Promise<WriteResult[]> {
+  const results: WriteResult[] = new Array<WriteResult>(records.length);
+  await writeStream(records.map((record, tag) => ({ record, tag })), kind, send, {
+    ...o, window: Math.max(1, Math.ceil(records.length / WRITE_BATCH)),
+    onBatch: async (batch) => {
+      for (const { tag, result } of batch) results[tag] = { ...result, index: tag };
+    },
+  });
   return results;
 }
 
-function batchesOf<T>(items: T[]): Array<{ start: number; items: T[] }> {
-  const out: Array<{ start: number; items: T[] }> = [];
-  for (let i = 0; i < items.length; i += WRITE_BATCH) out.push({ start: i, items: items.slice(i, i + WRITE_BATCH) });
-  return out;
+function sender(t: ZohoTransport, kind: 'upsert' | 'update', method: 'POST' | 'PUT', path: string, o: { trigger: string[]; signal?: AbortSignal; extra?: Record<string, unknown> }): BatchSender {
+  return (items, guard) => t.call({
+    beforeSend: guard,
+    method,
+    path,
+    body: { data: items, trigger: o.trigger, ...o.extra },
+    kind,
+    records: items.length,
+    heavy: items.length > 10,
+    accept: perRecordAnswer(items.length),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
 }
 
 /** POST /{module}/upsert, matching on `duplicateCheckFields` (the mapping's external-id field). */
-export function upsertRecords(t: ZohoTransport, module: string, records: Record<string, unknown>[], o: UpsertOptions & { trigger: string[] }): Promise<WriteResult[]> {
-  return writeRecords(t, 'upsert', 'POST', `/${module}/upsert`, records, { ...o, extra: { duplicate_check_fields: o.duplicateCheckFields } });
+export function upsertSender(t: ZohoTransport, module: string, o: UpsertOptions & { trigger: string[] }): BatchSender {
+  return sender(t, 'upsert', 'POST', `/${module}/upsert`, { ...o, extra: { duplicate_check_fields: o.duplicateCheckFields } });
 }
 
 /** PUT /{module}: each record carries its `id`. */
+export function updateSender(t: ZohoTransport, module: string, o: WriteOptions & { trigger: string[] }): BatchSender {
+  const send = sender(t, 'update', 'PUT', `/${module}`, o);
+  return (items, guard) => {
+    const missing = items.findIndex((r) => typeof r.id !== 'string' || r.id === '');
+    if (missing >= 0) throw new MlError('ZOHO_UPDATE_WITHOUT_ID', `Record ${missing} of an update to ${module} has no id`, { meta: { module, index: missing } });
+    return send(items, guard);
+  };
+}
+
+/** DELETE /{module}?ids=... (workflow rules not triggered); records are `{ id }`. */
+export function deleteSender(t: ZohoTransport, module: string, signal?: AbortSignal): BatchSender {
+  return (items, guard) => t.call({
+    beforeSend: guard,
+    method: 'DELETE',
+    path: `/${module}`,
+    query: { ids: items.map((r) => String(r.id)).join(','), wf_trigger: 'false' },
+    kind: 'delete',
+    records: items.length,
+    accept: perRecordAnswer(items.length),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+export function upsertRecords(t: ZohoTransport, module: string, records: Record<string, unknown>[], o: UpsertOptions & { trigger: string[] }): Promise<WriteResult[]> {
+  return writeAll(records, 'upsert', upsertSender(t, module, o), o);
+}
+
 export function updateRecords(t: ZohoTransport, module: string, records: Record<string, unknown>[], o: WriteOptions & { trigger: string[] }): Promise<WriteResult[]> {
-  const missing = records.findIndex((r) => typeof r.id !== 'string' || r.id === '');
-  if (missing >= 0) throw new MlError('ZOHO_UPDATE_WITHOUT_ID', `Record ${missing} of an update to ${module} has no id`, { meta: { module, index: missing } });
-  return writeRecords(t, 'update', 'PUT', `/${module}`, records, o);
-}
-
-/** POST /{module}: plain inserts (no duplicate check beyond unique fields). */
-export function insertRecords(t: ZohoTransport, module: string, records: Record<string, unknown>[], o: WriteOptions & { trigger: string[] }): Promise<WriteResult[]> {
-  return writeRecords(t, 'insert', 'POST', `/${module}`, records, o);
-}
-
-function writeRecords(
-  t: ZohoTransport,
-  kind: 'upsert' | 'update' | 'insert',
-  method: 'POST' | 'PUT',
-  path: string,
-  records: Record<string, unknown>[],
-  o: WriteOptions & { trigger: string[]; extra?: Record<string, unknown> },
-): Promise<WriteResult[]> {
-  const batches = batchesOf(records).map(
-    (b): Batch => ({
-      start: b.start,
-      size: b.items.length,
-      send: (guard) =>
-        t.call({
-          beforeSend: guard,
-          method,
-          path,
-          body: { data: b.items, trigger: o.trigger, ...o.extra },
-          kind,
-          records: b.items.length,
-          heavy: b.items.length > 10,
-          accept: perRecordAnswer(b.items.length),
-          ...(o.signal ? { signal: o.signal } : {}),
-        }),
-    }),
-  );
-  return runBatches(records.length, batches, kind);
+  return writeAll(records, 'update', updateSender(t, module, o), o);
 }
 
 /** DELETE /{module}?ids=... (100 per call). Workflow rules are not triggered. */
 export function deleteRecords(t: ZohoTransport, module: string, ids: string[], signal?: AbortSignal): Promise<WriteResult[]> {
-  const batches = batchesOf(ids).map(
-    (b): Batch => ({
-      start: b.start,
-      size: b.items.length,
-      send: (guard) =>
-        t.call({
-          beforeSend: guard,
-          method: 'DELETE',
-          path: `/${module}`,
-          query: { ids: b.items.join(','), wf_trigger: 'false' },
-          kind: 'delete',
-          records: b.items.length,
-          accept: perRecordAnswer(b.items.length),
-          ...(signal ? { signal } : {}),
-        }),
-    }),
-  );
-  return runBatches(ids.length, batches, 'delete');
+  return writeAll(ids.map((id) => ({ id })), 'delete', deleteSender(t, module, signal), { trigger: [], ...(signal ? { signal } : {}) });
 }
-

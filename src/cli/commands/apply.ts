@@ -1,34 +1,54 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { acquireApplyLock, applyPlan, makePlan, type ApplyReport } from '../../apply/index.js';
 import { DEFAULT_CONFIG_DIR } from '../../config/index.js';
-import { parsePlan, type Plan } from '../../plan/index.js';
-import type { Lock } from '../../state/index.js';
-import { MlError } from '../../support/errors.js';
+import type { RunOutcome } from '../../engine/outcome.js';
+import { runReconcile } from '../../engine/run.js';
 import { assertCleanConfig } from '../../gitops/stamp.js';
+import { MlError } from '../../support/errors.js';
 import type { CommandContext } from '../main.js';
-import { EXIT, paint, useColor } from '../output.js';
-import { configStamp, openCliSession, parseAsOf, printPlan, shouldMask, type ReconcileCliOptions } from './plan.js';
+import { EXIT, paint, printError, useColor } from '../output.js';
+import { configStamp, openCliSession, parseAsOf, printPlan, shouldMask, type ReconcileCliOptions } from '../shared/reconcile.js';
 
 interface ApplyCliOptions extends ReconcileCliOptions {
   autoApprove?: boolean;
   allowDirty?: boolean;
 }
 
+/** Ask on the terminal; "yes" only. Ctrl-C or a closed stdin answers no. */
 async function confirm(): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const abort = new AbortController();
+  rl.once('SIGINT', () => abort.abort());
+  rl.once('close', () => abort.abort());
   try {
-    const answer = await rl.question('\nApply these changes to Zoho? Only "yes" is accepted: ');
+    const answer = await rl.question('\nApply these changes to Zoho? Only "yes" is accepted: ', { signal: abort.signal });
     return answer.trim() === 'yes';
+  } catch {
+    process.stderr.write('\n');
+    return false;
   } finally {
     rl.close();
   }
 }
 
-/** A one-line progress on a terminal (stderr); nothing when not a TTY. */
+/**
+ * Progress while writing: a line rewritten in place on a terminal; in CI (no TTY) a plain line
+ * every few seconds, so a long apply is not silent until it ends.
+ */
 function progressLine(): { update(p: { mapping: string; done: number; total: number }): void; end(): void } {
-  if (!process.stderr.isTTY) return { update() {}, end() {} };
+  if (!process.stderr.isTTY) {
+    let last = Date.now();
+    return {
+      update(p) {
+        const now = Date.now();
+        if (now - last < 5000) return;
+        last = now;
+        process.stderr.write(`${p.mapping}: ${p.done}/${p.total} records written\n`);
+      },
+      end() {},
+    };
+  }
   let shown = false;
   return {
     update(p) {
@@ -37,40 +57,39 @@ function progressLine(): { update(p: { mapping: string; done: number; total: num
     },
     end() {
       if (shown) process.stderr.write('\r\u001b[2K');
+      shown = false;
     },
   };
 }
 
-function readPlanFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (err as Error).message;
-    throw new MlError('PLAN_FILE_UNREADABLE', `Cannot read the plan file ${file}: ${reason}.`, {
-      meta: { file },
-      hint: 'Give the file `ml-connector plan --out FILE` wrote, or run `ml-connector apply` without a file to plan and confirm in one go.',
-    });
-  }
-}
+const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-function renderReport(r: ApplyReport, color: boolean): string {
+/** The report for people: per mapping what was applied and what not, then one verdict line. */
+function renderOutcome(r: RunOutcome, color: boolean): string {
   const c = paint(color);
   const lines: string[] = [];
   for (const m of r.mappings) {
-    const extra = [m.failed ? c('red', `${m.failed} failed`) : '', m.skipped ? c('yellow', `${m.skipped} skipped`) : '', m.relinked ? `${m.relinked} re-linked` : ''].filter(Boolean).join(', ');
-    lines.push(`${m.name}: ${m.applied} applied${extra ? ', ' + extra : ''}${m.watermarkAdvanced ? '' : c('gray', ' (watermark kept: these records are retried next run)')}`);
+    const applied = Object.values(m.applied).reduce((n: number, x) => n + (x ?? 0), 0);
+    const extra = [m.failed ? c('red', `${m.failed} failed`) : '', m.skipped ? c('yellow', `${m.skipped} skipped`) : '', m.held ? c('yellow', `${m.held} held`) : '', m.relinked ? `${m.relinked} re-linked` : ''].filter(Boolean).join(', ');
+    const state = m.status === 'failed' && m.error ? c('red', `not applied: ${m.error.message} [${m.error.code}]`)
+      : m.status === 'blocked' ? c('red', `stopped by guard ${m.guard?.guard ?? ''}`)
+        : `${applied} applied${extra ? ', ' + extra : ''}${m.watermarkAdvanced || m.status === 'not-run' ? '' : c('gray', ' (watermark kept: these records are retried next run)')}`;
+    lines.push(`${m.name}: ${state}`);
   }
-  for (const p of r.problems.slice(0, 50)) {
+  for (const p of r.failures.slice(0, 50)) {
     lines.push(`  ${p.outcome === 'failed' ? c('red', 'failed ') : c('yellow', 'skipped')} ${p.mapping} ${p.externalId} ${p.action}: ${p.message ?? ''} ${c('gray', `[${p.code ?? ''}]`)}`);
   }
-  if (r.problems.length > 50) lines.push(`  … ${r.problems.length - 50} more (ml-connector audit --run ${r.runId})`);
-  const total = r.mappings.reduce((n, m) => n + m.applied, 0);
-  const verdict = r.ok ? c('green', 'Apply complete') : r.interrupted ? c('yellow', 'Apply interrupted') : c('red', 'Apply finished with problems');
-  // A saved plan's records are re-read before writing (to skip any edited since): say so, or the
-  // calls would not match the plan's cost line, which counts writes.
-  const reads = r.zohoCalls - r.writeCalls;
-  const calls = reads > 0 ? `${r.zohoCalls} Zoho calls (${r.writeCalls} to write, ${reads} to re-read the records first)` : `${r.zohoCalls} Zoho calls`;
-  lines.push(`${verdict}: ${total} record${total === 1 ? '' : 's'} applied, ${r.problems.length} not; ${calls}, ${r.credits} credits. Run ${r.runId}.`);
+  if (r.failureCount > 50) lines.push(`  … ${r.failureCount - 50} more (ml-connector audit --run ${r.runId})`);
+  const total = r.mappings.reduce((n, m) => n + Object.values(m.applied).reduce((k: number, x) => k + (x ?? 0), 0), 0);
+  const verdict = r.status === 'succeeded' ? c('green', 'Apply complete')
+    : r.status === 'interrupted' ? c('yellow', r.error?.code === 'APPLY_NOT_CONFIRMED' ? 'Apply cancelled' : 'Apply interrupted')
+      : r.status === 'blocked' ? c('red', 'Apply stopped by a guard')
+        : r.status === 'partial' ? c('yellow', 'Apply finished with problems') : c('red', 'Apply failed');
+  // Writes are what the plan's cost line counted; a saved plan's records are re-read first.
+  const z = r.usage.zoho;
+  const calls = z.reads > 0 ? `${plural(z.calls, 'Zoho call')} (${z.writes} to write, ${z.reads} ${r.saved ? 'to re-read the records first' : 'to read for the plan'})` : plural(z.calls, 'Zoho call');
+  const notApplied = r.failureCount + r.mappings.reduce((n, m) => n + m.held, 0);
+  lines.push(`${verdict}: ${plural(total, 'record')} applied, ${notApplied} not; ${calls}, ${plural(z.credits, 'credit')}. Run ${r.runId}.`);
   return lines.join('\n') + '\n';
 }
 
@@ -86,18 +105,17 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--full', 'compare every source record (without a plan file)')
     .option('--as-of <date>', 'plan as of this date (YYYY-MM-DD) or instant (without a plan file)')
     .option('--no-mask', 'show personal data in the plan shown before asking')
-    .option('--json', 'print the apply report as JSON')
+    .option('--json', 'print the outcome as JSON')
     .option('--state <path>', "state database (default: the Project's state.path)")
     .action(async (file: string | undefined, o: ApplyCliOptions) => {
-      const saved: Plan | undefined = file ? parsePlan(readPlanFile(file), file) : undefined;
+      if (file !== undefined && !existsSync(file)) {
+        throw new MlError('PLAN_FILE_UNREADABLE', `Cannot read the plan file ${file}: there is no such file.`, {
+          meta: { file },
+          hint: 'Give the file `ml-connector plan --out FILE` wrote, or run `ml-connector apply` without a file to plan and confirm in one go.',
+        });
+      }
       const stamp = await assertCleanConfig(o.config ?? DEFAULT_CONFIG_DIR, o.allowDirty === true);
       const cli = await openCliSession(o, true);
-      const startedAt = Date.now();
-      // One alert email per failed run (Project alerts.email); never fails the command itself.
-      const alert = async (plan: Plan | undefined, report: ApplyReport | undefined, error: unknown): Promise<void> => {
-        const { alertApply } = await import('../../ops/apply-alert.js');
-        await alertApply({ config: cli.config, plan, report, error, startedAt, secrets: cli.store.secrets });
-      };
       const abort = new AbortController();
       // Ctrl-C: finish the batches in flight (their results are committed) and start no more. A
       // second Ctrl-C finds no handler and ends the process at once, which is safe too (upserts
@@ -109,48 +127,48 @@ export function register(program: Command, ctx: CommandContext): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const progress = progressLine();
-      let plan = saved;
-      let lock: Lock | undefined;
       try {
-        lock = await acquireApplyLock(cli.session, `ml-connector apply (pid ${process.pid})`);
-        if (!plan) {
-          const gitStamp = await configStamp(o.config ?? DEFAULT_CONFIG_DIR);
-          const now = parseAsOf(o.asOf);
-          plan = await makePlan(cli.session, {
-            ...(o.mapping ? { mappings: o.mapping } : {}), ...(o.full ? { full: true } : {}),
-            ...(o.allowLargeChange ? { allowLargeChange: true } : {}), ...(now !== undefined ? { now } : {}),
-            ...gitStamp, signal: abort.signal,
-          });
-          if (!o.json) printPlan(plan, { mask: shouldMask(cli.config, o) });
-          // A blocked plan is refused by applyPlan below before anything runs: no question to ask.
-          if (!plan.blocked && plan.summary.changes > 0 && !o.autoApprove) {
+        const git = file ? {} : await configStamp(o.config ?? DEFAULT_CONFIG_DIR);
+        const now = parseAsOf(o.asOf);
+        const mask = shouldMask(cli.config, o);
+        const outcome = await runReconcile(cli.session, {
+          apply: true, trigger: process.env.GITHUB_ACTIONS ? 'github-actions' : 'cli', holder: `ml-connector apply (pid ${process.pid})`,
+          ...(file ? { planFile: file } : {}),
+          ...(o.mapping ? { mappings: o.mapping } : {}), ...(o.full ? { full: true } : {}),
+          ...(o.allowLargeChange ? { allowLargeChange: true } : {}), ...(now !== undefined ? { now } : {}),
+          ...git, ...(stamp.commit ? { gitDirty: stamp.dirty } : {}),
+          signal: abort.signal,
+          onProgress: (p) => progress.update(p),
+          onPlan: async (view) => {
+            if (!o.json && !file) await printPlan(view, { mask });
+          },
+          review: async () => {
+            if (o.autoApprove || file) return true;
             if (!process.stdin.isTTY) {
               throw new MlError('APPLY_NEEDS_APPROVAL', 'Not on a terminal, so there is nobody to confirm the plan.', { hint: 'Review the plan, then run again with --auto-approve (or save it with `plan --out` and apply the file).' });
             }
-            if (!(await confirm())) {
-              process.stderr.write('Apply cancelled; nothing was written.\n');
-              ctx.setExitCode(EXIT.error);
-              return;
+            process.off('SIGINT', onSignal);
+            try {
+              return await confirm();
+            } finally {
+              process.once('SIGINT', onSignal);
             }
-          }
-        }
-        const report = await applyPlan(cli.session, plan, {
-          saved: saved !== undefined, lock, signal: abort.signal, onProgress: (p) => progress.update(p),
-          ...(o.allowLargeChange ? { allowLargeChange: true } : {}), ...(stamp.commit ? { gitDirty: stamp.dirty } : {}),
+          },
         });
         progress.end();
-        if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-        else process.stdout.write(renderReport(report, useColor(process.stdout)));
-        ctx.setExitCode(report.ok ? EXIT.ok : EXIT.error);
-        if (!report.ok) await alert(plan, report, undefined);
-      } catch (err) {
-        if (!(err instanceof MlError && err.code === 'APPLY_NEEDS_APPROVAL')) await alert(plan, undefined, err);
-        throw err;
+        if (outcome.error?.code === 'APPLY_NEEDS_APPROVAL') throw new MlError(outcome.error.code, outcome.error.message, outcome.error.hint ? { hint: outcome.error.hint } : {});
+        if (o.json) process.stdout.write(JSON.stringify(outcome, null, 2) + '\n');
+        else process.stdout.write(renderOutcome(outcome, useColor(process.stdout)));
+        if (outcome.error && outcome.error.code !== 'APPLY_NOT_CONFIRMED') printError(new MlError(outcome.error.code, outcome.error.message, outcome.error.hint ? { hint: outcome.error.hint } : {}), false);
+        ctx.setExitCode(outcome.status === 'succeeded' ? EXIT.ok : EXIT.error);
+        if (outcome.status === 'failed' || outcome.status === 'partial' || outcome.status === 'blocked') {
+          const { alertRun } = await import('../../ops/run-alert.js');
+          await alertRun({ config: cli.config, outcome, secrets: cli.store.secrets });
+        }
       } finally {
         progress.end();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await lock?.release().catch(() => undefined);
         await cli.close();
       }
     });

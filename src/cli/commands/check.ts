@@ -11,25 +11,7 @@ import { checkZohoConnection } from '../../zoho/check.js';
 import { resolveZohoCredentials } from '../../zoho/setup.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
-import { openStateFromOptions } from './state.js';
-
-/** The state store opened only when a `${secret:}` is first needed, and closed at the end. */
-export interface LazyState extends SecretSource {
-  store(): Promise<StateStore>;
-  close(): Promise<void>;
-}
-
-export function lazyState(opts: { config?: string; state?: string; masterKeyFile?: string }, create: boolean): LazyState {
-  let opened: Promise<StateStore> | undefined;
-  const store = (): Promise<StateStore> => (opened ??= openStateFromOptions(opts, { create }));
-  return {
-    store,
-    get: async (name) => (await store()).secrets.get(name),
-    close: async () => {
-      if (opened) await (await opened).close();
-    },
-  };
-}
+import { lazyState } from '../shared/state.js';
 
 async function psCredentials(conn: PeopleSoftConnection, secrets: SecretSource): Promise<PsCredentials> {
   const what = (k: string): { secrets: SecretSource; what: string } => ({ secrets, what: `${conn.name} auth.${k}` });

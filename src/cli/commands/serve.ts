@@ -51,6 +51,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   const { GitConfigSync } = await import('../../ops/git-sync.js');
   const { createApplyRunner } = await import('../../ops/run-apply.js');
   const { notifyRun, createAlertThrottle } = await import('../../ops/notify.js');
+  const { needsAttention } = await import('../../ops/alerts.js');
   const { gitStamp } = await import('../../gitops/stamp.js');
   const zohoLib = await import('../../zoho/index.js');
   const { renewChannels, channelResolver, planChannels } = await import('../../zoho/webhooks.js');
@@ -78,10 +79,8 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   // The local directory is read once, at start: its state then is what every run applies.
   const dirtyNow: boolean | undefined = sync ? false : localStamp?.commit ? localStamp.dirty : undefined;
 
-  const store = await openStateStore(resolveStatePath(opts.state, config.project.state?.path), {
-    logger,
-    ...(config.project.state?.masterKeyFile ? { masterKeyFile: config.project.state.masterKeyFile } : {}),
-  });
+  const { openProjectState } = await import('../../engine/state.js');
+  const store = await openProjectState(config.project.state, { create: true, logger, ...(opts.state ? { path: opts.state } : {}) });
   let handle: Awaited<ReturnType<typeof startServe>> | undefined;
   // The configuration in use: serve swaps it only after a pulled commit validated completely.
   const current = (): Config => (handle?.config().source as Config | undefined) ?? config;
@@ -123,7 +122,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
       ...(webhookHandler ? { webhookHandler } : {}),
       ...(channels ? { channels } : {}),
       alert: async (result) => {
-        if (result.status === 'succeeded') return;
+        if (!needsAttention(result.status)) return;
         if (!shouldAlert(result)) {
           logger.info('alert not sent again: same problem as an alert less than an hour ago', { runId: result.runId, status: result.status });
           return;

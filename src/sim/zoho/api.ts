@@ -109,7 +109,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, url: URL,
   try {
     if (ctx.inFlight.all > ctx.concurrencyLimit) return fail(tooMany('You have reached the maximum concurrency limit'));
     if (heavy && ctx.inFlight.heavy > SUB_CONCURRENCY) return fail(tooMany('You have reached the maximum sub-concurrency limit'));
-    const cost = creditCost(route.kind, records);
+    const cost = creditCost(route.kind, records, route.kind === 'coql' ? coqlLimitOf(body) : undefined);
     if (!ctx.credits.trySpend(cost)) return fail(tooMany('You have exhausted the API credits for the day'));
 
     const delay = ctx.latencyMs + (ctx.jitterMs > 0 ? ctx.random() * ctx.jitterMs : 0);
@@ -197,4 +197,11 @@ function dispatch(ctx: ApiContext, req: IncomingMessage, url: URL, route: Route,
     default:
       return json(404, { code: 'INVALID_URL_PATTERN', details: {}, message: 'Please check if the URL trying to access is a correct one', status: 'error' });
   }
+}
+
+/** The LIMIT of a COQL query (its credit cost depends on it); 200 when absent. */
+function coqlLimitOf(body: unknown): number {
+  const q = (body as { select_query?: unknown } | undefined)?.select_query;
+  const m = typeof q === 'string' ? /\blimit\s+(?:\d+\s*,\s*)?(\d+)/i.exec(q) : null;
+  return m ? Number(m[1]) : 200;
 }

@@ -15,8 +15,12 @@ export const EDITION_CONCURRENCY: Record<ZohoEdition, number> = {
 export const SUB_CONCURRENCY = 10;
 const DAY_MS = 24 * 3600_000;
 
-/** Credits a call costs (reference §4.2): writes 1 per 10 records, delete 1 per 100, everything else 1. */
-export function creditCost(kind: ZohoRequestKind, records: number): number {
+/**
+ * Credits a call costs (reference §4.2): writes 1 per 10 records, delete 1 per 100, COQL by its
+ * LIMIT (1 up to 200, 2 up to 1,000, 3 up to 2,000: Zoho's COQL overview), everything else 1.
+ */
+export function creditCost(kind: ZohoRequestKind, records: number, coqlLimit = 200): number {
+  if (kind === 'coql') return coqlLimit <= 200 ? 1 : coqlLimit <= 1000 ? 2 : 3;
   if (kind === 'insert' || kind === 'update' || kind === 'upsert') return Math.max(1, Math.ceil(records / 10));
   if (kind === 'delete') return Math.max(1, Math.ceil(records / 100));
   return 1;

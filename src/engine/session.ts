@@ -1,7 +1,6 @@
 import type { Config, Env, SecretSource } from '../config/index.js';
 import { resolveCredential } from '../config/index.js';
-import type { PeopleSoftConnection } from '../config/types.generated.js';
-import { createPeopleSoftClient, type PeopleSoftClient, type PsCredentials } from '../peoplesoft/index.js';
+import { createPeopleSoftClient, resolvePeopleSoftCredentials, type PeopleSoftClient } from '../peoplesoft/index.js';
 import type { StateStore } from '../state/index.js';
 import { systemClock, type Clock } from '../support/clock.js';
 import { MlError } from '../support/errors.js';
@@ -23,6 +22,8 @@ export interface Session {
   zoho(name: string): Promise<ZohoClient>;
   /** PeopleSoft calls made so far, all connections. */
   peoplesoftCalls(): number;
+  /** Zoho calls and credits so far, all connections: by kind. */
+  zohoUsage(): { calls: number; byKind: Record<string, number>; credits: number; retries: number };
   close(): Promise<void>;
 }
 
@@ -34,12 +35,9 @@ export interface SessionOptions {
   env?: Env;
 }
 
-async function psCredentials(conn: PeopleSoftConnection, ctx: { env?: Env; secrets: SecretSource }): Promise<PsCredentials> {
-  const base = { ...(ctx.env ? { env: ctx.env } : {}), secrets: ctx.secrets };
-  const what = (k: string): string => `${conn.name} auth.${k}`;
-  if (conn.auth.type === 'basic') return { password: await resolveCredential(conn.auth.password, { ...base, what: what('password') }) };
-  if (conn.auth.token && !conn.auth.tokenUrl) return { token: await resolveCredential(conn.auth.token, { ...base, what: what('token') }) };
-  return { clientSecret: await resolveCredential(conn.auth.clientSecret ?? '', { ...base, what: what('clientSecret') }) };
+/** The one way credentials of a PeopleSoft connection are resolved (environment, then the state's secrets). */
+export function peoplesoftCredentials(conn: Parameters<typeof resolvePeopleSoftCredentials>[0], ctx: { env?: Env; secrets: SecretSource }): ReturnType<typeof resolvePeopleSoftCredentials> {
+  return resolvePeopleSoftCredentials(conn, (ref, what) => resolveCredential(ref, { ...(ctx.env ? { env: ctx.env } : {}), secrets: ctx.secrets, what }));
 }
 
 export function openSession(o: SessionOptions): Session {
@@ -49,6 +47,7 @@ export function openSession(o: SessionOptions): Session {
   const ps = new Map<string, Promise<PeopleSoftClient>>();
   const zoho = new Map<string, Promise<ZohoClient>>();
   const psClients: PeopleSoftClient[] = [];
+  const zohoClients: ZohoClient[] = [];
   const env = o.env ? { env: o.env } : {};
   return {
     config: o.config,
@@ -60,7 +59,7 @@ export function openSession(o: SessionOptions): Session {
       if (!client) {
         const conn = o.config.peoplesoft.get(name);
         if (!conn) throw new MlError('PS_CONNECTION_NOT_FOUND', `No PeopleSoft connection named "${name}".`, { hint: 'Check source.connection of the mapping.' });
-        client = psCredentials(conn, { ...env, secrets }).then((credentials) => {
+        client = peoplesoftCredentials(conn, { ...env, secrets }).then((credentials) => {
           const c = createPeopleSoftClient(conn, { credentials, clock, logger });
           psClients.push(c);
           return c;
@@ -74,7 +73,11 @@ export function openSession(o: SessionOptions): Session {
       if (!client) {
         const conn = o.config.zoho.get(name);
         if (!conn) throw new MlError('ZOHO_CONNECTION_NOT_FOUND', `No Zoho connection named "${name}".`, { hint: 'Check target.connection of the mapping.' });
-        client = resolveZohoCredentials(conn, { ...env, secrets }).then((credentials) => createZohoClient(conn, { credentials, clock, logger, tokenSecrets: o.store.secrets }));
+        client = resolveZohoCredentials(conn, { ...env, secrets }).then((credentials) => {
+          const c = createZohoClient(conn, { credentials, clock, logger, tokenSecrets: o.store.secrets });
+          zohoClients.push(c);
+          return c;
+        });
         zoho.set(name, client);
       }
       return client;
@@ -82,10 +85,20 @@ export function openSession(o: SessionOptions): Session {
     peoplesoftCalls() {
       return psClients.reduce((n, c) => n + c.calls, 0);
     },
+    zohoUsage() {
+      const total = { calls: 0, byKind: {} as Record<string, number>, credits: 0, retries: 0 };
+      for (const c of zohoClients) {
+        const s = c.stats();
+        total.calls += s.calls;
+        total.credits += s.credits;
+        total.retries += s.retries;
+        for (const [k, n] of Object.entries(s.callsByKind)) total.byKind[k] = (total.byKind[k] ?? 0) + n;
+      }
+      return total;
+    },
     async close() {
       const all = [...ps.values(), ...zoho.values()];
       await Promise.all(all.map((p) => p.then((c) => c.close()).catch(() => undefined)));
     },
   };
 }
-

@@ -1,0 +1,135 @@
+/**
+ * A mapping's source, a page of records at a time: PeopleSoft read through the connection's
+ * reader, slimmed to the fields the mapping reads, filtered by content hash where the reader has
+ * no cursor, and counted for the guards and the next watermark. Nothing is kept of a page once
+ * it is planned but counters and the highest cursor.
+ */
+import type { Mapping } from '../config/types.generated.js';
+import { sourceFieldsUsed } from '../mapping/index.js';
+import type { RecordProblem, SourceRecord } from '../model/index.js';
+import { computeReadWindow, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
+import { MlError } from '../support/errors.js';
+import type { Session } from './session.js';
+
+export const SOURCE_PAGE = 1000;
+
+export interface SourcePageRead {
+  records: SourceRecord[];
+  problems: RecordProblem[];
+  /** Stored content hashes of this page's keys (hash change detection), for the planner's source notes. */
+  storedHashes?: ReadonlyMap<string, string>;
+}
+
+export interface SourceFacts {
+  /** Records read before change filtering, plus rows that failed: for `minSourceRows` and `maxDrop`. */
+  rowCount: number;
+  complete: boolean;
+  /** Where the next incremental read starts (the highest cursor read, capped at the window's end). */
+  cursor: string | undefined;
+}
+
+export interface MappingSource {
+  window: ReadWindow;
+  hashMode: boolean;
+  /** A full read after an earlier apply: was this record changed since then (only those carry their event)? */
+  recent?: (r: SourceRecord) => boolean;
+  pages(signal?: AbortSignal): AsyncGenerator<SourcePageRead>;
+  facts(): SourceFacts;
+}
+
+export function openSource(session: Session, mapping: Mapping, o: { mode: 'full' | 'incremental'; previousCursor: string | undefined; now: number }): MappingSource {
+  const conn = session.config.peoplesoft.get(mapping.source.connection);
+  if (!conn) throw new MlError('PS_CONNECTION_NOT_FOUND', `Mapping ${mapping.name}: no PeopleSoft connection "${mapping.source.connection}".`, { hint: 'Check source.connection.' });
+  const reader = conn.readers[mapping.source.entity];
+  const schedule = [...session.config.schedules.values()].find((s) => s.mappings.includes(mapping.name));
+  const windowOf = (full: boolean): ReadWindow => computeReadWindow({
+    watermark: o.previousCursor !== undefined ? { cursor: o.previousCursor } : undefined,
+    now: o.now, full,
+    changeDetection: reader?.changeDetection,
+    overlapMinutes: schedule?.window?.overlapMinutes,
+    lookbackDays: schedule?.window?.lookbackDays,
+    timezone: session.config.project.defaults?.timezone,
+  });
+  const window = windowOf(o.mode === 'full');
+  const hashMode = reader?.changeDetection?.mode === 'hash';
+  // A full read after an earlier apply: the records an incremental read would have returned (their
+  // lifecycle events are news; the others' are history).
+  const since = o.mode === 'full' ? windowOf(false) : undefined;
+  const recent = since?.mode === 'incremental'
+    ? (r: SourceRecord): boolean =>
+      (r.cursor !== undefined && since.since !== undefined && Date.parse(r.cursor) > Date.parse(since.since)) ||
+      (r.effectiveDate !== undefined && since.effdtFrom !== undefined && since.effdtTo !== undefined && r.effectiveDate >= since.effdtFrom && r.effectiveDate <= since.effdtTo)
+    : undefined;
+  const used = [...sourceFieldsUsed(mapping)];
+  let rowCount = 0;
+  const previousMs = o.previousCursor !== undefined ? Date.parse(o.previousCursor) : -Infinity;
+  const capMs = Date.parse(window.until);
+  let maxCursor = Number.isFinite(previousMs) ? previousMs : -Infinity;
+
+  /** Only what planning needs: a normalized employee has ~40 fields, a mapping reads ~15. */
+  const slim = (r: SourceRecord): SourceRecord => {
+    const fields: SourceRecord['fields'] = {};
+    for (const name of used) {
+      const v = r.fields[name];
+      if (v !== undefined) fields[name] = v;
+    }
+    const out: SourceRecord = { entity: r.entity, key: r.key, fields, status: r.status, hash: r.hash };
+    if (r.event !== undefined) out.event = r.event;
+    if (r.cursor !== undefined) out.cursor = r.cursor;
+    if (r.effectiveDate !== undefined) out.effectiveDate = r.effectiveDate;
+    if (r.scheduled !== undefined) out.scheduled = r.scheduled;
+    return out;
+  };
+
+  async function* pages(signal?: AbortSignal): AsyncGenerator<SourcePageRead> {
+    if (!conn) return;
+    const client = await session.peoplesoft(conn.name);
+    let page: SourcePageRead = { records: [], problems: [] };
+    const flush = async (): Promise<SourcePageRead> => {
+      const full = page;
+      page = { records: [], problems: [] };
+      if (hashMode && full.records.length > 0) {
+        const stored = await session.store.getSourceHashesByKeys(mapping.name, full.records.map((r) => r.key));
+        full.storedHashes = stored;
+        // Hash change detection: everything was read; only records whose content changed are planned.
+        if (o.mode === 'incremental') full.records = full.records.filter((r) => stored.get(r.key) !== r.hash);
+      }
+      return full;
+    };
+    for await (const r of readSourceRecords(client, conn, mapping.source.entity, window, signal ? { signal } : {})) {
+      if (!('hash' in r)) {
+        if (r.severity === 'error') rowCount += 1;
+        page.problems.push({ ...r, mapping: mapping.name });
+        continue;
+      }
+      rowCount += 1;
+      if (r.cursor !== undefined) {
+        const ms = Math.min(Date.parse(r.cursor), capMs);
+        if (Number.isFinite(ms) && ms > maxCursor) maxCursor = ms;
+      }
+      page.records.push(slim(r));
+      if (page.records.length >= SOURCE_PAGE) yield await flush();
+    }
+    if (page.records.length > 0 || page.problems.length > 0) yield await flush();
+  }
+
+  return {
+    window,
+    hashMode,
+    ...(recent ? { recent } : {}),
+    pages,
+    facts: () => ({
+      rowCount,
+      complete: window.mode === 'full',
+      cursor: Number.isFinite(maxCursor) ? new Date(maxCursor).toISOString() : window.until,
+    }),
+  };
+}
+
+/** Every source record of a mapping as of now (a full read), e.g. for `plan --base`. */
+export async function readFullSource(session: Session, mapping: Mapping, o: { now?: number; signal?: AbortSignal } = {}): Promise<SourceRecord[]> {
+  const source = openSource(session, mapping, { mode: 'full', previousCursor: undefined, now: o.now ?? session.clock.now() });
+  const out: SourceRecord[] = [];
+  for await (const page of source.pages(o.signal)) out.push(...page.records);
+  return out;
+}
