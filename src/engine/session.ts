@@ -74,7 +74,7 @@ export function openSession(o: SessionOptions): Session {
         const conn = o.config.zoho.get(name);
         if (!conn) throw new MlError('ZOHO_CONNECTION_NOT_FOUND', `No Zoho connection named "${name}".`, { hint: 'Check target.connection of the mapping.' });
         client = resolveZohoCredentials(conn, { ...env, secrets }).then((credentials) => {
-          const c = createZohoClient(conn, { credentials, clock, logger, tokenSecrets: o.store.secrets });
+          const c = createZohoClient(conn, { credentials, clock, logger });
           zohoClients.push(c);
           return c;
         });

@@ -38,11 +38,6 @@ export interface ZohoClientOptions {
    * the user's cache directory (token-cache.ts); `false` keeps tokens in this process only.
    */
   tokenCache?: TokenCache | false;
-  /**
-   * @deprecated Ignored: tokens are kept by `tokenCache` whether or not a state database or master
-   * key exists. Still accepted so callers compile until they drop it.
-   */
-  tokenSecrets?: unknown;
   dispatcher?: Dispatcher;
 }
 

@@ -17,7 +17,7 @@ export const DEFAULT_SCOPES = [
   'ZohoCRM.org.READ',
   // Notification channels (`webhooks`, `serve`).
   'ZohoCRM.notifications.ALL',
-  // COQL reads (records selected by criteria, e.g. Modified_By).
+  // COQL reads: what changed since the last run (ids and times, 2,000 a call), records without an external id.
   'ZohoCRM.coql.READ',
 ];
 
@@ -38,4 +38,5 @@ export const SCOPE_OF_CALL: Record<ZohoCallKind, string> = {
   users: 'ZohoCRM.users.READ',
   org: 'ZohoCRM.org.READ',
   watch: 'ZohoCRM.notifications.ALL',
+  coql: 'ZohoCRM.coql.READ',
 };
