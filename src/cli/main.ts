@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs';
 import { commands } from './commands/index.js';
 import { EXIT, printError } from './output.js';
 
-/** What a command's action reports back: the process exit code. */
-export interface CommandContext {
-  setExitCode(code: number): void;
-}
+import type { CommandContext } from './shared/context.js';
+
+export type { CommandContext } from './shared/context.js';
 
 /** The arguments that are not options: the command being run comes first, if any. */
 const words = (argv: string[]): string[] => argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -9,7 +9,7 @@
 import type { Mapping } from '../config/types.generated.js';
 import { fromZohoValue, type FieldValue } from '../mapping/index.js';
 import type { RecordProblem, ZohoRecord } from '../model/index.js';
-import type { ObservedRecord } from '../plan/index.js';
+import { laterTime, type ObservedRecord } from '../plan/index.js';
 import type { Scratch } from '../state/scratch.js';
 import { isMlError } from '../support/errors.js';
 import type { ZohoClient } from '../zoho/index.js';
@@ -32,8 +32,6 @@ export interface ZohoRead {
   problems: RecordProblem[];
 }
 
-const laterTime = (a: string | undefined, b: string | undefined): string | undefined =>
-  a === undefined ? b : b === undefined ? a : Date.parse(b) > Date.parse(a) ? b : a;
 
 /** Full mode: list the whole module into scratch; unlinked records become candidates. */
 export async function listModule(client: ZohoClient, scratch: Scratch, mapping: Mapping, managed: readonly string[], wantCandidates: boolean, signal?: AbortSignal): Promise<ZohoRead> {

@@ -18,7 +18,7 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import type { Logger } from '../support/log.js';
 import { silentLogger } from '../support/log.js';
-import type { AccessToken, TokenGrant } from './token.js';
+import type { AccessToken, TokenGrant } from './token-types.js';
 
 /** A refusal to ask the token endpoint again before `until` (epoch ms), with the error to give. */
 export interface TokenBlock {

@@ -3,22 +3,12 @@ import { registerSecret } from '../support/redact.js';
 import { silentLogger, type Logger } from '../support/log.js';
 import { ZohoAuthError } from './errors.js';
 import type { TokenBlock, TokenCache, TokenCacheState } from './token-cache.js';
+import type { AccessToken, TokenGrant } from './token-types.js';
+
+export type { AccessToken, TokenGrant } from './token-types.js';
 import { isTransientTokenError, requestToken, retryInMsOf, withRetryTime, type TokenEndpoint } from './token-endpoint.js';
 
 /** How access tokens are obtained: a stored refresh token, or a self client's client credentials. */
-export type TokenGrant =
-  | { type: 'refresh_token'; refreshToken: string }
-  | { type: 'client_credentials'; soid: string; scopes: string[] };
-
-export interface AccessToken {
-  value: string;
-  /** Where API calls go: the `api_domain` of the token response (falls back to the configured one). */
-  apiDomain: string;
-  /** Epoch ms on the manager's clock. */
-  expiresAt: number;
-  obtainedAt: number;
-}
-
 export interface TokenManagerOptions extends TokenEndpoint {
   grant: TokenGrant;
   clock: Clock;

@@ -6,7 +6,7 @@ import type { RunOutcome } from '../../engine/outcome.js';
 import { runReconcile } from '../../engine/run.js';
 import { assertCleanConfig } from '../../gitops/stamp.js';
 import { MlError } from '../../support/errors.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, printError, useColor } from '../output.js';
 import { configStamp, openCliSession, parseAsOf, printPlan, shouldMask, type ReconcileCliOptions } from '../shared/reconcile.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { paint, useColor } from '../output.js';
 import { parseLimit } from '../shared/args.js';
 import { addStateOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';

@@ -9,7 +9,7 @@ import { createZohoClient } from '../../zoho/client.js';
 import { buildAuthorizeUrl, chooseAccountsServer, DEFAULT_REDIRECT_URI, DEFAULT_SCOPES, exchangeGrantCode, listenForRedirect, newState, parseRedirect, type RedirectListener } from '../../zoho/oauth.js';
 import { resolveZohoUrls } from '../../zoho/regions.js';
 import { pickZohoConnection, resolveZohoCredentials } from '../../zoho/setup.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { lazyState } from '../shared/state.js';
 
 interface AuthOptions {

@@ -9,7 +9,7 @@ import { createLogger } from '../../support/log.js';
 import { scrub } from '../../support/redact.js';
 import { checkZohoConnection } from '../../zoho/check.js';
 import { resolveZohoCredentials } from '../../zoho/setup.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, useColor } from '../output.js';
 import { lazyState } from '../shared/state.js';
 

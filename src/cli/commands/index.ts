@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 
 /** Each command lives in its own file and exports `register(program, ctx)`. */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;

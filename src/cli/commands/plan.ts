@@ -8,7 +8,7 @@ import { planBaseComparison } from '../../gitops/base-plan.js';
 import { renderBaseComparison, renderBaseComparisonMarkdown } from '../../gitops/render.js';
 import { maskValue, savePlan } from '../../plan/index.js';
 import { MlError } from '../../support/errors.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { EXIT } from '../output.js';
 import { configStamp, openCliSession, parseAsOf, printPlan, shouldMask, writeChunks, type ReconcileCliOptions } from '../shared/reconcile.js';
 

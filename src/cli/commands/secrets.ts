@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { addStateOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';
 import { SecretError } from '../../state/errors.js';
 import { keyId, parseMasterKey } from '../../state/master-key.js';

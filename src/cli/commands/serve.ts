@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { DEFAULT_CONFIG_DIR, type Config } from '../../config/index.js';
 import { MlError } from '../../support/errors.js';
 import { createLogger, type LogLevel } from '../../support/log.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { paint, useColor } from '../output.js';
 import { OffsetClock } from '../../support/clock.js';
 import { zoneOffsetMs } from '../../support/time-zone.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, useColor } from '../output.js';
 import { addStateOptions, openStateFromOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';
 // Light modules only: the store (and the native sqlite3 module) and the config loader are

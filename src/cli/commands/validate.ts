@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_DIR, loadConfig, type ConfigIssue } from '../../config/index.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, useColor } from '../output.js';
 
 interface ValidateOptions {

@@ -6,7 +6,7 @@ import { createZohoClient, type ZohoClient } from '../../zoho/client.js';
 import { pickZohoConnection, resolveZohoCredentials } from '../../zoho/setup.js';
 import { channelIdFor, disableChannels, enableChannels, planChannels, renewChannels, type ChannelContext, type ChannelReport } from '../../zoho/webhooks.js';
 import type { ZohoConnection } from '../../config/types.generated.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { lazyState, type LazyState } from '../shared/state.js';
 
 interface WebhookOptions {
