@@ -11,7 +11,9 @@ import type { Clock } from '../support/clock.js';
 import type { Logger } from '../support/log.js';
 import type { PsCredentials } from './auth.js';
 import { createPeopleSoftClient, type PeopleSoftClient } from './client.js';
-import { readCiKeys, readQasPages, readRestPages } from './readers.js';
+import { readCiKeys } from './read-ci.js';
+import { readQasPages } from './read-qas.js';
+import { readRestPages } from './read-rest.js';
 import { placeholderValues } from './read.js';
 import { computeReadWindow } from './window.js';
 
