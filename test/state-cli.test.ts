@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../src/state/index.js';
 import { CLI, makeTempDir, requireBuild, runCli, type ProcResult } from './fixtures/state/helpers.js';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
 
 const KEY = Buffer.alloc(32, 0x42).toString('base64');
 const NEW_KEY = Buffer.alloc(32, 0x43).toString('base64');
@@ -99,7 +100,7 @@ describe('state commands (built CLI)', () => {
     const live = await openStateStore(db);
     const lock = await live.acquireLock('apply', { holder: 'apply (live)', waitMs: 0 });
     const [show, refuse] = await Promise.all([cli(['state', 'show', '--state', db, '--json', '--check']), cli(['state', 'unlock', '--state', db, '--json'])]);
-    expect(json(show)).toMatchObject({ schemaVersion: 2, rows: { links: 1, runs: 1, audit: 2, secrets: 1, locks: 1 }, integrity: ['ok'], locks: [{ holder: 'apply (live)' }] });
+    expect(json(show)).toMatchObject({ schemaVersion: SCHEMA_VERSION, rows: { links: 1, runs: 1, audit: 2, secrets: 1, locks: 1 }, integrity: ['ok'], locks: [{ holder: 'apply (live)' }] });
     expect(json(show).locks[0].staleReason).toBeUndefined();
     expect(refuse.code).toBe(1);
     expect(json(refuse).error.code).toBe('STATE_LOCK_ALIVE');

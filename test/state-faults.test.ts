@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { openStateStore, type StateStore } from '../src/state/index.js';
 import { FIXTURE_KEY, FIXTURES, makeTempDir, requireBuild, runCli } from './fixtures/state/helpers.js';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
 
 async function rawExec(path: string, sql: string): Promise<void> {
   const db = new sqlite3.Database(path);
@@ -48,7 +49,7 @@ describe('state faults', () => {
     expect(await userVersion(path)).toBe(1);
 
     store = await openStateStore(path, { masterKey: FIXTURE_KEY });
-    expect(store.opened).toMatchObject({ migratedFrom: 1, schemaVersion: 2 });
+    expect(store.opened).toMatchObject({ migratedFrom: 1, schemaVersion: SCHEMA_VERSION });
     const links = await store.getLinks('employees');
     expect([...links.keys()]).toEqual(['E001', 'E002', 'E003']);
     expect(links.get('E001')).toMatchObject({ zohoId: '572576700000001', fieldHash: 'hash1', appliedValues: {}, zohoModifiedTime: '2025-06-01T08:00:00.000Z' });
@@ -68,7 +69,7 @@ describe('state faults', () => {
     await store.putSnapshots('employees', [{ externalId: 'E004', zohoId: 'z4', values: { Email: 'a@example.com' }, modifiedTime: 't' }]);
     await store.close();
     store = await openStateStore(path);
-    expect(store.opened.migratedFrom).toBe(2);
+    expect(store.opened.migratedFrom).toBe(SCHEMA_VERSION);
     expect((await store.getLinks('employees')).get('E004')?.appliedValues).toEqual({ Email: 'a@example.com' });
   });
 
@@ -77,7 +78,7 @@ describe('state faults', () => {
     await (await openStateStore(path)).close();
     await rawExec(path, 'PRAGMA user_version = 99');
     const err = await openStateStore(path).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'STATE_TOO_NEW', meta: { schemaVersion: 99, supported: 2 } });
+    expect(err).toMatchObject({ code: 'STATE_TOO_NEW', meta: { schemaVersion: 99, supported: SCHEMA_VERSION } });
     expect((err as { hint: string }).hint).toMatch(/Upgrade ml-connector/);
     expect(await userVersion(path)).toBe(99);
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { openStateStore, type LinkInput, type StateStore } from '../src/state/index.js';
 import { ManualClock } from '../src/support/clock.js';
 import { makeTempDir } from './fixtures/state/helpers.js';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
 
 const link = (id: string, extra: Partial<LinkInput> = {}): LinkInput => ({
   externalId: id,
@@ -31,7 +32,7 @@ describe('state store', () => {
   });
 
   it('creates the file (owner-only) and reports a fresh schema', async () => {
-    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: 2, interruptedRuns: [] });
+    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: SCHEMA_VERSION, interruptedRuns: [] });
     const { statSync } = await import('node:fs');
     expect(statSync(path).mode & 0o077).toBe(0);
   });

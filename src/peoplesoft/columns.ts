@@ -8,18 +8,7 @@
  */
 import type { PsRow } from './rows.js';
 
-export const DEFAULT_EMPLOYEE_COLUMNS = [
-  'EMPLID', 'EMPL_RCD', 'EFFDT', 'EFFSEQ', 'ACTION', 'ACTION_REASON', 'ACTION_DT', 'EMPL_STATUS',
-  'HR_STATUS', 'PER_ORG', 'DEPTID', 'DEPT_DESCR', 'JOBCODE', 'JOB_TITLE', 'LOCATION', 'COMPANY',
-  'BUSINESS_UNIT', 'SUPERVISOR_ID', 'VENDOR_SETID', 'VENDOR_ID', 'LASTUPDDTTM', 'FIRST_NAME',
-  'LAST_NAME', 'NAME_DISPLAY', 'PREF_FIRST_NAME', 'EMAIL_PREF_TYPE', 'PHONE_PREF_TYPE', 'PERSON_LASTUPD',
-] as const;
-
-export const DEFAULT_VENDOR_COLUMNS = [
-  'SETID', 'VENDOR_ID', 'NAME1', 'NAME2', 'VENDOR_STATUS', 'VENDOR_CLASS', 'VENDOR_PERSISTENCE',
-  'ADDRESS_SEQ_NUM', 'ADDR_EFFDT', 'ADDR_EFF_STATUS', 'ADDRESS1', 'ADDRESS2', 'ADDRESS3', 'ADDRESS4',
-  'CITY', 'STATE', 'POSTAL', 'COUNTRY', 'EMAILID', 'PHONE', 'PYMNT_TERMS_CD', 'LAST_ACTIVITY_DT',
-] as const;
+export { DEFAULT_EMPLOYEE_COLUMNS, DEFAULT_VENDOR_COLUMNS } from '../config/source-columns.js';
 
 /** Canonical column name → the customer's column name. */
 export type ColumnMap = Record<string, string>;

@@ -6,6 +6,7 @@
  * and every record's text is cleaned. A record that cannot be read is a problem with its key;
  * only what makes the whole read untrustworthy throws.
  */
+import { describeGap, fieldNeeds, findQueryGaps } from '../config/source-columns.js';
 import type { PeopleSoftConnection, Reader } from '../config/types.generated.js';
 import type { HistoryLoader, RecordProblem, SourceEntity, SourceRecord, StoredHistory } from '../model/index.js';
 import { ConfigError } from '../support/errors.js';
@@ -18,7 +19,6 @@ import { decodeHistory, encodeHistory, hasHireRow, looksPartial, mergeHistory } 
 import { KeyGrouper, type RowGroup } from './key-groups.js';
 import { normalizeEmployee } from './normalize-employee.js';
 import { normalizeVendor, vendorFromRows } from './normalize-vendor.js';
-import { describeGap, fieldNeeds, findQueryGaps } from './query-gaps.js';
 import { readCiItems } from './read-ci.js';
 import type { ReadContext } from './read-context.js';
 import { readQasPages } from './read-qas.js';

@@ -132,6 +132,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_time ON webhook_events (received_at);
     `,
   },
+  {
+    version: 3,
+    name: 'source histories (whole JOB histories of readers with history: changed-rows)',
+    sql: `
+      CREATE TABLE histories (
+        scope TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scope, source_key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,14 +1,43 @@
 /**
- * What a query lacks (docs/peoplesoft.md, "Your own queries"): which canonical columns each
- * normalized source field needs, and so which fields (and the Zoho fields a mapping writes from
- * them) stay empty when a customer's query does not return a column. Used by a read (one warning
- * per missing column), by `check` (from the columns of one real row) and by `validate`. Pure.
+ * The columns a PeopleSoft query must return (the data contract of docs/peoplesoft.md, "Your own
+ * queries"), and which source fields each column feeds, so that what a customer's query lacks can
+ * be said: which fields, and which Zoho fields a mapping writes from them, stay empty without it.
+ * Used by `validate` (what it can know from the configuration), by `check` (the columns of one
+ * real row) and by a read (one warning per missing column). Pure data and functions.
  */
-import type { SourceEntity } from '../model/index.js';
-import type { NormalizeOptions } from './codes.js';
+import type { Mapping } from './types.generated.js';
+import type { SourceEntity } from './source-fields.js';
+
+export const DEFAULT_EMPLOYEE_COLUMNS = [
+  'EMPLID', 'EMPL_RCD', 'EFFDT', 'EFFSEQ', 'ACTION', 'ACTION_REASON', 'ACTION_DT', 'EMPL_STATUS',
+  'HR_STATUS', 'PER_ORG', 'DEPTID', 'DEPT_DESCR', 'JOBCODE', 'JOB_TITLE', 'LOCATION', 'COMPANY',
+  'BUSINESS_UNIT', 'SUPERVISOR_ID', 'VENDOR_SETID', 'VENDOR_ID', 'LASTUPDDTTM', 'FIRST_NAME',
+  'LAST_NAME', 'NAME_DISPLAY', 'PREF_FIRST_NAME', 'EMAIL_PREF_TYPE', 'PHONE_PREF_TYPE', 'PERSON_LASTUPD',
+] as const;
+
+export const DEFAULT_VENDOR_COLUMNS = [
+  'SETID', 'VENDOR_ID', 'NAME1', 'NAME2', 'VENDOR_STATUS', 'VENDOR_CLASS', 'VENDOR_PERSISTENCE',
+  'ADDRESS_SEQ_NUM', 'ADDR_EFFDT', 'ADDR_EFF_STATUS', 'ADDRESS1', 'ADDRESS2', 'ADDRESS3', 'ADDRESS4',
+  'CITY', 'STATE', 'POSTAL', 'COUNTRY', 'EMAILID', 'PHONE', 'PYMNT_TERMS_CD', 'LAST_ACTIVITY_DT',
+] as const;
+
+/** What decides the email, phone and cursor columns (a connection's normalization and change detection). */
+export interface ColumnChoices {
+  emailTypes: string[];
+  phoneTypes: string[];
+  cursorField: string;
+}
+
+/** Every canonical column of an entity's rows, email and phone columns of the configured types included. */
+export function canonicalColumns(entity: SourceEntity, o: ColumnChoices): string[] {
+  if (entity === 'vendors') return [...DEFAULT_VENDOR_COLUMNS];
+  const cols: string[] = [...DEFAULT_EMPLOYEE_COLUMNS, ...o.emailTypes.map((t) => `EMAIL_${t}`), ...o.phoneTypes.map((t) => `PHONE_${t}`)];
+  if (!cols.includes(o.cursorField)) cols.push(o.cursorField);
+  return [...new Set(cols)];
+}
 
 /** A field needs every column of `all`, and at least one of `any` when given. */
-interface Need {
+export interface Need {
   all: string[];
   any?: string[];
 }
@@ -16,7 +45,7 @@ interface Need {
 const same = (...names: string[]): Record<string, Need> => Object.fromEntries(names.map((n) => [n, { all: [n] }]));
 
 /** The columns each source field is computed from, for queries and REST operations (rows). */
-export function fieldNeeds(entity: SourceEntity, o: Pick<NormalizeOptions, 'emailTypes' | 'phoneTypes' | 'cursorField'>): Record<string, Need> {
+export function fieldNeeds(entity: SourceEntity, o: ColumnChoices): Record<string, Need> {
   if (entity === 'employees') {
     const status = ['EMPL_STATUS', 'HR_STATUS'];
     return {
@@ -88,5 +117,28 @@ export function describeGap(gap: QueryGap, what: string, zohoFields?: Readonly<R
   const fix = gap.column === 'VENDOR_CNTCT'
     ? 'contacts come only from a component interface reader (VENDOR_CI\'s VENDOR_CNTCT)'
     : `add ${gap.column.includes(' or ') ? 'one of these columns' : 'the column'} to the query, or name the query's own column in the reader's \`columns\``;
-  return { message: `${what} returns no ${gap.column}: ${empty}; ${fix}`, zoho };
+  const lacks = gap.column === 'VENDOR_CNTCT' ? 'carries no vendor contacts' : `returns no ${gap.column}`;
+  return { message: `${what} ${lacks}: ${empty}; ${fix}`, zoho };
+}
+
+const PLACEHOLDER = /\{([^{}\s]*)\}/g;
+
+/**
+ * Source field → the Zoho fields a mapping writes from it (`from`, `map.from`, template and lookup
+ * placeholders, `when` conditions), for reporting what a missing column leaves empty.
+ */
+export function zohoFieldsBySource(mapping: Pick<Mapping, 'fields'>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const add = (source: string | undefined, to: string): void => {
+    if (source === undefined || source === '') return;
+    const list = (out[source] ??= []);
+    if (!list.includes(to)) list.push(to);
+  };
+  for (const f of mapping.fields) {
+    add(f.from, f.to);
+    add(f.map?.from, f.to);
+    add(f.when?.field, f.to);
+    for (const t of [f.template, f.lookup?.key]) if (t) for (const m of t.matchAll(PLACEHOLDER)) add(m[1], f.to);
+  }
+  return out;
 }
