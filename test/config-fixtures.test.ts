@@ -130,7 +130,7 @@ const rows: Row[] = [
   ] },
   { name: 'bad-guard', issues: [
     { file: 'mapping.yaml', line: 11, column: 21, code: 'CONFIG_INVALID_VALUE', message: "invalid guards.maxDeactivations '10 percent': A percentage between 0% and 100%." },
-    { file: 'mapping.yaml', line: 12, column: 12, code: 'CONFIG_WRONG_TYPE', message: 'wrong type for guards.maxDrop: got a boolean (true); use an absolute count, or a percentage between 0% and 100%' },
+    { file: 'mapping.yaml', line: 12, column: 12, code: 'CONFIG_WRONG_TYPE', message: 'wrong type for guards.maxDrop: got a boolean (true); use an absolute count, or a percentage between 0% and 100%, or `off`, which turns the guard off' },
   ] },
   { name: 'unknown-lifecycle-event', issues: [
     { file: 'mapping.yaml', line: 12, column: 3, code: 'CONFIG_UNKNOWN_KEY', message: "unknown key 'fired' in lifecycle: valid keys are hire, rehire, transfer, termination, leave, return, retirement" },

@@ -125,7 +125,7 @@ const DEFAULT_GUARDS = ['maxDeactivations', 'minSourceRows', 'maxDrop'];
 function checkGuardsOff(m: Entry, issues: IssueList): void {
   for (const [name, value] of Object.entries(obj(m.value.guards) ?? {})) {
     // maxChanges has no default: off is what leaving it out means.
-    if ((value !== 'off' && value !== false) || !DEFAULT_GUARDS.includes(name)) continue;
+    if (value !== 'off' || !DEFAULT_GUARDS.includes(name)) continue;
     issues.add(m.pd, ['guards', name], 'CONFIG_GUARD_OFF', `guards.${name} is off for mapping '${m.name}': this guard, on by default, no longer stops a run whose source looks truncated (mass deactivations); remove the line to use the default`, { severity: 'warning' });
   }
 }

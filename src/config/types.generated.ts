@@ -632,10 +632,6 @@ export type Transform =
   | DateTransform
   | TruncateTransform
   | DefaultTransform;
-/**
- * `off` (or `false`): this guard is not checked for this mapping. `validate` warns, since a guard off lets a broken extract through.
- */
-export type GuardOff = 'off' | false;
 
 /**
  * How one PeopleSoft entity becomes records of one Zoho module: which fields, which values, what each lifecycle event does, and the guards that stop a bad run.
@@ -739,19 +735,19 @@ export interface Mapping {
     /**
      * Most deactivations and deletions one run may make (count, or % of linked records). Default `10%`, at least 10: on unless turned `off`.
      */
-    maxDeactivations?: (number | string) | GuardOff;
+    maxDeactivations?: number | string | 'off';
     /**
      * Most creates, updates, deactivations and deletions one run may make. No default: off unless given.
      */
-    maxChanges?: (number | string) | GuardOff;
+    maxChanges?: number | string | 'off';
     /**
      * A full read with fewer source records than this is refused: a truncated extract must not look like mass terminations. Default 1 (an empty full read is refused): on unless turned `off`.
      */
-    minSourceRows?: number | GuardOff;
+    minSourceRows?: number | 'off';
     /**
      * Largest fall in source records against the last full read (count or %). Default `20%`, at least 10: on unless turned `off`.
      */
-    maxDrop?: (number | string) | GuardOff;
+    maxDrop?: number | string | 'off';
   };
   /**
    * Write options.

@@ -21,9 +21,9 @@ export const DEFAULT_GUARDS = {
 } as const;
 
 type GuardName = keyof typeof DEFAULT_GUARDS;
-type Configured = number | string | false | undefined;
+type Configured = number | string | undefined;
 
-const isOff = (v: Configured): boolean => v === false || v === 'off';
+const isOff = (v: Configured): boolean => v === 'off';
 
 /** The guard's limit for this mapping, and its floor (defaults only); undefined when it is off. */
 function limitOf(mapping: Mapping, name: GuardName): { limit: number | string; floor: number; byDefault: boolean } | undefined {
