@@ -40,16 +40,18 @@ async function fetchRestPage(client: PeopleSoftClient, reader: RestReader, ctx: 
 export async function* readRestPages(client: PeopleSoftClient, reader: RestReader, ctx: ReadContext): AsyncGenerator<PsRow[]> {
   const size = ctx.pageSize ?? reader.paging?.pageSize ?? DEFAULT_PAGE_SIZE;
   const fetch = (page: number): Promise<RestPage> => fetchRestPage(client, reader, ctx, page, size);
+  let promised = false; // the previous page said more follow
   for (let page = 1; ; page++) {
     let current = await fetch(page);
-    // An empty page that says more follow contradicts itself: read it again before believing either.
-    for (let attempt = 1; current.rows.length === 0 && current.more === true && attempt <= MAX_REREADS; attempt++) {
+    // An empty page after (or while) the answer says more follow contradicts itself: read it again before believing either.
+    const lies = (p: RestPage): boolean => p.rows.length === 0 && (p.more === true || promised);
+    for (let attempt = 1; lies(current) && attempt <= MAX_REREADS; attempt++) {
       client.logger.warn('peoplesoft page empty but more follow, reading it again', { operation: reader.operation, page, attempt });
       current = await fetch(page);
     }
     client.logger.debug('peoplesoft page', { operation: reader.operation, page, rows: current.rows.length });
-    if (current.rows.length === 0 && current.more === true) {
-      throw new MlError('PS_EMPTY_PAGE', `Operation ${reader.operation}: page ${page} came back empty (after ${MAX_REREADS + 1} reads) although it says more pages follow; the read is incomplete`, {
+    if (lies(current)) {
+      throw new MlError('PS_EMPTY_PAGE', `Operation ${reader.operation}: page ${page} came back empty (after ${MAX_REREADS + 1} reads) although the answers say more pages follow; the read is incomplete`, {
         meta: { operation: reader.operation, page },
         hint: 'The service operation answered no rows in the middle of paging. Rerun; if it persists, check the handler and the Integration Broker monitor.',
       });
@@ -62,6 +64,7 @@ export async function* readRestPages(client: PeopleSoftClient, reader: RestReade
       yield current.rows;
       return;
     }
+    promised = current.more === true;
     yield current.rows;
   }
 
