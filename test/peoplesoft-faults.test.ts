@@ -173,7 +173,7 @@ describe('clean text and what a query lacks', () => {
   it('a vendor query without ADDRESS_SEQ_NUM: one warning naming the column and the Zoho fields that stay empty, in the read and in check', async () => {
     const mapping = { fields: [
       { to: 'Account_Name', from: 'NAME1' }, { to: 'Billing_Street', template: '{ADDRESS1} {ADDRESS2}' }, { to: 'Billing_City', from: 'CITY' },
-    ] } as Mapping;
+    ] } as unknown as Mapping;
     const conn = fscmConnection(dirty.url, { readers: { vendors: QAS_VENDORS } });
     const { records, problems } = await read(conn, 'vendors', { zohoFields: zohoFieldsBySource(mapping) });
     expect(problems).toEqual([{

@@ -37,9 +37,11 @@ const num = (v: PsValue | undefined): number => {
   const n = Number(v ?? 0);
   return Number.isFinite(n) ? n : 0;
 };
+const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const dateOf = (v: PsValue | undefined): string => {
   const t = v === null || v === undefined ? '' : String(v);
-  return parsePsDate(t) ?? t;
+  // Most EFFDTs are plain dates already; parsing them again cost most of a merge.
+  return PLAIN_DATE.test(t) ? t : (parsePsDate(t) ?? t);
 };
 
 /** A JOB row's identity: EMPL_RCD, EFFDT, EFFSEQ (the keys of PS_JOB below EMPLID). */
@@ -47,14 +49,12 @@ export function rowIdentity(row: PsRow): string {
   return `${num(row.EMPL_RCD)}|${dateOf(row.EFFDT)}|${num(row.EFFSEQ)}`;
 }
 
-function byIdentity(a: PsRow, b: PsRow): number {
-  return num(a.EMPL_RCD) - num(b.EMPL_RCD) || (dateOf(a.EFFDT) < dateOf(b.EFFDT) ? -1 : dateOf(a.EFFDT) > dateOf(b.EFFDT) ? 1 : 0) || num(a.EFFSEQ) - num(b.EFFSEQ);
-}
-
 /** A person's whole history as the state stores it: JOB columns only, rows in key order, a 16-hex hash. */
 export function encodeHistory(rows: PsRow[], cursorField: string): StoredHistory {
   const cols = columnsFor(cursorField);
-  const data = JSON.stringify({ v: FORMAT, c: cursorField, r: [...rows].sort(byIdentity).map((r) => cols.map((c) => r[c] ?? null)) });
+  const keyed = rows.map((r) => ({ rcd: num(r.EMPL_RCD), effdt: dateOf(r.EFFDT), seq: num(r.EFFSEQ), r }));
+  keyed.sort((a, b) => a.rcd - b.rcd || (a.effdt < b.effdt ? -1 : a.effdt > b.effdt ? 1 : 0) || a.seq - b.seq);
+  const data = JSON.stringify({ v: FORMAT, c: cursorField, r: keyed.map(({ r }) => cols.map((c) => r[c] ?? null)) });
   return { hash: createHash('sha256').update(data).digest('hex').slice(0, 16), data };
 }
 
@@ -79,18 +79,14 @@ export function decodeHistory(stored: StoredHistory | undefined, cursorField: st
 
 /**
  * The stored rows completed with what was just read: a row read replaces the stored row of the
- * same identity, new rows are added, and every row takes the person's columns (names, emails…)
- * from the read, which describes the person as of now. A row deleted in PeopleSoft since the
- * history was stored stays until the next full read.
+ * same identity and new rows are added. Stored rows carry JOB columns only; the person's columns
+ * (names, emails…) come from the rows read (pass `read`'s last row to normalizeEmployee as the
+ * person). A row deleted in PeopleSoft since the history was stored stays until the next full read.
  */
 export function mergeHistory(stored: PsRow[], read: PsRow[]): PsRow[] {
-  const latest = read[read.length - 1] ?? {};
-  const person: PsRow = {};
-  const jobColumns = new Set<string>(HISTORY_COLUMNS);
-  for (const [k, v] of Object.entries(latest)) if (!jobColumns.has(k)) person[k] = v;
   const readIds = new Set(read.map(rowIdentity));
   const merged = [...read];
-  for (const row of stored) if (!readIds.has(rowIdentity(row))) merged.push({ ...person, ...row });
+  for (const row of stored) if (!readIds.has(rowIdentity(row))) merged.push(row);
   return merged;
 }
 

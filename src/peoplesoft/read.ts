@@ -109,18 +109,21 @@ function normalizePerson(group: RowGroup, plan: HistoryPlan, stored: StoredHisto
   const { norm, window, what } = plan;
   const refuse = (code: string, message: string): Item[] => [{ key: group.key, code, message, severity: 'error' }];
   let rows = group.rows;
+  let person: PsRow | undefined;
   if (plan.mode === 'whole') {
     if (looksPartial(rows, window, norm)) {
       return refuse('PS_PARTIAL_HISTORY', `${what} returned part of this person's history (no hire or rehire row, every row changed since the last run), but the reader says history: whole; not synced so that no field is emptied. Set history: changed-rows on the reader (docs/peoplesoft.md, "Whole histories")`);
     }
   } else if (window.mode === 'incremental') {
     const known = decodeHistory(stored, norm.cursorField);
-    if (known !== undefined) rows = mergeHistory(known, rows);
-    else if (!hasHireRow(rows, norm)) {
+    if (known !== undefined) {
+      person = rows[rows.length - 1];
+      rows = mergeHistory(known, rows);
+    } else if (!hasHireRow(rows, norm)) {
       return refuse('PS_HISTORY_UNKNOWN', `${what} returned this person's changed rows only, and no complete history of them is stored yet; not synced so that no field is emptied. A full read (plan/apply --full) stores every history; it is retried next run`);
     }
   }
-  const record = normalizeEmployee(rows, norm);
+  const record = normalizeEmployee(rows, norm, person);
   if (!('hash' in record) || plan.mode !== 'changed-rows') return [record];
   const history = encodeHistory(rows, norm.cursorField);
   if (history.hash !== stored?.hash) record.history = history;
