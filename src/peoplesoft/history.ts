@@ -24,6 +24,14 @@ export const HISTORY_COLUMNS = [
   'LASTUPDDTTM',
 ] as const;
 
+/**
+ * The state scope of a reader's histories: the connection and entity (`peoplesoft-hcm/employees`).
+ * Histories are facts about PeopleSoft, so every mapping reading that source shares them.
+ */
+export function historyScope(connection: string, entity: string): string {
+  return `${connection}/${entity}`;
+}
+
 /** Bumped when the stored layout changes; a history in another layout counts as not stored. */
 const FORMAT = 1;
 

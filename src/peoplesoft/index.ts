@@ -8,7 +8,7 @@ export type { PsCredentials, AuthMode } from './auth.js';
 export { resolvePeopleSoftCredentials } from './credentials.js';
 export { computeReadWindow, nextWatermark, filterUnchanged, type ReadWindow, type WindowInput } from './window.js';
 export { readSourceRecords, placeholderValues, queryGapProblems, type ReadOptions } from './read.js';
-export { encodeHistory, decodeHistory, mergeHistory, HISTORY_COLUMNS } from './history.js';
+export { encodeHistory, decodeHistory, mergeHistory, historyScope, HISTORY_COLUMNS } from './history.js';
 export { cleanText, cleanRecordText } from './clean-text.js';
 export { MAX_REREADS } from './read-qas.js';
 export { MAX_CONSECUTIVE_FAILURES } from './read-ci.js';

@@ -76,7 +76,7 @@ export class FaultPlan {
     const fired: Fault[] = [];
     for (const p of this.pending) {
       const at = p.fault.at ?? 'next';
-      if (ROW_FAULTS.some((k) => p.fault[k]) && !QUERY_KINDS.has(kind)) continue;
+      if (ROW_FAULTS.some((k) => p.fault[k] !== undefined && p.fault[k] !== false) && !QUERY_KINDS.has(kind)) continue;
       const hit =
         at === 'next' ? GATEWAY_KINDS.has(kind)
         : typeof at === 'number' ? seq >= at && seq < at + (p.fault.times ?? 1)
