@@ -122,6 +122,18 @@ const rows: Row[] = [
   { name: 'oauth2-incomplete', issues: [
     { file: 'hcm.yaml', line: 6, column: 1, code: 'CONFIG_OAUTH2_INCOMPLETE', message: 'auth type oauth2 needs either token, or tokenUrl, clientId and clientSecret (missing: clientSecret)' },
   ] },
+  { name: 'peoplesoft-releases', issues: [
+    { file: 'hcm.yaml', line: 6, column: 15, code: 'CONFIG_TOOLS_VERSION', message: 'auth type oauth2 needs PeopleTools 8.58 or later, and toolsVersion is 8.54: use auth type basic, or correct toolsVersion' },
+    { file: 'hcm.yaml', line: 11, column: 22, code: 'CONFIG_TOOLS_VERSION', message: 'QAS answers JSON from PeopleTools 8.55 on, and toolsVersion is 8.54: set format: xmlp on readers.employees' },
+    { file: 'hcm.yaml', line: 11, column: 78, code: 'CONFIG_UNKNOWN_COLUMN', severity: 'warning', message: "readers.employees.columns names DEPT_DESC, which ml-connector does not read: did you mean 'DEPT_DESCR'?" },
+    { file: 'hcm.yaml', line: 12, column: 20, code: 'CONFIG_TOOLS_VERSION', message: /^a component interface reader \(CI REST services\) needs PeopleTools 8\.58/ },
+    { file: 'hcm.yaml', line: 21, column: 53, code: 'CONFIG_HISTORY_VENDORS', message: /^history: changed-rows completes JOB histories, which only employee readers have/ },
+  ] },
+  { name: 'unfed-and-off', issues: [
+    { file: 'mapping.yaml', line: 9, column: 34, code: 'CONFIG_SOURCE_UNFED', severity: 'warning', message: "readers.vendors of 'fscm' (query ML_VENDORS) carries no vendor contacts: Zoho field Description stays empty (from CONTACT_NAME); contacts come only from a component interface reader (VENDOR_CI's VENDOR_CNTCT)" },
+    { file: 'mapping.yaml', line: 12, column: 21, code: 'CONFIG_GUARD_OFF', severity: 'warning', message: /^guards\.maxDeactivations is off for mapping 'vendors': this guard, on by default/ },
+    { file: 'mapping.yaml', line: 14, column: 18, code: 'CONFIG_GUARD_OFF', severity: 'warning', message: /^guards\.minSourceRows is off/ },
+  ] },
   { name: 'unknown-auth-type', issues: [
     { file: 'hcm.yaml', line: 6, column: 15, code: 'CONFIG_INVALID_VALUE', message: "unknown auth type 'bsic': use one of basic, oauth2: did you mean 'basic'?" },
   ] },
@@ -130,7 +142,7 @@ const rows: Row[] = [
   ] },
   { name: 'bad-guard', issues: [
     { file: 'mapping.yaml', line: 11, column: 21, code: 'CONFIG_INVALID_VALUE', message: "invalid guards.maxDeactivations '10 percent': A percentage between 0% and 100%." },
-    { file: 'mapping.yaml', line: 12, column: 12, code: 'CONFIG_WRONG_TYPE', message: 'wrong type for guards.maxDrop: got a boolean (true); use an absolute count, or a percentage between 0% and 100%' },
+    { file: 'mapping.yaml', line: 12, column: 12, code: 'CONFIG_WRONG_TYPE', message: 'wrong type for guards.maxDrop: got a boolean (true); use an absolute count, or a percentage between 0% and 100%, or `off`, which turns the guard off' },
   ] },
   { name: 'unknown-lifecycle-event', issues: [
     { file: 'mapping.yaml', line: 12, column: 3, code: 'CONFIG_UNKNOWN_KEY', message: "unknown key 'fired' in lifecycle: valid keys are hire, rehire, transfer, termination, leave, return, retirement" },

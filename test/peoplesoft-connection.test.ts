@@ -128,9 +128,15 @@ describe('errors', () => {
     await expect(readAll(hcmConnection(sim.url, { node: 'PSFT_XX' }), { password: 'ml-sync-secret' })).rejects.toMatchObject({ code: 'PS_NOT_FOUND', hint: expect.stringMatching(/node name \(PSFT_XX/) });
   });
 
-  it('a 200 carrying <IBResponse type="error"> is an error with its message', async () => {
+  it('a 200 carrying <IBResponse type="error"> is retried like a 5xx, and is an error with its message when it persists', async () => {
+    const clean = await readAll(hcmConnection(sim.url), { password: 'ml-sync-secret' });
     sim.inject({ at: { kind: 'qas' }, ibError: true });
-    await expect(readAll(hcmConnection(sim.url), { password: 'ml-sync-secret' })).rejects.toMatchObject({ code: 'PS_IB_ERROR' });
+    const retried = await readAll(hcmConnection(sim.url), { password: 'ml-sync-secret' });
+    expect([retried.records.length, retried.calls]).toEqual([clean.records.length, clean.calls + 1]);
+    sim.inject({ at: { kind: 'qas' }, ibError: true, times: 3 });
+    await expect(readAll(hcmConnection(sim.url), { password: 'ml-sync-secret' })).rejects.toMatchObject({
+      code: 'PS_IB_ERROR', message: expect.stringMatching(/answered with an error 3 times: Integration Broker error \(injected\)/), meta: { attempts: 3 },
+    });
   });
 
   it('a QAS status other than success is an error showing the message', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PeopleSoftConnection, QasReader, RestReader } from '../src/config/types.generated.js';
 import { addDays, dateInZone, formatPsDateTime, parsePsDate, parsePsDateTime } from '../src/peoplesoft/dates.js';
-import { parseXmlpRows, readIbResponseError } from '../src/peoplesoft/xmlp.js';
+import { parseXml, readIbResponseError, readXmlpRows } from '../src/peoplesoft/xml.js';
 import { cleanRow, parseQasAnswer } from '../src/peoplesoft/rows.js';
 import { ciGetUrl, fillPlaceholders, qasUrl, restUrl } from '../src/peoplesoft/urls.js';
 import { computeReadWindow, filterUnchanged, nextWatermark } from '../src/peoplesoft/window.js';
@@ -76,15 +76,15 @@ describe('answers', () => {
     <row rownumber="1"><A.EMPLID><![CDATA[E1]]></A.EMPLID><A.UNITS>3.5</A.UNITS><B.NAME><![CDATA[O'Brien <&> ]]]]><![CDATA[>]]></B.NAME><C.EMPTY/><D.TXT>a &amp; b</D.TXT></row>
   </query>
 </QAS_GETQUERYRESULTS_RESP_MSG>`;
-    const { rows, numrows } = parseXmlpRows(xml);
+    const { rows, numrows } = readXmlpRows(xml, 'q');
     expect(numrows).toBe(1);
     expect(rows).toEqual([{ 'A.EMPLID': 'E1', 'A.UNITS': '3.5', 'B.NAME': "O'Brien <&> ]]>", 'C.EMPTY': '', 'D.TXT': 'a & b' }]);
     expect(parseQasAnswer(xml, 'q').rows[0]).toEqual({ EMPLID: 'E1', UNITS: '3.5', NAME: "O'Brien <&> ]]>", EMPTY: null, TXT: 'a & b' });
-    expect(parseXmlpRows('<x:QAS xmlns:x="u"><x:query numrows="0" queryname="Q"/></x:QAS>')).toEqual({ rows: [], numrows: 0 });
+    expect(readXmlpRows('<x:QAS xmlns:x="u"><x:query numrows="0" queryname="Q"/></x:QAS>', 'q')).toMatchObject({ rows: [], numrows: 0, hasQuery: true });
     // Comments and prolog are not data; prefixed row elements are rows.
-    expect(parseXmlpRows('<?xml version="1.0"?><!-- <row><X>1</X></row> --><q:query numrows="1"><q:row><q:X>2</q:X></q:row></q:query>')).toEqual({ rows: [{ X: '2' }], numrows: 1 });
-    expect(readIbResponseError('<?xml version="1.0"?>\n<IBResponse type="error"><DefaultMessage>boom</DefaultMessage></IBResponse>')).toBe('boom');
-    expect(readIbResponseError('<IBResponse type="success"></IBResponse>')).toBeUndefined();
+    expect(readXmlpRows('<?xml version="1.0"?><!-- <row><X>1</X></row> --><q:query xmlns:q="u" numrows="1"><q:row><q:X>2</q:X></q:row></q:query>', 'q')).toMatchObject({ rows: [{ X: '2' }], numrows: 1 });
+    expect(readIbResponseError(parseXml('<?xml version="1.0"?>\n<IBResponse type="error"><DefaultMessage>boom</DefaultMessage></IBResponse>', 'q'))).toBe('boom');
+    expect(readIbResponseError(parseXml('<IBResponse type="success"></IBResponse>', 'q'))).toBeUndefined();
   });
 });
 

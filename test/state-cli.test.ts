@@ -1,10 +1,10 @@
-import { SCHEMA_VERSION } from '../src/state/migrations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStateStore } from '../src/state/index.js';
 import { CLI, makeTempDir, requireBuild, runCli, type ProcResult } from './fixtures/state/helpers.js';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
 
 const KEY = Buffer.alloc(32, 0x42).toString('base64');
 const NEW_KEY = Buffer.alloc(32, 0x43).toString('base64');

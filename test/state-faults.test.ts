@@ -1,10 +1,10 @@
-import { SCHEMA_VERSION } from '../src/state/migrations.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { openStateStore, type StateStore } from '../src/state/index.js';
 import { FIXTURE_KEY, FIXTURES, makeTempDir, requireBuild, runCli } from './fixtures/state/helpers.js';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
 
 async function rawExec(path: string, sql: string): Promise<void> {
   const db = new sqlite3.Database(path);

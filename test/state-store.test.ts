@@ -1,9 +1,9 @@
-import { SCHEMA_VERSION } from '../src/state/migrations.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openStateStore, type LinkInput, type StateStore } from '../src/state/index.js';
 import { ManualClock } from '../src/support/clock.js';
 import { makeTempDir } from './fixtures/state/helpers.js';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
 
 const link = (id: string, extra: Partial<LinkInput> = {}): LinkInput => ({
   externalId: id,

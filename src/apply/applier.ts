@@ -14,6 +14,7 @@ import type { Clock } from '../support/clock.js';
 import { MlError } from '../support/errors.js';
 import type { WriteResult, ZohoClient } from '../zoho/index.js';
 import { hashValues, resolveAfterValues, stateAfterWrite, toUpsertRecord } from './values.js';
+import { historyScope } from '../peoplesoft/history.js';
 
 export interface RecordOutcome {
   mapping: string;
@@ -307,23 +308,29 @@ class MappingApplier {
     let links: LinkInput[] = [];
     let snaps: SnapshotInput[] = [];
     let hashes: Array<{ key: string; hash: string }> = [];
+    let histories: Array<{ key: string; hash: string; data: string }> = [];
+    // Histories are facts about PeopleSoft, kept per connection and entity (shared by the mappings reading it).
+    const scope = historyScope(this.mapping.source.connection, this.mapping.source.entity);
     const flush = async (): Promise<void> => {
       if (links.length > 0 || snaps.length > 0) await this.commit([], { links, snapshots: snaps });
       if (hashes.length > 0) await this.deps.store.putSourceHashes(this.mp.name, hashes);
+      if (histories.length > 0) await this.deps.store.putHistories(scope, histories);
       this.outcome.relinked += links.length;
       links = [];
       snaps = [];
       hashes = [];
+      histories = [];
     };
     for await (const e of this.view.entries({ mapping: this.mp.name, t: ['relink', 'refresh', 'source'] })) {
       if (e.t === 'relink') {
         links.push({ externalId: e.externalId, module, zohoId: e.zohoId, fieldHash: hashValues(e.values), appliedValues: e.values, ...(e.modifiedTime ? { zohoModifiedTime: e.modifiedTime } : {}) });
       } else if (e.t === 'refresh') {
         if (e.modifiedTime !== undefined) snaps.push({ externalId: e.externalId, zohoId: e.zohoId, values: e.values, modifiedTime: e.modifiedTime });
-      } else if (e.t === 'source' && e.hash !== undefined && !this.notDone.has(e.externalId)) {
-        hashes.push({ key: e.key, hash: e.hash });
+      } else if (e.t === 'source' && !this.notDone.has(e.externalId)) {
+        if (e.hash !== undefined) hashes.push({ key: e.key, hash: e.hash });
+        if (e.history !== undefined) histories.push({ key: e.key, hash: e.history.hash, data: e.history.data });
       }
-      if (links.length + snaps.length + hashes.length >= BOOKKEEPING_CHUNK) await flush();
+      if (links.length + snaps.length + hashes.length + histories.length >= BOOKKEEPING_CHUNK) await flush();
     }
     await flush();
     // A vendor removed from Zoho forgets its hash: if it comes back unchanged, it is planned again.

@@ -6,7 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { benchPeopleSoft, type PeopleSoftBenchResult } from './peoplesoft.js';
+import { benchPeopleSoft, benchPeopleSoftHistory, type HistoryBenchResult, type PeopleSoftBenchResult } from './peoplesoft.js';
 import { benchReconcile, benchReconcileLarge, type ScenarioResult } from './reconcile.js';
 
 type ReconcileBenchResult = Awaited<ReturnType<typeof benchReconcile>>;
@@ -25,6 +25,7 @@ const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const stages = {
   state: () => benchState(),
   peoplesoft: () => benchPeopleSoft({ employees: quick ? 2_000 : 100_000, vendors: quick ? 1_000 : 20_000, latencyMs: 100 }),
+  history: () => benchPeopleSoftHistory({ employees: quick ? 2_000 : 100_000, latencyMs: 100 }),
   zoho: () => benchZohoUpsert(quick ? 2_000 : 10_000, 30),
   reconcile: () => benchReconcile(quick ? { employees: 2_000, vendors: 1_000, naiveSample: 50 } : {}),
   large: () => benchReconcileLarge(quick ? 20_000 : 100_000),
@@ -72,6 +73,14 @@ async function runAll(): Promise<void> {
   const ps = await runStage<PeopleSoftBenchResult>('peoplesoft');
   out.peoplesoft = ps;
   say(`peoplesoft: ${ps.records.toLocaleString('en-US')} records (${ps.rows.toLocaleString('en-US')} rows) in ${sec(ps.ms)}, ${ps.calls} calls, ${ps.rowsPerSec.toLocaleString('en-US')} rows/s, peak RSS ${ps.peakRssMb} MB`);
+
+  const history = await runStage<HistoryBenchResult>('history');
+  out.peoplesoftHistory = history;
+  say(`peoplesoft history: changed-rows reader, ${history.employees.toLocaleString('en-US')} employees (PeopleSoft ${history.latencyMs} ms per call); seeding ${history.seed.histories.toLocaleString('en-US')} whole histories (${(history.seed.storedBytes / 1e6).toFixed(1)} MB) took ${sec(history.seed.ms)} (the same full read without storing: ${sec(history.seed.wholeMs)})`);
+  for (const d of history.days) {
+    say(`  ${d.day}: ${d.changedRows.records} people read; whole query ${d.whole.calls} calls, ${d.whole.rows} rows, ${d.whole.ms} ms; changed rows ${d.changedRows.calls} calls, ${d.changedRows.rows} rows, ${d.changedRows.ms} ms (${d.changedRows.loaderCalls} state loads, ${d.changedRows.loaderMs} ms)`);
+    say(`    extra: ${d.extraCalls} PeopleSoft calls, ${d.extraMs} ms; records identical: ${d.identical ? 'yes' : 'NO'}; a keyed re-read instead would cost ${d.keyedReadCalls} calls`);
+  }
 
   const zoho = await runStage<Awaited<ReturnType<typeof benchZohoUpsert>>>('zoho');
   out.zohoUpsert = zoho;

@@ -54,6 +54,11 @@ export const ISSUE_CODES = {
   CONFIG_UNCONFIRMED_REGION: 'region uk without experimental.unconfirmedRegions',
   CONFIG_OAUTH2_INCOMPLETE: 'PeopleSoft oauth2 auth with neither token nor tokenUrl+clientId+clientSecret',
   CONFIG_TLS_UNVERIFIED: 'tls.rejectUnauthorized is false (warning)',
+  CONFIG_TOOLS_VERSION: "a feature the connection's PeopleTools release lacks (OAuth2 and component interface readers need 8.58, QAS JSON 8.55)",
+  CONFIG_HISTORY_VENDORS: 'history: changed-rows on a vendors reader (it completes JOB histories, which are employees\'\')',
+  CONFIG_UNKNOWN_COLUMN: "a reader's `columns` names a column ml-connector does not read (warning, with a did-you-mean)",
+  CONFIG_SOURCE_UNFED: "a mapping reads a source field its reader cannot feed, so the Zoho field stays empty (warning)",
+  CONFIG_GUARD_OFF: 'a mapping turns off a guard that is on by default (warning)',
 } as const;
 
 export type IssueCode = keyof typeof ISSUE_CODES;

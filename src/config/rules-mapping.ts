@@ -1,4 +1,5 @@
 import { formatPath } from './issues.js';
+import { canonicalColumns, describeGap, fieldNeeds, findQueryGaps } from './source-columns.js';
 import { SOURCE_FIELDS, type SourceEntity } from './source-fields.js';
 import { arr, obj, placeOf, positionInScalar, str, type Entry, type IssueList, type Path } from './rule-context.js';
 import { didYouMean } from './suggest.js';
@@ -118,6 +119,45 @@ function checkDeactivation(m: Entry, issues: IssueList): void {
   }
 }
 
+const DEFAULT_GUARDS = ['maxDeactivations', 'minSourceRows', 'maxDrop'];
+
+/** A guard that is on by default and turned off here lets a broken extract through: say so. */
+function checkGuardsOff(m: Entry, issues: IssueList): void {
+  for (const [name, value] of Object.entries(obj(m.value.guards) ?? {})) {
+    // maxChanges has no default: off is what leaving it out means.
+    if (value !== 'off' || !DEFAULT_GUARDS.includes(name)) continue;
+    issues.add(m.pd, ['guards', name], 'CONFIG_GUARD_OFF', `guards.${name} is off for mapping '${m.name}': this guard, on by default, no longer stops a run whose source looks truncated (mass deactivations); remove the line to use the default`, { severity: 'warning' });
+  }
+}
+
+/**
+ * Source fields the mapping reads that its reader cannot feed, as far as the configuration tells:
+ * the canonical columns a query or operation returns (vendor rows carry no contacts, for one).
+ */
+function checkSourceFed(m: Entry, ps: Entry, entity: SourceEntity, issues: IssueList): void {
+  const reader = obj(obj(ps.value.readers)?.[entity]);
+  if (reader === undefined || (reader.kind !== 'qas' && reader.kind !== 'rest')) return;
+  const norm = obj(ps.value.normalization) ?? {};
+  const strings = (v: unknown, fallback: string[]): string[] => (Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : fallback);
+  const choices = {
+    emailTypes: strings(norm.emailTypes, ['BUSN', 'HOME']),
+    phoneTypes: strings(norm.phoneTypes, ['CELL', 'BUSN', 'HOME']),
+    cursorField: str(obj(reader.changeDetection)?.cursorField) ?? 'LASTUPDDTTM',
+  };
+  const present = new Set(canonicalColumns(entity, choices));
+  const needs = fieldNeeds(entity, choices);
+  const fields = arr(m.value.fields);
+  for (const use of sourceFieldUses(m.value)) {
+    if (use.path[0] !== 'fields' || typeof use.path[1] !== 'number') continue;
+    const to = str(obj(fields[use.path[1]])?.to);
+    if (to === undefined) continue;
+    for (const gap of findQueryGaps(needs, present, [use.field])) {
+      const what = `readers.${entity} of '${ps.name}' (${reader.kind === 'qas' ? `query ${str(reader.query) ?? ''}` : `operation ${str(reader.operation) ?? ''}`})`;
+      issues.add(m.pd, use.path, 'CONFIG_SOURCE_UNFED', describeGap(gap, what, { [use.field]: [to] }).message, { severity: 'warning' });
+    }
+  }
+}
+
 /** Rules of one mapping against the connections. */
 export function checkMapping(m: Entry, reg: Registry, issues: IssueList): void {
   const ps = checkConnection(m, 'source', reg, issues);
@@ -133,9 +173,11 @@ export function checkMapping(m: Entry, reg: Registry, issues: IssueList): void {
       issues.add(m.pd, ['source', 'entity'], 'CONFIG_NO_READER', `PeopleSoftConnection '${ps.name}' has no reader for ${entity}: add readers.${entity} to it${others.length > 0 ? `, or use ${others.join(' or ')}` : ''}`);
     }
     checkSourceFields(m, entity, issues);
+    if (ps !== undefined && ps.usable) checkSourceFed(m, ps, entity, issues);
   }
   checkFields(m, issues);
   checkDeactivation(m, issues);
+  checkGuardsOff(m, issues);
   arr(m.value.fields).forEach((f, i) => {
     const target = str(obj(obj(f)?.lookup)?.mapping);
     if (target !== undefined && !reg.mappings.has(target)) {

@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { ConfigIssue } from './issues.js';
 import { arr, IssueList, obj, placeOf, str, type Entry, type Path } from './rule-context.js';
 import { checkFieldConflicts, checkLookupCycles, checkMapping, type Registry } from './rules-mapping.js';
+import { canonicalColumns } from './source-columns.js';
 import { didYouMean } from './suggest.js';
 
 let zones: string[] | undefined;
@@ -57,6 +58,53 @@ function checkZoho(z: Entry, issues: IssueList): void {
   }
 }
 
+/** `8.58` → 858, or undefined for anything else. */
+function toolsRelease(v: unknown): number | undefined {
+  const m = typeof v === 'string' ? /^8\.(\d{2})$/.exec(v) : null;
+  return m ? 800 + Number(m[1]) : undefined;
+}
+
+/** What a PeopleTools release must be for what the connection uses (reference §1.4, §2.3, §4.2). */
+function checkToolsVersion(c: Entry, issues: IssueList): void {
+  const release = toolsRelease(c.value.toolsVersion);
+  if (release === undefined) return;
+  const version = String(c.value.toolsVersion);
+  const auth = obj(c.value.auth);
+  if (auth?.type === 'oauth2' && release < 858) {
+    issues.add(c.pd, ['toolsVersion'], 'CONFIG_TOOLS_VERSION', `auth type oauth2 needs PeopleTools 8.58 or later, and toolsVersion is ${version}: use auth type basic, or correct toolsVersion`);
+  }
+  for (const [entity, r] of Object.entries(obj(c.value.readers) ?? {})) {
+    const reader = obj(r);
+    if (reader?.kind === 'ci' && release < 858) {
+      issues.add(c.pd, ['readers', entity, 'kind'], 'CONFIG_TOOLS_VERSION', `a component interface reader (CI REST services) needs PeopleTools 8.58 or later, and toolsVersion is ${version}: read ${entity} with a qas query, or correct toolsVersion`);
+    }
+    if (reader?.kind === 'qas' && (reader.format ?? 'json') === 'json' && release < 855) {
+      issues.add(c.pd, ['readers', entity, reader.format === undefined ? 'kind' : 'format'], 'CONFIG_TOOLS_VERSION', `QAS answers JSON from PeopleTools 8.55 on, and toolsVersion is ${version}: set format: xmlp on readers.${entity}`);
+    }
+  }
+}
+
+/** Reader settings that validate can judge: history for vendors, and `columns` naming columns nobody reads. */
+function checkReaders(c: Entry, issues: IssueList): void {
+  const norm = obj(c.value.normalization) ?? {};
+  for (const [entity, r] of Object.entries(obj(c.value.readers) ?? {})) {
+    const reader = obj(r);
+    if (reader === undefined || (entity !== 'employees' && entity !== 'vendors')) continue;
+    if (entity === 'vendors' && reader.history === 'changed-rows') {
+      issues.add(c.pd, ['readers', entity, 'history'], 'CONFIG_HISTORY_VENDORS', 'history: changed-rows completes JOB histories, which only employee readers have: remove it here (vendors without a last-update column use changeDetection.mode: hash)');
+    }
+    const known = canonicalColumns(entity, {
+      emailTypes: arr(norm.emailTypes).filter((t): t is string => typeof t === 'string').concat(norm.emailTypes === undefined ? ['BUSN', 'HOME'] : []),
+      phoneTypes: arr(norm.phoneTypes).filter((t): t is string => typeof t === 'string').concat(norm.phoneTypes === undefined ? ['CELL', 'BUSN', 'HOME'] : []),
+      cursorField: str(obj(reader.changeDetection)?.cursorField) ?? 'LASTUPDDTTM',
+    });
+    for (const name of Object.keys(obj(reader.columns) ?? {})) {
+      if (known.includes(name)) continue;
+      issues.add(c.pd, ['readers', entity, 'columns', name], 'CONFIG_UNKNOWN_COLUMN', `readers.${entity}.columns names ${name}, which ml-connector does not read${didYouMean(name, known) || `: the ${entity} columns are ${known.join(', ')}`}`, { severity: 'warning', onKey: true });
+    }
+  }
+}
+
 function checkPeopleSoft(c: Entry, issues: IssueList): void {
   const auth = obj(c.value.auth);
   if (auth?.type === 'oauth2') {
@@ -70,6 +118,8 @@ function checkPeopleSoft(c: Entry, issues: IssueList): void {
   if (obj(c.value.tls)?.rejectUnauthorized === false) {
     issues.add(c.pd, ['tls', 'rejectUnauthorized'], 'CONFIG_TLS_UNVERIFIED', 'tls.rejectUnauthorized is false: the server certificate is not verified; use tls.caFile with your CA instead outside a test system', { severity: 'warning' });
   }
+  checkToolsVersion(c, issues);
+  checkReaders(c, issues);
   checkTimezone(c, ['normalization', 'serverTimezone'], issues);
 }
 

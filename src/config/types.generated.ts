@@ -146,7 +146,7 @@ export interface PeopleSoftConnection {
    */
   node?: string;
   /**
-   * PeopleTools version, e.g. `8.59`. OAuth2 needs 8.58 or later.
+   * PeopleTools version, e.g. `8.59`. `validate` checks what needs a release: OAuth2 and component interface readers (CI REST) need 8.58 or later, QAS JSON (`format: json`) 8.55 or later.
    */
   toolsVersion?: string;
   /**
@@ -344,7 +344,7 @@ export interface QasReader {
    */
   keyset?: string;
   /**
-   * Column names of this customer's query or service operation where they differ from ml-connector's (ml-connector's name → theirs), e.g. `EMPLID: PERSON_ID`. The names ml-connector reads are listed in docs/peoplesoft.md.
+   * Column names of this customer's query or service operation where they differ from ml-connector's (ml-connector's name → theirs), e.g. `EMPLID: PERSON_ID`. One column may feed several names: list each, itself included if it keeps its own (`NAME_DISPLAY: FIRST_NAME`, `FIRST_NAME: FIRST_NAME`). The names ml-connector reads are listed in docs/peoplesoft.md.
    */
   columns?: {
     /**
@@ -352,6 +352,10 @@ export interface QasReader {
      */
     [k: string]: string | undefined;
   };
+  /**
+   * What the query returns for each person it selects (employee readers): `whole`, every JOB row of the person (history, current and future rows); `changed-rows`, only the rows changed or effective since the last run (a query that filters JOB rows by LASTUPDDTTM). With `changed-rows` ml-connector completes each person's history from the one the state stored at the last apply, so no field is emptied or regressed; a full read stores them. See docs/peoplesoft.md, "Whole histories".
+   */
+  history?: 'whole' | 'changed-rows';
   changeDetection?: ChangeDetection;
 }
 /**
@@ -427,7 +431,7 @@ export interface RestReader {
     moreField?: string;
   };
   /**
-   * Column names of this customer's query or service operation where they differ from ml-connector's (ml-connector's name → theirs), e.g. `EMPLID: PERSON_ID`. The names ml-connector reads are listed in docs/peoplesoft.md.
+   * Column names of this customer's query or service operation where they differ from ml-connector's (ml-connector's name → theirs), e.g. `EMPLID: PERSON_ID`. One column may feed several names: list each, itself included if it keeps its own (`NAME_DISPLAY: FIRST_NAME`, `FIRST_NAME: FIRST_NAME`). The names ml-connector reads are listed in docs/peoplesoft.md.
    */
   columns?: {
     /**
@@ -435,6 +439,10 @@ export interface RestReader {
      */
     [k: string]: string | undefined;
   };
+  /**
+   * What the query returns for each person it selects (employee readers): `whole`, every JOB row of the person (history, current and future rows); `changed-rows`, only the rows changed or effective since the last run (a query that filters JOB rows by LASTUPDDTTM). With `changed-rows` ml-connector completes each person's history from the one the state stored at the last apply, so no field is emptied or regressed; a full read stores them. See docs/peoplesoft.md, "Whole histories".
+   */
+  history?: 'whole' | 'changed-rows';
   changeDetection?: ChangeDetection;
 }
 /**
@@ -721,25 +729,25 @@ export interface Mapping {
    */
   drift?: 'overwrite' | 'keep-zoho' | 'report';
   /**
-   * Safety limits checked before anything is written. Exceeding one stops the apply unless `--allow-large-change` is given (and audited).
+   * Safety limits checked before anything is written. Exceeding one stops the apply unless `--allow-large-change` is given (and audited). `maxDeactivations`, `minSourceRows` and `maxDrop` have defaults and are on unless a mapping turns one `off` (validate warns when it does).
    */
   guards?: {
     /**
-     * Most deactivations and deletions one run may make (count, or % of linked records).
+     * Most deactivations and deletions one run may make (count, or % of linked records). Default `10%`, at least 10: on unless turned `off`.
      */
-    maxDeactivations?: number | string;
+    maxDeactivations?: number | string | 'off';
     /**
-     * Most creates, updates, deactivations and deletions one run may make.
+     * Most creates, updates, deactivations and deletions one run may make. No default: off unless given.
      */
-    maxChanges?: number | string;
+    maxChanges?: number | string | 'off';
     /**
-     * A full read with fewer source records than this is refused: a truncated extract must not look like mass terminations.
+     * A full read with fewer source records than this is refused: a truncated extract must not look like mass terminations. Default 1 (an empty full read is refused): on unless turned `off`.
      */
-    minSourceRows?: number;
+    minSourceRows?: number | 'off';
     /**
-     * Largest fall in source records against the last full read (count or %).
+     * Largest fall in source records against the last full read (count or %). Default `20%`, at least 10: on unless turned `off`.
      */
-    maxDrop?: number | string;
+    maxDrop?: number | string | 'off';
   };
   /**
    * Write options.

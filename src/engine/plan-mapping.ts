@@ -187,13 +187,19 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
 
   const facts = source.facts();
   const zohoCursor = zohoRead.cursor ?? previous.zoho;
+  // Records left out this run (a bad row, an ambiguous match) are read again next run: the
+  // source cursor stops before the earliest of them.
+  const held = planner.heldCursor();
+  let sourceCursor = facts.cursor;
+  if (held && 'keepPrevious' in held) sourceCursor = previous.source;
+  else if (held && (sourceCursor === undefined || Date.parse(held.before) < Date.parse(sourceCursor))) sourceCursor = held.before;
   const summary = planner.finish({
     known: mode === 'full' ? zohoRead.kept : await store.countLinks(mapping.name),
     sourceComplete: facts.complete,
     sourceRows: facts.rowCount,
     ...(wm?.sourceRowCount !== undefined ? { lastFullRowCount: wm.sourceRowCount } : {}),
     watermark: {
-      cursor: formatCursor({ ...(facts.cursor !== undefined ? { source: facts.cursor } : {}), ...(zohoCursor !== undefined ? { zoho: zohoCursor } : {}) }),
+      cursor: formatCursor({ ...(sourceCursor !== undefined ? { source: sourceCursor } : {}), ...(zohoCursor !== undefined ? { zoho: zohoCursor } : {}) }),
       full: mode === 'full',
       ...(facts.complete ? { sourceRowCount: facts.rowCount } : wm?.sourceRowCount !== undefined ? { sourceRowCount: wm.sourceRowCount } : {}),
     },

@@ -7,7 +7,8 @@
 import type { Mapping } from '../config/types.generated.js';
 import { sourceFieldsUsed } from '../mapping/index.js';
 import type { RecordProblem, SourceRecord } from '../model/index.js';
-import { computeReadWindow, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
+import { zohoFieldsBySource } from '../config/index.js';
+import { computeReadWindow, historyScope, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
 import { MlError } from '../support/errors.js';
 import type { Session } from './session.js';
 
@@ -78,6 +79,7 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
     if (r.cursor !== undefined) out.cursor = r.cursor;
     if (r.effectiveDate !== undefined) out.effectiveDate = r.effectiveDate;
     if (r.scheduled !== undefined) out.scheduled = r.scheduled;
+    if (r.history !== undefined) out.history = r.history;
     return out;
   };
 
@@ -96,7 +98,14 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
       }
       return full;
     };
-    for await (const r of readSourceRecords(client, conn, mapping.source.entity, window, signal ? { signal } : {})) {
+    // Readers of changed rows (history: changed-rows) complete each person from the stored history.
+    const scope = historyScope(conn.name, mapping.source.entity);
+    const read = readSourceRecords(client, conn, mapping.source.entity, window, {
+      ...(signal ? { signal } : {}),
+      loadHistories: (keys) => session.store.getHistories(scope, keys),
+      zohoFields: zohoFieldsBySource(mapping),
+    });
+    for await (const r of read) {
       if (!('hash' in r)) {
         if (r.severity === 'error') rowCount += 1;
         page.problems.push({ ...r, mapping: mapping.name });

@@ -28,7 +28,24 @@ export interface SourceRecord {
   cursor?: string;
   /** Content hash of the normalized fields (sha256 hex), for hash-based change detection. */
   hash: string;
+  /**
+   * The person's whole history to store after apply (`putHistories`), present only when it differs
+   * from the one loaded for this read: readers with `history: changed-rows` (docs/peoplesoft.md).
+   */
+  history?: StoredHistory;
 }
+
+/**
+ * A source record's complete history as the state keeps it (one row per person in `histories`):
+ * an opaque, compact text the PeopleSoft connector writes and reads, and a short hash of it.
+ */
+export interface StoredHistory {
+  hash: string;
+  data: string;
+}
+
+/** Loads the stored histories of some keys (one call per page of a read, never per record). */
+export type HistoryLoader = (keys: string[]) => Promise<ReadonlyMap<string, StoredHistory>>;
 
 export interface ScheduledChange {
   effectiveDate: string;
@@ -47,7 +64,7 @@ export interface RecordProblem {
   message: string;
   /** Zoho or source field concerned, if any. */
   field?: string;
-  /** The call that failed, as method and path without secrets (e.g. `GET /PSIGW/.../CI_VENDOR_CI_G`). */
+  /** The call that failed for this record, as method and URL path (no host, no query, no secret). */
   call?: string;
   severity: 'error' | 'warning';
 }

@@ -4,15 +4,21 @@
  * a diagnosis for what usually goes wrong: DNS, refused connection, TLS, 401, 404, zero rows.
  */
 import type { Dispatcher } from 'undici';
-import type { PeopleSoftConnection } from '../config/types.generated.js';
+import { zohoFieldsBySource } from '../config/source-columns.js';
+import type { Mapping, PeopleSoftConnection } from '../config/types.generated.js';
 import type { CheckResult, SourceEntity } from '../model/index.js';
 import { describeError, isMlError } from '../support/errors.js';
 import type { Clock } from '../support/clock.js';
 import type { Logger } from '../support/log.js';
 import type { PsCredentials } from './auth.js';
 import { createPeopleSoftClient, type PeopleSoftClient } from './client.js';
-import { readCiKeys, readQasPages, readRestPages } from './readers.js';
-import { placeholderValues } from './read.js';
+import { resolveNormalization } from './codes.js';
+import { createRenamer, type ColumnMap } from './columns.js';
+import type { PsRow } from './rows.js';
+import { readCiKeys } from './read-ci.js';
+import { readQasPages } from './read-qas.js';
+import { readRestPages } from './read-rest.js';
+import { placeholderValues, queryGapProblems } from './read.js';
 import { computeReadWindow } from './window.js';
 
 export interface CheckContext {
@@ -20,6 +26,12 @@ export interface CheckContext {
   clock?: Clock;
   logger?: Logger;
   dispatcher?: Dispatcher;
+  /**
+   * The mappings of the configuration: a reader whose real columns cannot feed a field one of the
+   * mappings reading it writes is a warning naming the column and the Zoho fields. Without them,
+   * every field counts.
+   */
+  mappings?: readonly Mapping[];
 }
 
 const DIAGNOSIS: Record<string, string> = {
@@ -34,18 +46,30 @@ const DIAGNOSIS: Record<string, string> = {
   PS_IB_ERROR: 'The gateway answered 200 with an Integration Broker error: see the message and the IB monitor.',
 };
 
-async function probe(client: PeopleSoftClient, conn: PeopleSoftConnection, entity: SourceEntity, now: number): Promise<{ rows: number; exact: boolean; call: string }> {
+async function probe(client: PeopleSoftClient, conn: PeopleSoftConnection, entity: SourceEntity, now: number): Promise<{ rows: number; exact: boolean; call: string; sample: PsRow[] }> {
   const reader = conn.readers[entity]!;
   const timeZone = conn.normalization?.serverTimezone ?? 'UTC';
   const ctx = { values: placeholderValues(computeReadWindow({ now, full: true }), timeZone), timeZone, pageSize: 1, firstPageOnly: true };
   if (reader.kind === 'ci') {
     const keys = await readCiKeys(client, reader);
-    return { rows: keys.length, exact: true, call: `CI ${reader.component} Find` };
+    return { rows: keys.length, exact: true, call: `CI ${reader.component} Find`, sample: [] };
   }
   const pages = reader.kind === 'qas' ? readQasPages(client, reader, ctx) : readRestPages(client, reader, ctx);
-  let rows = 0;
-  for await (const page of pages) rows += page.length;
-  return { rows, exact: false, call: reader.kind === 'qas' ? `query ${reader.query} (maxrows=1)` : `operation ${reader.operation} (page size 1)` };
+  const rename = createRenamer(reader.columns as ColumnMap | undefined);
+  const sample: PsRow[] = [];
+  for await (const page of pages) sample.push(...page.map(rename));
+  return { rows: sample.length, exact: false, call: reader.kind === 'qas' ? `query ${reader.query} (maxrows=1)` : `operation ${reader.operation} (page size 1)`, sample };
+}
+
+/** Source field → Zoho fields, over the mappings that read this connection's entity (undefined: no mappings given). */
+function zohoFieldsOf(conn: PeopleSoftConnection, entity: SourceEntity, mappings: readonly Mapping[] | undefined): Record<string, string[]> | undefined {
+  if (mappings === undefined) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const m of mappings) {
+    if (m.source.connection !== conn.name || m.source.entity !== entity) continue;
+    for (const [source, zoho] of Object.entries(zohoFieldsBySource(m))) out[source] = [...new Set([...(out[source] ?? []), ...zoho.map((z) => `${m.target.module}.${z}`)])];
+  }
+  return out;
 }
 
 export async function checkPeopleSoftConnection(configured: PeopleSoftConnection, ctx: CheckContext): Promise<CheckResult[]> {
@@ -72,12 +96,22 @@ export async function checkPeopleSoftConnection(configured: PeopleSoftConnection
       const started = Date.now();
       const callsBefore = client.calls;
       try {
-        const { rows, exact, call } = await probe(client, conn, entity, now);
+        const { rows, exact, call, sample } = await probe(client, conn, entity, now);
         const latencyMs = Date.now() - started;
-        const details = { authMode: client.authMode, latencyMs, rows, call, calls: client.calls - callsBefore, node: conn.node ?? 'PSFT_HR', ...(tlsOff ? { tlsVerification: false } : {}) };
+        const reader = conn.readers[entity]!;
+        const what = reader.kind === 'qas' ? `query ${reader.query}` : reader.kind === 'rest' ? `operation ${reader.operation}` : `CI ${reader.component}`;
+        const norm = resolveNormalization(conn, '2000-01-01', reader.changeDetection?.cursorField ?? 'LASTUPDDTTM');
+        const gaps = sample.length > 0 ? queryGapProblems(entity, sample, norm, what, zohoFieldsOf(conn, entity, ctx.mappings)) : [];
+        const details = {
+          authMode: client.authMode, latencyMs, rows, call, calls: client.calls - callsBefore, node: conn.node ?? 'PSFT_HR',
+          ...(tlsOff ? { tlsVerification: false } : {}),
+          ...(gaps.length > 0 ? { missingColumns: gaps.map((g) => g.field) } : {}),
+        };
         const visible = rows === 0 ? 'no rows visible' : exact ? `${rows} rows visible` : 'rows visible';
-        const summary = `reachable, ${client.authMode} auth, ${latencyMs} ms, ${visible}`;
-        if (rows === 0) {
+        const summary = `reachable, ${client.authMode} auth, ${latencyMs} ms, ${visible}${gaps.length > 0 ? `, lacks ${gaps.map((g) => g.field).join(', ')}` : ''}`;
+        if (gaps.length > 0) {
+          results.push({ target, status: 'warning', summary, details, diagnosis: gaps.map((g) => g.message).join('\n') });
+        } else if (rows === 0) {
           results.push({
             target, status: 'warning', summary, details,
             diagnosis: 'The call worked but returned no rows. Row-level security may hide them (the user\'s business units, department security or query security records), or the query criteria select nothing. Compare with the same query run in PeopleSoft as this user.',

@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from '../support/log.js';
 import type { Clock } from '../support/clock.js';
 import { createAuthenticator, type AuthMode, type Authenticator, type PsCredentials } from './auth.js';
 import { readErrorBody } from './rows.js';
+import { rootElementName } from './xml.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -40,6 +41,18 @@ export interface PeopleSoftClient {
   close(): Promise<void>;
 }
 
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * Worth another attempt: what support/http retries (429, 5xx), and the HttpListeningConnector's
+ * 200 with `<IBResponse type="error">`: the handler failed, often for a passing reason (a locked
+ * row, an application server restarting), so it gets the same bounded backoff as a 5xx.
+ */
+function isRetryable(status: number, body: string): boolean {
+  if (RETRYABLE_STATUS.has(status)) return true;
+  return status === 200 && rootElementName(body) === 'IBResponse' && /\btype\s*=\s*["']error["']/i.test(body.slice(0, 4096));
+}
+
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO|SSL|UNABLE_TO_GET_ISSUER/;
 
 export function createPeopleSoftClient(conn: PeopleSoftConnection, opts: PeopleSoftClientOptions): PeopleSoftClient {
@@ -64,7 +77,7 @@ export function createPeopleSoftClient(conn: PeopleSoftConnection, opts: PeopleS
       try {
         res = await send(
           { method: 'GET', url, timeoutMs, headers: { authorization, accept: o.accept ?? 'application/json' } },
-          { dispatcher, retry, logger, onAttempt: onCall, ...(o.signal ? { signal: o.signal } : {}) },
+          { dispatcher, retry, retryOn: isRetryable, logger, onAttempt: onCall, ...(o.signal ? { signal: o.signal } : {}) },
         );
       } catch (err) {
         throw translateNetworkError(err, conn, where, timeoutMs);
@@ -75,11 +88,11 @@ export function createPeopleSoftClient(conn: PeopleSoftConnection, opts: PeopleS
         continue;
       }
       if (res.status >= 200 && res.status < 300) {
-        const ibError = res.status === 200 ? readErrorBody(res.body) : undefined;
+        const ibError = res.status === 200 ? readErrorBody(res.body, where) : undefined;
         if (ibError !== undefined) {
-          throw new MlError('PS_IB_ERROR', `${where}: the Integration Broker answered with an error: ${scrub(ibError)}`, {
-            meta: { call: where, status: res.status },
-            hint: 'The gateway accepted the call but the handler failed; see the message and the Integration Broker monitor.',
+          throw new MlError('PS_IB_ERROR', `${where}: the Integration Broker answered with an error${res.attempts > 1 ? ` ${res.attempts} times` : ''}: ${scrub(ibError)}`, {
+            meta: { call: where, status: res.status, attempts: res.attempts },
+            hint: 'The gateway accepted the call but the handler failed (retried with backoff); see the message and the Integration Broker monitor.',
           });
         }
         return res;

@@ -8,34 +8,27 @@
  */
 import type { PsRow } from './rows.js';
 
-export const DEFAULT_EMPLOYEE_COLUMNS = [
-  'EMPLID', 'EMPL_RCD', 'EFFDT', 'EFFSEQ', 'ACTION', 'ACTION_REASON', 'ACTION_DT', 'EMPL_STATUS',
-  'HR_STATUS', 'PER_ORG', 'DEPTID', 'DEPT_DESCR', 'JOBCODE', 'JOB_TITLE', 'LOCATION', 'COMPANY',
-  'BUSINESS_UNIT', 'SUPERVISOR_ID', 'VENDOR_SETID', 'VENDOR_ID', 'LASTUPDDTTM', 'FIRST_NAME',
-  'LAST_NAME', 'NAME_DISPLAY', 'PREF_FIRST_NAME', 'EMAIL_PREF_TYPE', 'PHONE_PREF_TYPE', 'PERSON_LASTUPD',
-] as const;
-
-export const DEFAULT_VENDOR_COLUMNS = [
-  'SETID', 'VENDOR_ID', 'NAME1', 'NAME2', 'VENDOR_STATUS', 'VENDOR_CLASS', 'VENDOR_PERSISTENCE',
-  'ADDRESS_SEQ_NUM', 'ADDR_EFFDT', 'ADDR_EFF_STATUS', 'ADDRESS1', 'ADDRESS2', 'ADDRESS3', 'ADDRESS4',
-  'CITY', 'STATE', 'POSTAL', 'COUNTRY', 'EMAILID', 'PHONE', 'PYMNT_TERMS_CD', 'LAST_ACTIVITY_DT',
-] as const;
+export { DEFAULT_EMPLOYEE_COLUMNS, DEFAULT_VENDOR_COLUMNS } from '../config/source-columns.js';
 
 /** Canonical column name → the customer's column name. */
 export type ColumnMap = Record<string, string>;
 
-/** A function that renames a row's columns to canonical names, or the identity when nothing is renamed. */
+/**
+ * A function that renames a row's columns to canonical names, or the identity when nothing is
+ * renamed. A column renamed to another name no longer stands for its own name (their `STATUS` may
+ * mean something else than ours), unless the map also lists it for itself: `{ NAME_DISPLAY:
+ * FIRST_NAME, FIRST_NAME: FIRST_NAME }` feeds one column to both names. Names may also be swapped.
+ */
 export function createRenamer(map: ColumnMap | undefined): (row: PsRow) => PsRow {
-  const pairs = Object.entries(map ?? {}).filter(([canonical, source]) => canonical !== source);
-  if (pairs.length === 0) return (row) => row;
+  const pairs = Object.entries(map ?? {});
+  const kept = new Set(pairs.filter(([canonical, source]) => canonical === source).map(([c]) => c));
+  const moved = pairs.filter(([canonical, source]) => canonical !== source);
+  if (moved.length === 0) return (row) => row;
+  const vacated = [...new Set(moved.map(([, source]) => source))].filter((source) => !kept.has(source));
   return (row) => {
     const out: PsRow = { ...row };
-    for (const [canonical, source] of pairs) {
-      if (source in row) {
-        out[canonical] = row[source] ?? null;
-        delete out[source];
-      }
-    }
+    for (const source of vacated) delete out[source];
+    for (const [canonical, source] of moved) if (source in row) out[canonical] = row[source] ?? null;
     return out;
   };
 }

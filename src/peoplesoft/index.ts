@@ -7,7 +7,11 @@ export { createPeopleSoftClient, DEFAULT_REQUEST_TIMEOUT_MS, type PeopleSoftClie
 export type { PsCredentials, AuthMode } from './auth.js';
 export { resolvePeopleSoftCredentials } from './credentials.js';
 export { computeReadWindow, nextWatermark, filterUnchanged, type ReadWindow, type WindowInput } from './window.js';
-export { readSourceRecords, placeholderValues, type ReadOptions } from './read.js';
+export { readSourceRecords, placeholderValues, queryGapProblems, type ReadOptions } from './read.js';
+export { encodeHistory, decodeHistory, mergeHistory, historyScope, HISTORY_COLUMNS } from './history.js';
+export { cleanText, cleanRecordText } from './clean-text.js';
+export { MAX_REREADS } from './read-qas.js';
+export { MAX_CONSECUTIVE_FAILURES } from './read-ci.js';
 export { checkPeopleSoftConnection, type CheckContext } from './check.js';
 export { normalizeEmployee } from './normalize-employee.js';
 export { normalizeVendor, vendorFromRows, type VendorInput } from './normalize-vendor.js';

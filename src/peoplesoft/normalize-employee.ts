@@ -96,8 +96,13 @@ export function maxCursor(rows: PsRow[], columns: string[], timeZone: string): s
   return max === undefined ? undefined : new Date(max).toISOString();
 }
 
-/** Normalize one person's rows (all sharing one EMPLID) into a source record, or a problem. */
-export function normalizeEmployee(rows: PsRow[], o: NormalizeOptions): SourceRecord | RecordProblem {
+/**
+ * Normalize one person's rows (all sharing one EMPLID) into a source record, or a problem. The
+ * person's own columns (names, emails, phones) come from the current row, or from `person` when
+ * given: a history completed from the state carries JOB columns only, and the rows just read say
+ * who the person is today.
+ */
+export function normalizeEmployee(rows: PsRow[], o: NormalizeOptions, person?: PsRow): SourceRecord | RecordProblem {
   const key = str(rows[0]?.EMPLID) ?? '';
   const problem = (p: Omit<RecordProblem, 'key' | 'severity'>): RecordProblem => ({ key, severity: 'error', ...p });
   if (key === '') return problem({ code: 'SOURCE_NO_KEY', message: 'row without EMPLID' });
@@ -143,8 +148,9 @@ export function normalizeEmployee(rows: PsRow[], o: NormalizeOptions): SourceRec
   scheduled.sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0));
 
   const r = base.row;
-  const email = pickPreferred(r, 'EMAIL', r.EMAIL_PREF_TYPE, o.emailTypes);
-  const phone = pickPreferred(r, 'PHONE', r.PHONE_PREF_TYPE, o.phoneTypes);
+  const p = person ?? r;
+  const email = pickPreferred(p, 'EMAIL', p.EMAIL_PREF_TYPE, o.emailTypes);
+  const phone = pickPreferred(p, 'PHONE', p.PHONE_PREF_TYPE, o.phoneTypes);
   const perOrg = str(r.PER_ORG);
   const vSetid = str(r.VENDOR_SETID);
   const vId = str(r.VENDOR_ID);
@@ -153,19 +159,19 @@ export function normalizeEmployee(rows: PsRow[], o: NormalizeOptions): SourceRec
   const fields: Record<string, SourceValue> = {
     EMPLID: key,
     EMPL_RCD: primary,
-    FIRST_NAME: str(r.FIRST_NAME),
-    LAST_NAME: str(r.LAST_NAME),
-    PREF_FIRST_NAME: str(r.PREF_FIRST_NAME),
-    NAME_DISPLAY: str(r.NAME_DISPLAY),
+    FIRST_NAME: str(p.FIRST_NAME),
+    LAST_NAME: str(p.LAST_NAME),
+    PREF_FIRST_NAME: str(p.PREF_FIRST_NAME),
+    NAME_DISPLAY: str(p.NAME_DISPLAY),
     EMAIL: email.value,
     EMAIL_TYPE: email.type,
-    EMAIL_BUSN: str(r.EMAIL_BUSN),
-    EMAIL_HOME: str(r.EMAIL_HOME),
+    EMAIL_BUSN: str(p.EMAIL_BUSN),
+    EMAIL_HOME: str(p.EMAIL_HOME),
     PHONE: phone.value,
     PHONE_TYPE: phone.type,
-    PHONE_BUSN: str(r.PHONE_BUSN),
-    PHONE_CELL: str(r.PHONE_CELL),
-    PHONE_HOME: str(r.PHONE_HOME),
+    PHONE_BUSN: str(p.PHONE_BUSN),
+    PHONE_CELL: str(p.PHONE_CELL),
+    PHONE_HOME: str(p.PHONE_HOME),
     DEPTID: str(r.DEPTID),
     DEPT_DESCR: str(r.DEPT_DESCR),
     JOBCODE: str(r.JOBCODE),

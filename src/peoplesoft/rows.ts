@@ -5,7 +5,7 @@
  * never rely on `queryname` (some systems send `queryname=`).
  */
 import { MlError } from '../support/errors.js';
-import { parseXmlpRows, readIbResponseError, readSoapFault, textContent } from './xmlp.js';
+import { parseXml, readIbResponseError, readSoapFault, readXmlpRows, rootElementName } from './xml.js';
 
 export type PsValue = string | number | boolean | null;
 /** One cleaned row: bare column names, trimmed strings, null for blanks. */
@@ -36,11 +36,18 @@ function cleanValue(value: unknown): PsValue {
   return JSON.stringify(value);
 }
 
-/** The error text an answer carries, whatever its shape, or undefined when it is not an error shape. */
-export function readErrorBody(body: string): string | undefined {
-  const t = body.trimStart();
-  if (t.startsWith('<')) return readIbResponseError(t) ?? readSoapFault(t);
-  return undefined;
+const ERROR_ROOTS = new Set(['IBResponse', 'Envelope', 'Fault']);
+
+/**
+ * The error text an answer carries (`<IBResponse type="error">`, a SOAP fault), or undefined when
+ * it is not an error shape. Only documents whose root is such a shape are parsed, so a large
+ * XMLP page costs one short regex here. A broken error document throws PS_BAD_ANSWER.
+ */
+export function readErrorBody(body: string, where: string): string | undefined {
+  const root = rootElementName(body);
+  if (root === undefined || !ERROR_ROOTS.has(root)) return undefined;
+  const doc = parseXml(body, where);
+  return readIbResponseError(doc) ?? readSoapFault(doc);
 }
 
 /** Best-effort message from a non-success QAS JSON body; the shape is UNCONFIRMED (reference §2.3). */
@@ -62,33 +69,39 @@ export interface QasPage {
 export function parseQasAnswer(body: string, where: string): QasPage {
   const t = body.trimStart();
   if (t.startsWith('<')) {
-    const err = readErrorBody(t);
+    const err = readErrorBody(t, where);
     if (err !== undefined) throw queryFailed(err, where);
-    const { rows, numrows } = parseXmlpRows(t);
-    if (rows.length === 0) {
+    const answer = readXmlpRows(t, where);
+    if (answer.rows.length === 0) {
       // A non-success XMLP answer carries a <status> (shape UNCONFIRMED); success has none or says so.
-      const status = /<(?:[\w.-]+:)?status\b[^>]*>([\s\S]*?)<\//.exec(t)?.[1]?.trim();
+      const status = answer.status;
       if (status !== undefined && status !== '' && status.toLowerCase() !== 'success') {
-        const detail = /<(?:[\w.-]+:)?(?:error|message|DefaultMessage)\b[^>]*>([\s\S]*?)<\//.exec(t)?.[1]?.trim();
-        throw queryFailed(`status "${status}"${detail ? `: ${textContent(detail)}` : ''}`, where);
+        throw queryFailed(`status "${status}"${answer.message ? `: ${answer.message}` : ''}`, where);
       }
       // An HTML login page or proxy error must not read as "no rows": that would look like everyone left.
-      if (numrows === undefined) throw badAnswer(t, where);
+      if (!answer.hasQuery) throw badAnswer(t, where);
     }
-    return { rows: rows.map(cleanRow), numrows: numrows ?? rows.length };
+    return { rows: answer.rows.map(cleanRow), numrows: answer.numrows ?? answer.rows.length };
   }
-  let doc: Record<string, unknown>;
+  let doc: unknown;
   try {
-    doc = JSON.parse(t) as Record<string, unknown>;
+    doc = JSON.parse(t);
   } catch (cause) {
     throw badAnswer(t, where, cause);
   }
-  if (doc.status !== 'success') throw queryFailed(`status "${String(doc.status)}": ${jsonMessage(doc)}`, where);
-  const query = ((doc.data as Record<string, unknown> | undefined)?.query ?? {}) as Record<string, unknown>;
-  const raw = query.rows;
-  const list = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? [raw] : [];
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw badAnswer(t, where);
+  const d = doc as Record<string, unknown>;
+  if (d.status !== 'success') throw queryFailed(`status "${String(d.status)}": ${jsonMessage(d)}`, where);
+  const query = (d.data as Record<string, unknown> | undefined)?.query;
+  if (query === null || typeof query !== 'object') throw badAnswer(t, where);
+  const q = query as Record<string, unknown>;
+  const numrows = typeof q.numrows === 'number' ? q.numrows : Number(q.numrows ?? NaN);
+  const raw = q.rows;
+  // A missing or odd `rows` is not "no rows" (that would look like everyone left), unless numrows says 0.
+  if (raw === undefined && numrows === 0) return { rows: [], numrows: 0 };
+  const list = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' ? [raw] : undefined;
+  if (list === undefined || list.some((r) => r === null || typeof r !== 'object' || Array.isArray(r))) throw badAnswer(t, where);
   const rows = list.map((r) => cleanRow(r as Record<string, unknown>));
-  const numrows = typeof query.numrows === 'number' ? query.numrows : Number(query.numrows ?? rows.length);
   return { rows, numrows: Number.isFinite(numrows) ? numrows : rows.length };
 }
 
@@ -111,7 +124,7 @@ function queryFailed(message: string, where: string): MlError {
 export function parseJsonAnswer(body: string, where: string): unknown {
   const t = body.trimStart();
   if (t.startsWith('<')) {
-    const err = readErrorBody(t);
+    const err = readErrorBody(t, where);
     throw new MlError('PS_OPERATION_FAILED', `${where}: ${err !== undefined ? `PeopleSoft reported an error: ${err}` : 'expected JSON, got XML'}`, {
       meta: { where },
       hint: err !== undefined ? 'See the PeopleSoft message; the Integration Broker monitor has details.' : 'Check the service operation returns JSON (Accept: application/json).',

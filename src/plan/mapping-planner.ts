@@ -112,6 +112,8 @@ export class MappingPlanner {
   private errors = 0;
   private warnings = 0;
   private writes = { upsert: 0, update: 0, delete: 0 };
+  /** The earliest source cursor of a record left out this run; `unknown` when one had none (a read problem). */
+  private heldAt: { unknown: boolean; min?: number } = { unknown: false };
 
   constructor(private readonly o: PlannerOptions) {
     this.t = mappingTables(o.mapping);
@@ -146,8 +148,26 @@ export class MappingPlanner {
     if (p.severity === 'error' && p.key !== '*') {
       this.seen.add(p.key);
       this.held += 1;
+      this.heldAt.unknown = true;
     }
     this.problem(p);
+  }
+
+  private hold(record: SourceRecord | undefined): void {
+    this.held += 1;
+    const ms = record?.cursor !== undefined ? Date.parse(record.cursor) : NaN;
+    if (!Number.isFinite(ms)) this.heldAt.unknown = true;
+    else if (this.heldAt.min === undefined || ms < this.heldAt.min) this.heldAt.min = ms;
+  }
+
+  /**
+   * Where the next incremental read must start for the records left out this run to be read
+   * again: before the earliest of them, or (when one had no cursor) where this run started.
+   * Undefined when nothing was held.
+   */
+  heldCursor(): { keepPrevious: true } | { before: string } | undefined {
+    if (this.heldAt.unknown) return { keepPrevious: true };
+    return this.heldAt.min !== undefined ? { before: new Date(this.heldAt.min - 1).toISOString() } : undefined;
   }
 
   private emit(draft: Draft): void {
@@ -197,7 +217,7 @@ export class MappingPlanner {
       }
       this.seen.add(id);
       if (outcome.kind === 'rejected') {
-        this.held += 1;
+        this.hold(record);
         continue;
       }
       if (outcome.kind === 'ignored') continue;
@@ -217,7 +237,10 @@ export class MappingPlanner {
   private planSource(record: SourceRecord, desired0: DesiredRecord, observed: ObservedRecord | undefined, link: LinkedRecord | undefined, page: SourcePage): void {
     const recent = page.recent ? page.recent(record) : true;
     const desired = !recent && desired0.event !== undefined ? withoutEvent(desired0) : desired0;
-    if (page.storedHashes && page.storedHashes.get(record.key) !== record.hash) this.o.sink.write({ t: 'source', mapping: this.name, key: record.key, externalId: desired.externalId, hash: record.hash });
+    const hashChanged = page.storedHashes !== undefined && page.storedHashes.get(record.key) !== record.hash;
+    if (hashChanged || record.history) {
+      this.o.sink.write({ t: 'source', mapping: this.name, key: record.key, externalId: desired.externalId, ...(hashChanged ? { hash: record.hash } : {}), ...(record.history ? { history: record.history } : {}) });
+    }
     // Not effective yet (only future-dated rows, e.g. a hire entered before the start date): held
     // until its effective date, whether or not Zoho has a record for it.
     if (record.effectiveDate === undefined && record.scheduled && record.scheduled.length > 0) {
@@ -256,7 +279,7 @@ export class MappingPlanner {
       const ids = index.byRule.get(rule.name)?.get(key);
       if (!ids || ids.length === 0) continue;
       if (ids.length > 1) {
-        this.held += 1;
+        this.hold(record);
         this.problem({
           mapping: this.name, key: desired.externalId, code: 'MATCH_AMBIGUOUS', severity: 'error',
           message: `matches ${ids.length} Zoho records by ${rule.name} (${ids.slice(0, 5).join(', ')}); neither created nor adopted until resolved (ml-connector adopt --mapping ${this.name} ${desired.externalId} ZOHO_ID)`,
@@ -312,7 +335,7 @@ export class MappingPlanner {
       const winner = explicit ?? (list.length === 1 ? list[0] : undefined);
       for (const c of list) {
         if (c === winner) continue;
-        this.held += 1;
+        this.hold(c.record);
         this.problem({
           mapping: this.name, key: c.desired.externalId, code: 'MATCH_AMBIGUOUS', severity: 'error',
           message: `Zoho record ${zohoId} matches ${list.length} source records (${list.map((x) => x.desired.externalId).join(', ')}) by ${c.rule}; neither created nor adopted until resolved (ml-connector adopt --mapping ${this.name} EXTERNAL_ID ${zohoId})`,

@@ -98,7 +98,8 @@ export interface SourceNote {
   /** The external id of the record the note belongs to (what apply reports outcomes by). */
   externalId: string;
   hash?: string;
-  history?: unknown;
+  /** The whole PeopleSoft history to keep for readers of changed rows (opaque to the planner). */
+  history?: { hash: string; data: string };
 }
 
 /** One line of the plan body. */

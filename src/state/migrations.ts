@@ -139,6 +139,20 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'source histories (whole JOB histories of readers with history: changed-rows)',
+    sql: `
+      CREATE TABLE histories (
+        scope TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scope, source_key)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     version: 6,
     name: 'blocked runs, facts',
     // A run a guard stopped is recorded as `blocked` (the CHECK constraint needs the table

@@ -8,6 +8,7 @@ import {
   readSnapshotsByKeys, readSourceHashes, readSourceHashesByKeys, readWatermark, removeLinks, removeSnapshots, removeSourceHashes,
   writeLinks, writeSnapshots, writeSourceHashes, writeWatermark,
 } from './links.js';
+import { readHistories, writeHistories } from './histories.js';
 import { acquireLock, readLock, readLocks, removeLock, type LockContext } from './lock.js';
 import type { MasterKeySource } from './master-key.js';
 import { SCHEMA_VERSION, migrate, readSchemaVersion, tooNewError } from './migrations.js';
@@ -15,10 +16,11 @@ import { currentProcess, describeOwner, type ProcessIdentity } from './process.j
 import { completeRun, createRunId, insertRun, markInterruptedRuns, readRun, readRuns, touchRuns, unknownRun } from './runs.js';
 import { EncryptedSecretStore } from './secrets.js';
 import type {
-  AuditInput, AuditQuery, AuditRow, BatchCommit, Link, LinkInput, Lock, LockInfo, LockOptions, OpenReport, RunFinish, RunRow,
+  AuditInput, AuditQuery, AuditRow, BatchCommit, HistoryInput, Link, LinkInput, Lock, LockInfo, LockOptions, OpenReport, RunFinish, RunRow,
   RunStart, SecretStore, Snapshot, SnapshotInput, SourceHashInput, Watermark, WatermarkInput, WebhookEventInput, WebhookEventRow,
   WebhookQuery, WebhookStatus,
 } from './types.js';
+import type { StoredHistory } from '../model/index.js';
 import { systemClock, type Clock } from '../support/clock.js';
 import { silentLogger, type Logger } from '../support/log.js';
 
@@ -79,6 +81,14 @@ export interface StateStore {
   deleteSourceHashes(mapping: string, keys: readonly string[]): Promise<void>;
   putSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void>;
   replaceSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void>;
+
+  /**
+   * Stored whole histories of `keys` in `scope` (a connection and entity, `peoplesoft-hcm/employees`);
+   * keys without one are absent from the map. One call per page of a read.
+   */
+  getHistories(scope: string, keys: readonly string[]): Promise<Map<string, StoredHistory>>;
+  /** Store (replace) whole histories: apply does, for the records that carry `history`; plan never does. */
+  putHistories(scope: string, rows: readonly HistoryInput[]): Promise<void>;
 
   getWatermark(mapping: string): Promise<Watermark | undefined>;
   setWatermark(mapping: string, w: WatermarkInput): Promise<void>;
@@ -268,6 +278,13 @@ class SqliteStateStore implements StateStore {
   }
   replaceSourceHashes(mapping: string, rows: SourceHashInput[]): Promise<void> {
     return this.db.transaction((tx) => writeSourceHashes(tx, mapping, rows, true), `replacing source hashes of ${mapping}`);
+  }
+
+  getHistories(scope: string, keys: readonly string[]): Promise<Map<string, StoredHistory>> {
+    return readHistories(this.db, scope, keys);
+  }
+  putHistories(scope: string, rows: readonly HistoryInput[]): Promise<void> {
+    return this.db.transaction((tx) => writeHistories(tx, scope, rows, this.now()), `saving histories of ${scope}`);
   }
 
   getWatermark(mapping: string): Promise<Watermark | undefined> {

@@ -36,6 +36,13 @@ export interface SourceHashInput {
   hash: string;
 }
 
+/** One source record's stored whole history (see StoredHistory in src/model): opaque to the state. */
+export interface HistoryInput {
+  key: string;
+  hash: string;
+  data: string;
+}
+
 /** Where incremental reading of a mapping's source resumes. */
 export interface Watermark {
   /** Opaque to the store: a timestamp, a PeopleSoft LASTUPDDTTM, a page token. */

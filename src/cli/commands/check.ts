@@ -37,7 +37,7 @@ export async function runChecks(config: Config, secrets: SecretSource, only?: st
     if (only && conn.name !== only) continue;
     jobs.push(
       Promise.resolve().then(() => { config.requireEnv('PeopleSoftConnection', conn.name); return psCredentials(conn, secrets); }).then(
-        (credentials) => checkPeopleSoftConnection(conn, { credentials, logger }),
+        (credentials) => checkPeopleSoftConnection(conn, { credentials, logger, mappings }),
         (err: unknown) => [failed(`peoplesoft/${conn.name}`, err)],
       ),
     );

@@ -29,6 +29,10 @@ export interface EmployeeSelection {
   /** Skip this many rows, then return at most `limit` (undefined = all). */
   offset?: number;
   limit?: number | undefined;
+  /** Only the rows that match the bounds (quirks.changedRowsOnly), not every row of a selected person. */
+  rowsMatching?: boolean;
+  /** Control characters in some names (quirks.controlCharsInNames). */
+  dirtyNames?: boolean;
 }
 
 /**
@@ -45,20 +49,22 @@ export function selectEmployeeRows(data: PeopleSoftDataset, sel: EmployeeSelecti
   let skip = sel.offset ?? 0;
   const limit = sel.limit ?? Infinity;
   const employees = data.employees;
-  const isSelected = selector(sel);
+  const { isSelected, rowMatches } = selector(sel);
   for (let i = sel.afterEmplid === undefined ? 0 : firstAfter(employees, sel.afterEmplid); i < employees.length; i++) {
     const e = employees[i] as Employee;
     if (rows.length >= limit) break;
     if (!isSelected(e)) continue;
     let person: Cell[] | undefined;
+    const wholePerson = !sel.rowsMatching || rowMatches(e.LASTUPDDTTM, undefined);
     for (const job of e.jobs) {
       if (visible !== undefined && !visible.has(job.BUSINESS_UNIT)) continue;
+      if (!wholePerson && !rowMatches(job.LASTUPDDTTM, job.EFFDT)) continue;
       if (skip > 0) {
         skip--;
         continue;
       }
       if (rows.length >= limit) break;
-      person ??= personCells(e);
+      person ??= personCells(e, sel.dirtyNames === true);
       const dept = departmentOn(depts, job.DEPTID, job.EFFDT);
       const cells = jobCells(e.EMPLID, job, dept?.DESCR ?? '', titles.get(job.JOBCODE) ?? '');
       for (const cell of person) cells.push(cell);
@@ -68,22 +74,32 @@ export function selectEmployeeRows(data: PeopleSoftDataset, sel: EmployeeSelecti
   return { columns: EMPLOYEE_COLUMNS, rows };
 }
 
-/** Build the selection test once per query (it runs for every employee). */
-function selector(sel: EmployeeSelection): (e: Employee) => boolean {
+/**
+ * Build the selection tests once per query (they run for every employee): whether a person is
+ * selected, and whether one row matches (a last update, and an EFFDT when the row has one).
+ */
+function selector(sel: EmployeeSelection): { isSelected: (e: Employee) => boolean; rowMatches: (updated: string, effdt: string | undefined) => boolean } {
   const { lastUpdFrom, lastUpdTo, effdtFrom, effdtTo } = sel;
   const byUpdate = lastUpdFrom !== undefined || lastUpdTo !== undefined;
   const byEffdt = effdtFrom !== undefined || effdtTo !== undefined;
-  if (!byUpdate && !byEffdt) return () => true;
+  if (!byUpdate && !byEffdt) return { isSelected: () => true, rowMatches: () => true };
   const inUpdate = (t: string): boolean =>
     byUpdate && (lastUpdFrom === undefined || t >= lastUpdFrom) && (lastUpdTo === undefined || t <= lastUpdTo);
   const inEffdt = (d: string): boolean =>
     byEffdt && (effdtFrom === undefined || d >= effdtFrom) && (effdtTo === undefined || d <= effdtTo);
-  return (e) => {
-    if (inUpdate(e.LASTUPDDTTM)) return true;
-    for (const job of e.jobs) if (inUpdate(job.LASTUPDDTTM) || inEffdt(job.EFFDT)) return true;
-    return false;
+  const rowMatches = (updated: string, effdt: string | undefined): boolean => inUpdate(updated) || (effdt !== undefined && inEffdt(effdt));
+  return {
+    rowMatches,
+    isSelected: (e) => {
+      if (inUpdate(e.LASTUPDDTTM)) return true;
+      for (const job of e.jobs) if (rowMatches(job.LASTUPDDTTM, job.EFFDT)) return true;
+      return false;
+    },
   };
 }
+
+/** quirks.controlCharsInNames: what a paste or a conversion program leaves in a name. */
+export const dirtyNameOf = (id: string): boolean => id.endsWith('3');
 
 function jobCells(emplid: string, j: JobRow, deptDescr: string, title: string): Cell[] {
   return [
@@ -93,11 +109,15 @@ function jobCells(emplid: string, j: JobRow, deptDescr: string, title: string): 
   ];
 }
 
-function personCells(e: Employee): Cell[] {
+function personCells(e: Employee, dirtyNames: boolean): Cell[] {
   const email = (type: string): string => e.emails.find((m) => m.E_ADDR_TYPE === type)?.EMAIL_ADDR ?? '';
   const phone = (type: string): string => e.phones.find((p) => p.PHONE_TYPE === type)?.PHONE ?? '';
+  const dirty = dirtyNames && dirtyNameOf(e.EMPLID);
   return [
-    e.FIRST_NAME, e.LAST_NAME, e.NAME_DISPLAY, e.PREF_FIRST_NAME,
+    dirty ? `${e.FIRST_NAME}\u0000` : e.FIRST_NAME,
+    dirty && e.LAST_NAME.length > 1 ? `${e.LAST_NAME.slice(0, 1)}\u001b${e.LAST_NAME.slice(1)}` : e.LAST_NAME,
+    dirty ? `${e.NAME_DISPLAY}\ud83d` : e.NAME_DISPLAY,
+    e.PREF_FIRST_NAME,
     email('BUSN'), email('HOME'), e.emails.find((m) => m.PREF_EMAIL_FLAG === 'Y')?.E_ADDR_TYPE ?? '',
     phone('BUSN'), phone('CELL'), phone('HOME'), e.phones.find((p) => p.PREF_PHONE_FLAG === 'Y')?.PHONE_TYPE ?? '',
     e.LASTUPDDTTM,

@@ -10,7 +10,7 @@ import { renderErrorPage, renderIbError, type RenderOptions } from './render.js'
 import { handleTokenRequest, jwksBody, metadataBody } from './token-endpoint.js';
 import type { FaultPlan, RequestRecorder } from './traffic.js';
 import { GATEWAY_KINDS } from './traffic.js';
-import type { PeopleSoftQuirks, PsUser, RequestKind } from './types.js';
+import type { PeopleSoftQuirks, PsUser, RequestKind, RowEffects } from './types.js';
 
 export interface GatewayState {
   data: PeopleSoftDataset;
@@ -32,7 +32,7 @@ const HTML = 'text/html; charset=UTF-8';
 interface Route {
   kind: RequestKind;
   /** Runs after faults; gateway routes authenticate inside. */
-  run(zeroRows: boolean): Promise<Outcome & { user?: string }>;
+  run(effects: RowEffects): Promise<Outcome & { user?: string }>;
 }
 
 const page = (status: number, title: string, detail: string): Outcome => ({ status, contentType: HTML, body: renderErrorPage(status, title, detail) });
@@ -57,7 +57,7 @@ export async function handleRequest(state: GatewayState, req: IncomingMessage, r
   try {
     const body = method === 'POST' ? await readBody(req) : '';
     route = classify(state, method, path, rawQuery, req.headers.authorization, body);
-    const fired = state.faults.take(seq, route.kind);
+    const fired = state.faults.take(seq, route.kind, path);
     const gateway = GATEWAY_KINDS.has(route.kind);
     const delay = fired.reduce((sum, f) => sum + (f.delayMs ?? 0), 0) + (gateway ? state.faults.latency() : 0);
     if (delay > 0) await sleep(delay);
@@ -77,8 +77,14 @@ export async function handleRequest(state: GatewayState, req: IncomingMessage, r
     } else if (fired.some((f) => f.ibError)) {
       outcome = { status: 200, contentType: 'text/xml; charset=UTF-8', body: renderIbError('Integration Broker error (injected) (-1,-1) ML_SIM.OnExecute Name:onRequest') };
     } else {
-      outcome = await route.run(fired.some((f) => f.zeroRows));
+      outcome = await route.run({
+        zeroRows: fired.some((f) => f.zeroRows),
+        keepRows: fired.find((f) => f.keepRows !== undefined)?.keepRows,
+        dropRows: fired.find((f) => f.dropRows !== undefined)?.dropRows,
+        rewind: fired.some((f) => f.rewind),
+      });
     }
+    if (fired.some((f) => f.truncateBody)) outcome = { ...outcome, body: outcome.body.slice(0, Math.floor(outcome.body.length / 2)) };
     const bytes = Buffer.from(outcome.body, 'utf8');
     res.writeHead(outcome.status, { 'content-type': outcome.contentType, 'content-length': bytes.length, ...headers });
     res.end(bytes);
@@ -133,7 +139,7 @@ function classify(state: GatewayState, method: string, path: string, rawQuery: s
 
   return {
     kind,
-    run: async (zeroRows) => {
+    run: async (effects) => {
       const user = await authenticate(authorization, state.users, (token) => state.issuer().verify(token));
       if (user === undefined || !isPermitted(user, operation)) return page(401, 'Unauthorized', 'Unauthorized');
       const ctx: OperationContext = {
@@ -146,7 +152,10 @@ function classify(state: GatewayState, method: string, path: string, rawQuery: s
         splitEncodedCommas: state.quirks.splitEncodedCommas,
         jsonRequiresJsonResp: state.quirks.jsonRequiresJsonResp,
         maxRowsCap: state.quirks.maxRowsCap,
-        zeroRows,
+        effects,
+        changedRowsOnly: state.quirks.changedRowsOnly,
+        omitColumns: state.quirks.omitColumns,
+        controlCharsInNames: state.quirks.controlCharsInNames,
         ciNotFoundStatus: state.quirks.ciNotFoundStatus,
         ciHistoryItems: state.quirks.ciHistoryItems,
       };

@@ -1,7 +1,7 @@
 import { isPsDate } from '../dataset/dates.js';
 import { selectEmployeeRows } from './employee-rows.js';
 import type { Outcome, QasContext } from './qas.js';
-import { decode, rawParams } from './qas.js';
+import { applyRowFaults, decode, omitColumns, rawParams } from './qas.js';
 import { blankDeep, renderRowObjects } from './render.js';
 import { sortedVendors, vendorCiBuffer } from './vendor-rows.js';
 
@@ -35,9 +35,9 @@ export function listEmployeeChanges(segments: string[], rawQuery: string, ctx: O
   }
   const page = Number(pageRaw);
   const pagesize = Number(sizeRaw);
-  const result = ctx.zeroRows
+  const result = ctx.effects.zeroRows
     ? { columns: [], rows: [] }
-    : selectEmployeeRows(ctx.data, {
+    : omitColumns(selectEmployeeRows(ctx.data, {
         lastUpdFrom: `${fromDate}-00.00.00.000000`,
         lastUpdTo: `${toDate}-23.59.59.999999`,
         effdtFrom: fromDate,
@@ -45,9 +45,12 @@ export function listEmployeeChanges(segments: string[], rawQuery: string, ctx: O
         businessUnits: ctx.user.businessUnits,
         offset: (page - 1) * pagesize,
         limit: pagesize + 1,
-      });
+        rowsMatching: ctx.changedRowsOnly,
+        dirtyNames: ctx.controlCharsInNames,
+      }), ctx.omitColumns.ML_EMPL_CHANGES);
   const more = result.rows.length > pagesize;
   if (more) result.rows.length = pagesize;
+  applyRowFaults(result, ctx.effects);
   return {
     status: 200,
     contentType: JSON_TYPE,
@@ -60,7 +63,7 @@ export function listEmployeeChanges(segments: string[], rawQuery: string, ctx: O
 export function findVendors(segments: string[], ctx: OperationContext): Outcome | undefined {
   if (segments.length !== 1) return undefined;
   const setid = segments[0] as string;
-  const found = ctx.zeroRows ? [] : sortedVendors(ctx.data).filter((v) => v.SETID === setid);
+  const found = ctx.effects.zeroRows ? [] : sortedVendors(ctx.data).filter((v) => v.SETID === setid);
   const body = {
     Find__CompIntfc__VENDOR_CIResponse: {
       VENDOR_CI: found.map((v) => blankDeep({ SETID: v.SETID, VENDOR_ID: v.VENDOR_ID, NAME1: v.NAME1 }, ctx.render)),
@@ -85,6 +88,6 @@ export function getVendor(segments: string[], ctx: OperationContext): Outcome | 
       rows: 0,
     };
   }
-  const buffer = blankDeep(vendorCiBuffer(vendor, ctx.today, ctx.ciHistoryItems), ctx.render);
+  const buffer = blankDeep(vendorCiBuffer(vendor, ctx.today, ctx.ciHistoryItems, ctx.controlCharsInNames), ctx.render);
   return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ Get__CompIntfc__VENDOR_CIResponse: buffer }), rows: 1 };
 }

@@ -4,7 +4,7 @@ import { isPermitted } from './auth.js';
 import { selectEmployeeRows } from './employee-rows.js';
 import { RequestError, type QueryResult } from './query-result.js';
 import { renderErrorPage, renderQasFailure, renderQasJson, renderQasXml, type RenderOptions } from './render.js';
-import type { PsUser } from './types.js';
+import type { PsUser, RowEffects } from './types.js';
 import { selectVendorRows } from './vendor-rows.js';
 
 export interface Outcome {
@@ -25,8 +25,14 @@ export interface QasContext {
   splitEncodedCommas: boolean;
   jsonRequiresJsonResp: boolean;
   maxRowsCap: number | undefined;
-  /** A fault asked for an empty result. */
-  zeroRows: boolean;
+  /** Faults that change the rows of this answer (no rows, fewer rows, a wrong numrows, keys back to the start). */
+  effects: RowEffects;
+  /** quirks.changedRowsOnly: employee queries return only the JOB rows that match. */
+  changedRowsOnly: boolean;
+  /** quirks.omitColumns: columns the customer's query lacks, per query or operation. */
+  omitColumns: Record<string, string[]>;
+  /** quirks.controlCharsInNames. */
+  controlCharsInNames: boolean;
 }
 
 interface QueryDefinition {
@@ -50,6 +56,8 @@ const ML_EMPLOYEES: QueryDefinition = {
       afterEmplid: p.AFTER_EMPLID || undefined,
       businessUnits: ctx.user.businessUnits,
       limit,
+      rowsMatching: ctx.changedRowsOnly,
+      dirtyNames: ctx.controlCharsInNames,
     });
   },
 };
@@ -59,7 +67,7 @@ const ML_VENDORS: QueryDefinition = {
   database: 'fscm',
   prompts: ['SETID', 'AFTER_VENDOR_ID'],
   run(p, ctx, limit) {
-    return selectVendorRows(ctx.data, { setid: p.SETID, afterVendorId: p.AFTER_VENDOR_ID, today: ctx.today, limit });
+    return selectVendorRows(ctx.data, { setid: p.SETID, afterVendorId: p.AFTER_VENDOR_ID, today: ctx.today, limit, dirtyNames: ctx.controlCharsInNames });
   },
 };
 
@@ -172,17 +180,35 @@ export function executeQuery(segments: string[], rawQuery: string, ctx: QasConte
   // maxrows 0 and -1 both mean "no limit" here; their exact QAS meaning is UNCONFIRMED.
   let limit = maxrows > 0 ? maxrows : undefined;
   if (ctx.maxRowsCap !== undefined) limit = Math.min(limit ?? Infinity, ctx.maxRowsCap);
+  // A rewind fault: the keyset prompt is ignored, as a query missing its "greater than" criterion would.
+  if (ctx.effects.rewind) for (const name of def.prompts) if (name.startsWith('AFTER_')) prompts[name] = '';
   let result: QueryResult;
   try {
-    result = ctx.zeroRows ? { columns: [], rows: [] } : def.run(prompts, ctx, limit);
+    result = ctx.effects.zeroRows ? { columns: [], rows: [] } : omitColumns(def.run(prompts, ctx, limit), ctx.omitColumns[def.name]);
   } catch (err) {
     if (err instanceof RequestError) return failure(err.message);
     throw err;
   }
+  const numrows = applyRowFaults(result, ctx.effects);
   return {
     status: 200,
     contentType: json ? 'application/json; charset=UTF-8' : 'text/xml; charset=UTF-8',
-    body: json ? renderQasJson(def.name, result, ctx.render) : renderQasXml(def.name, result, ctx.render),
+    body: json ? renderQasJson(def.name, result, ctx.render, numrows) : renderQasXml(def.name, result, ctx.render, numrows),
     rows: result.rows.length,
   };
+}
+
+/** A customer's query without some columns (quirks.omitColumns). */
+export function omitColumns(result: QueryResult, names: readonly string[] | undefined): QueryResult {
+  if (names === undefined || names.length === 0) return result;
+  const keep = result.columns.map((c, i) => (names.includes(c.name) ? -1 : i)).filter((i) => i >= 0);
+  return { columns: keep.map((i) => result.columns[i]!), rows: result.rows.map((r) => keep.map((i) => r[i]!)) };
+}
+
+/** keepRows / dropRows faults, in place; returns the numrows the answer states. */
+export function applyRowFaults(result: QueryResult, effects: RowEffects): number {
+  if (effects.keepRows !== undefined) result.rows.length = Math.min(result.rows.length, effects.keepRows);
+  const numrows = result.rows.length;
+  if (effects.dropRows !== undefined) result.rows.length = Math.max(0, result.rows.length - effects.dropRows);
+  return numrows;
 }

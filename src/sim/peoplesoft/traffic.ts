@@ -46,7 +46,12 @@ const QUERY_KINDS: ReadonlySet<RequestKind> = new Set(['qas', 'employee-changes'
 interface Pending {
   fault: Fault;
   remaining: number;
+  /** Matching requests to let pass first (`nth` - 1). */
+  skip: number;
 }
+
+/** The faults that only make sense for something that returns rows. */
+const ROW_FAULTS = ['zeroRows', 'keepRows', 'dropRows', 'rewind'] as const;
 
 /** Scripted faults plus the ambient latency and error rate. */
 export class FaultPlan {
@@ -61,21 +66,26 @@ export class FaultPlan {
   }
 
   add(fault: Fault): void {
-    this.pending.push({ fault, remaining: Math.max(1, fault.times ?? 1) });
+    const at = fault.at;
+    const skip = at !== undefined && typeof at === 'object' ? Math.max(0, (at.nth ?? 1) - 1) : 0;
+    this.pending.push({ fault, remaining: Math.max(1, fault.times ?? 1), skip });
   }
 
-  /** The faults that strike request `seq` of `kind` (consumed as they fire). */
-  take(seq: number, kind: RequestKind): Fault[] {
+  /** The faults that strike request `seq` of `kind` at `path` (consumed as they fire). */
+  take(seq: number, kind: RequestKind, path = ''): Fault[] {
     const fired: Fault[] = [];
     for (const p of this.pending) {
       const at = p.fault.at ?? 'next';
-      // A zero-rows fault only makes sense for something that returns rows.
-      if (p.fault.zeroRows && !QUERY_KINDS.has(kind)) continue;
+      if (ROW_FAULTS.some((k) => p.fault[k] !== undefined && p.fault[k] !== false) && !QUERY_KINDS.has(kind)) continue;
       const hit =
         at === 'next' ? GATEWAY_KINDS.has(kind)
         : typeof at === 'number' ? seq >= at && seq < at + (p.fault.times ?? 1)
-        : at.kind === kind;
+        : (at.kind === undefined ? GATEWAY_KINDS.has(kind) : at.kind === kind) && (at.path === undefined || path.endsWith(at.path));
       if (!hit) continue;
+      if (p.skip > 0) {
+        p.skip--;
+        continue;
+      }
       fired.push(p.fault);
       p.remaining--;
     }

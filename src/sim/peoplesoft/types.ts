@@ -42,6 +42,21 @@ export interface PeopleSoftQuirks {
   allowMissingNode?: boolean;
   /** The query profile's "max rows fetched": caps every QAS result (default: no cap). */
   maxRowsCap?: number;
+  /**
+   * A customer's query that filters JOB rows instead of selecting people (default false): ML_EMPLOYEES
+   * and ML_EMPL_CHANGES return only the rows whose LASTUPDDTTM or EFFDT falls in the prompts'
+   * bounds (all rows of a person whose PERSON row changed), not every row of each person selected.
+   */
+  changedRowsOnly?: boolean;
+  /** Columns a customer's query does not return, per query or operation, e.g. `{ ML_VENDORS: ['ADDRESS_SEQ_NUM'] }`. */
+  omitColumns?: Record<string, string[]>;
+  /**
+   * Control characters in names, as pasted or converted into PeopleSoft (default false): employees
+   * whose EMPLID ends in 3 get a NUL after FIRST_NAME, an ESC inside LAST_NAME and half an emoji (a
+   * lone surrogate) after NAME_DISPLAY; vendors whose VENDOR_ID ends in 3 an ESC inside NAME1.
+   * JSON escapes them; XMLP writes them raw, which makes the document ill-formed, as a real server would.
+   */
+  controlCharsInNames?: boolean;
 }
 
 export type RequestKind =
@@ -80,8 +95,12 @@ export interface RequestLog {
   clear(): void;
 }
 
-/** Where a fault strikes: the next gateway request, request number n, or the next request of a kind. */
-export type FaultTarget = 'next' | number | { kind: RequestKind };
+/**
+ * Where a fault strikes: the next gateway request, request number n, or the next request matching
+ * a kind and/or a path ending (`{ kind: 'ci-get', path: 'SHARE/0000000042' }`), optionally only
+ * from the nth such request on (`nth: 2`: the second).
+ */
+export type FaultTarget = 'next' | number | { kind?: RequestKind; path?: string; nth?: number };
 
 export interface Fault {
   at?: FaultTarget;
@@ -99,6 +118,22 @@ export interface Fault {
   ibError?: boolean;
   /** The query succeeds but returns no rows (what row-level security or a broken query looks like). */
   zeroRows?: boolean;
+  /** The answer holds only its first n rows, and `numrows` says n: a page cut short that looks whole. */
+  keepRows?: number;
+  /** The answer loses its last n rows while `numrows` still counts them: numrows contradicts the rows. */
+  dropRows?: number;
+  /** The keyset prompt (AFTER_EMPLID, AFTER_VENDOR_ID) is ignored: the keys go back to the start. */
+  rewind?: boolean;
+  /** The body is cut in half (Content-Length matching): a broken document. */
+  truncateBody?: boolean;
+}
+
+/** The faults that change what a query or operation returns, as the route sees them. */
+export interface RowEffects {
+  zeroRows: boolean;
+  keepRows?: number | undefined;
+  dropRows?: number | undefined;
+  rewind: boolean;
 }
 
 export interface StartPeopleSoftOptions {

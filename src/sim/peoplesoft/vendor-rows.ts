@@ -17,6 +17,13 @@ export interface VendorSelection {
   /** Effective date for the payment terms join. */
   today: PsDate;
   limit?: number | undefined;
+  /** Control characters in some names (quirks.controlCharsInNames). */
+  dirtyNames?: boolean;
+}
+
+/** quirks.controlCharsInNames: an ESC inside NAME1 of vendors whose VENDOR_ID ends in 3. */
+function nameOf(v: Vendor, dirty: boolean | undefined): string {
+  return dirty && v.VENDOR_ID.endsWith('3') && v.NAME1.length > 1 ? `${v.NAME1.slice(0, 1)}\u001b${v.NAME1.slice(1)}` : v.NAME1;
 }
 
 /** Rows ordered SETID, VENDOR_ID, ADDRESS_SEQ_NUM, ADDR_EFFDT (every address row, history and future included). */
@@ -31,7 +38,7 @@ export function selectVendorRows(data: PeopleSoftDataset, sel: VendorSelection):
     for (const a of v.addresses) {
       if (rows.length >= limit) break;
       rows.push([
-        v.SETID, v.VENDOR_ID, v.NAME1, v.NAME2, v.VENDOR_STATUS, v.VENDOR_CLASS, v.VENDOR_PERSISTENCE, a.ADDRESS_SEQ_NUM,
+        v.SETID, v.VENDOR_ID, nameOf(v, sel.dirtyNames), v.NAME2, v.VENDOR_STATUS, v.VENDOR_CLASS, v.VENDOR_PERSISTENCE, a.ADDRESS_SEQ_NUM,
         a.EFFDT, a.EFF_STATUS, a.ADDRESS1, a.ADDRESS2, a.CITY, a.STATE, a.POSTAL, a.COUNTRY, a.EMAILID, a.PHONE,
         terms, v.LAST_ACTIVITY_DT,
       ]);
@@ -68,7 +75,7 @@ export function sortedVendors(data: PeopleSoftDataset): Vendor[] {
  * VENDOR_CI Get buffer. Effective-dated scrolls hold the current and future rows per key, like a
  * CI with GETHISTORYITEMS False (the default); `history` adds the older rows too.
  */
-export function vendorCiBuffer(v: Vendor, today: PsDate, history: boolean): Record<string, unknown> {
+export function vendorCiBuffer(v: Vendor, today: PsDate, history: boolean, dirtyNames = false): Record<string, unknown> {
   const effective = <T extends { EFFDT: PsDate }>(rows: T[], key: (r: T) => string | number): T[] => {
     if (history) return rows;
     const groups = new Map<string | number, T[]>();
@@ -83,7 +90,7 @@ export function vendorCiBuffer(v: Vendor, today: PsDate, history: boolean): Reco
   return {
     SETID: v.SETID,
     VENDOR_ID: v.VENDOR_ID,
-    NAME1: v.NAME1,
+    NAME1: nameOf(v, dirtyNames),
     NAME2: v.NAME2,
     VENDOR_STATUS: v.VENDOR_STATUS,
     VENDOR_CLASS: v.VENDOR_CLASS,
