@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Mapping } from '../config/types.generated.js';
-import { fromZohoValue, managedFields, sourceFieldsUsed, type FieldValue } from '../mapping/index.js';
+import { peopleSoftSource } from '../config/index.js';
+import { fromZohoValue, managedFields, readStaticRecords, sourceFieldsUsed, type FieldValue } from '../mapping/index.js';
 import type { RecordProblem, SourceRecord, ZohoRecord } from '../model/index.js';
 import { computeReadWindow, filterUnchanged, nextWatermark, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
 import type { MappingInput, ObservedRecord } from '../plan/index.js';
@@ -51,9 +52,15 @@ interface SourceRead {
 }
 
 async function readSource(session: Session, mapping: Mapping, mode: 'full' | 'incremental', wm: Watermark | undefined, now: number, signal?: AbortSignal): Promise<SourceRead> {
-  const conn = session.config.peoplesoft.get(mapping.source.connection);
-  if (!conn) throw new MlError('PS_CONNECTION_NOT_FOUND', `Mapping ${mapping.name}: no PeopleSoft connection "${mapping.source.connection}".`, { hint: 'Check source.connection.' });
-  const reader = conn.readers[mapping.source.entity];
+  const ps = peopleSoftSource(mapping);
+  if (ps === undefined) {
+    // Records written in the configuration: always the whole set, nothing to read.
+    const records = readStaticRecords(mapping);
+    return { records, problems: [], rowCount: records.length, complete: true, cursor: new Date(now).toISOString() };
+  }
+  const conn = session.config.peoplesoft.get(ps.connection);
+  if (!conn) throw new MlError('PS_CONNECTION_NOT_FOUND', `Mapping ${mapping.name}: no PeopleSoft connection "${ps.connection}".`, { hint: 'Check source.connection.' });
+  const reader = conn.readers[ps.entity];
   const schedule = [...session.config.schedules.values()].find((s) => s.mappings.includes(mapping.name));
   const previous = parseCursor(wm?.cursor).source;
   const windowOf = (full: boolean): ReadWindow => computeReadWindow({
@@ -77,7 +84,7 @@ async function readSource(session: Session, mapping: Mapping, mode: 'full' | 'in
   const problems: RecordProblem[] = [];
   // Keep only the fields the mapping reads: a normalized employee has ~40, a mapping uses ~15.
   const used = [...sourceFieldsUsed(mapping)];
-  for await (const r of readSourceRecords(client, conn, mapping.source.entity, window, signal ? { signal } : {})) {
+  for await (const r of readSourceRecords(client, conn, ps.entity, window, signal ? { signal } : {})) {
     if (!('hash' in r)) {
       problems.push({ ...r, mapping: mapping.name });
       continue;

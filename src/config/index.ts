@@ -16,3 +16,4 @@ export { canonicalJson, sha256 } from './digest.js';
 export * from './types.generated.js';
 export { SOURCE_FIELDS, SOURCE_KEY } from './source-fields.js';
 export type { SourceEntity } from './source-fields.js';
+export { isStaticSource, peopleSoftSource, sourceInclude, sourceKind } from './source.js';

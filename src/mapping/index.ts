@@ -7,3 +7,4 @@ export { matchCondition, renderTemplate, templateFields } from './conditions.js'
 export { orderMappings, lookupTargets } from './order.js';
 export { fromZohoValue, toZohoValue, valueKey, sameValue, isLookupValue, isEmpty } from './values.js';
 export type { FieldValue, LookupValue, ScalarValue } from './values.js';
+export { readStaticRecords } from './static-records.js';

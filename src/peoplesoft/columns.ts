@@ -21,6 +21,10 @@ export const DEFAULT_VENDOR_COLUMNS = [
   'CITY', 'STATE', 'POSTAL', 'COUNTRY', 'EMAILID', 'PHONE', 'PYMNT_TERMS_CD', 'LAST_ACTIVITY_DT',
 ] as const;
 
+export const DEFAULT_DEPARTMENT_COLUMNS = [
+  'SETID', 'DEPTID', 'EFFDT', 'EFF_STATUS', 'DESCR', 'DESCRSHORT', 'COMPANY', 'MANAGER_ID', 'LOCATION',
+] as const;
+
 /** Canonical column name → the customer's column name. */
 export type ColumnMap = Record<string, string>;
 

@@ -11,8 +11,9 @@ export { readSourceRecords, placeholderValues, type ReadOptions } from './read.j
 export { checkPeopleSoftConnection, type CheckContext } from './check.js';
 export { normalizeEmployee } from './normalize-employee.js';
 export { normalizeVendor, vendorFromRows, type VendorInput } from './normalize-vendor.js';
+export { normalizeDepartment } from './normalize-department.js';
 export { resolveNormalization, DEFAULT_ACTIONS, DEFAULT_EMPL_STATUS, DEFAULT_VENDOR_STATUS, type NormalizeOptions } from './codes.js';
-export { DEFAULT_EMPLOYEE_COLUMNS, DEFAULT_VENDOR_COLUMNS, type ColumnMap } from './columns.js';
+export { DEFAULT_DEPARTMENT_COLUMNS, DEFAULT_EMPLOYEE_COLUMNS, DEFAULT_VENDOR_COLUMNS, type ColumnMap } from './columns.js';
 export { hashRecord, canonicalJson } from './hash.js';
 export { qasUrl, restUrl, ciFindUrl, ciGetUrl, gatewayUrl, fillPlaceholders } from './urls.js';
 export { parsePsDate, parsePsDateTime, formatPsDateTime } from './dates.js';

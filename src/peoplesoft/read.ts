@@ -9,6 +9,7 @@ import { ConfigError, MlError } from '../support/errors.js';
 import type { PeopleSoftClient } from './client.js';
 import { resolveNormalization, type NormalizeOptions } from './codes.js';
 import { createRenamer, type ColumnMap } from './columns.js';
+import { normalizeDepartment } from './normalize-department.js';
 import { normalizeEmployee } from './normalize-employee.js';
 import { normalizeVendor, vendorFromRows } from './normalize-vendor.js';
 import { readCiItems, readQasPages, readRestPages, type ReadContext } from './readers.js';
@@ -64,7 +65,10 @@ const text = (v: PsRow[string] | undefined): string => (v === null || v === unde
 const KEY_OF: Record<SourceEntity, (r: PsRow) => string> = {
   employees: (r) => text(r.EMPLID),
   vendors: (r) => (text(r.SETID) && text(r.VENDOR_ID) ? `${text(r.SETID)}-${text(r.VENDOR_ID)}` : ''),
+  departments: (r) => (text(r.SETID) && text(r.DEPTID) ? `${text(r.SETID)}-${text(r.DEPTID)}` : ''),
 };
+
+const KEY_FIELDS: Record<SourceEntity, string> = { employees: 'EMPLID', vendors: 'SETID/VENDOR_ID', departments: 'SETID/DEPTID' };
 
 /** Consecutive rows with the same key, across pages. Rows of one key split by other keys are an error. */
 async function* groupByKey(pages: AsyncIterable<PsRow[]>, keyOf: (r: PsRow) => string, rename: (r: PsRow) => PsRow, what: string): AsyncGenerator<{ key: string; rows: PsRow[]; index: number }> {
@@ -122,7 +126,7 @@ export async function* readSourceRecords(
   if (reader.kind === 'ci') {
     if (entity !== 'vendors') {
       throw new ConfigError('PS_READER_UNSUPPORTED', `Connection ${conn.name}: a component interface reader can read vendors only`, {
-        meta: { connection: conn.name, entity }, hint: 'Read employees with a qas or rest reader.',
+        meta: { connection: conn.name, entity }, hint: `Read ${entity} with a qas or rest reader.`,
       });
     }
     for await (const item of readCiItems(client, reader, ctx)) {
@@ -135,11 +139,15 @@ export async function* readSourceRecords(
     for await (const group of groupByKey(pages, KEY_OF[entity], createRenamer(opts.columns ?? (reader.columns as ColumnMap | undefined)), what)) {
       opts.signal?.throwIfAborted();
       if (group.key === '') {
-        const field = entity === 'employees' ? 'EMPLID' : 'SETID/VENDOR_ID';
+        const field = KEY_FIELDS[entity];
         yield count({ key: `row ${group.index}`, code: 'SOURCE_NO_KEY', field, message: `row ${group.index} of ${what} has no ${field}`, severity: 'error' });
         continue;
       }
-      yield count(entity === 'employees' ? normalizeEmployee(group.rows, norm) : normalizeVendor(vendorFromRows(group.rows), norm));
+      yield count(
+        entity === 'employees' ? normalizeEmployee(group.rows, norm)
+          : entity === 'departments' ? normalizeDepartment(group.rows, norm)
+            : normalizeVendor(vendorFromRows(group.rows), norm),
+      );
     }
   }
   client.logger.info('peoplesoft read done', { entity, mode: window.mode, records, problems, calls: client.calls, rows: client.rows, ms: Date.now() - started });
