@@ -8,3 +8,5 @@ export { orderMappings, lookupTargets } from './order.js';
 export { fromZohoValue, toZohoValue, valueKey, sameValue, isLookupValue, isEmpty } from './values.js';
 export type { FieldValue, LookupValue, ScalarValue } from './values.js';
 export { readStaticRecords } from './static-records.js';
+export { compileMatchRules, defaultNormalizer, normalizeMatchValue } from './match.js';
+export type { MatchRule } from './match.js';
