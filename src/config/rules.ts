@@ -1,7 +1,8 @@
 import { Cron } from 'croner';
 import type { ConfigIssue } from './issues.js';
 import { arr, IssueList, obj, placeOf, str, type Entry, type Path } from './rule-context.js';
-import { checkFieldConflicts, checkLookupCycles, checkMapping, type Registry } from './rules-mapping.js';
+import { checkLookupCycles, checkMapping, type Registry } from './rules-mapping.js';
+import { checkModuleSharing } from './rules-module.js';
 import { didYouMean } from './suggest.js';
 
 let zones: string[] | undefined;
@@ -111,6 +112,6 @@ export function checkRules(entries: Entry[]): ConfigIssue[] {
     mappings: new Map([...reg.mappings].filter(([, m]) => m.usable)),
   };
   checkLookupCycles(usable, issues);
-  checkFieldConflicts(usable, issues);
+  checkModuleSharing(usable, issues);
   return issues.items;
 }
