@@ -99,7 +99,7 @@ describe('state commands (built CLI)', () => {
     const live = await openStateStore(db);
     const lock = await live.acquireLock('apply', { holder: 'apply (live)', waitMs: 0 });
     const [show, refuse] = await Promise.all([cli(['state', 'show', '--state', db, '--json', '--check']), cli(['state', 'unlock', '--state', db, '--json'])]);
-    expect(json(show)).toMatchObject({ schemaVersion: 2, rows: { links: 1, runs: 1, audit: 2, secrets: 1, locks: 1 }, integrity: ['ok'], locks: [{ holder: 'apply (live)' }] });
+    expect(json(show)).toMatchObject({ schemaVersion: 3, rows: { links: 1, runs: 1, audit: 2, secrets: 1, locks: 1 }, integrity: ['ok'], locks: [{ holder: 'apply (live)' }] });
     expect(json(show).locks[0].staleReason).toBeUndefined();
     expect(refuse.code).toBe(1);
     expect(json(refuse).error.code).toBe('STATE_LOCK_ALIVE');

@@ -31,7 +31,7 @@ describe('state store', () => {
   });
 
   it('creates the file (owner-only) and reports a fresh schema', async () => {
-    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: 2, interruptedRuns: [] });
+    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: 3, interruptedRuns: [] });
     const { statSync } = await import('node:fs');
     expect(statSync(path).mode & 0o077).toBe(0);
   });

@@ -10,6 +10,12 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The migration rebuilds a table others reference (SQLite's documented way to change a CHECK
+   * constraint: create, copy, drop, rename). Foreign keys are switched off around its transaction,
+   * which PRAGMA allows only outside one, and checked before it commits.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -132,6 +138,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_events_by_time ON webhook_events (received_at);
     `,
   },
+  {
+    version: 3,
+    name: 'explicit pairings (ml-connector adopt), runs of kind adopt',
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE pairings (
+        mapping TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        module TEXT NOT NULL,
+        zoho_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        run_id TEXT REFERENCES runs (id),
+        PRIMARY KEY (mapping, external_id)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX pairings_by_zoho_id ON pairings (module, zoho_id);
+      CREATE TABLE runs_v3 (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('plan', 'apply', 'serve', 'adopt')),
+        trigger TEXT NOT NULL,
+        git_commit TEXT,
+        config_digest TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'partial', 'interrupted')),
+        counts TEXT NOT NULL DEFAULT '{}',
+        api_calls INTEGER NOT NULL DEFAULT 0,
+        credits INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        git_dirty INTEGER,
+        mappings TEXT NOT NULL DEFAULT '[]',
+        batches INTEGER NOT NULL DEFAULT 0,
+        heartbeat_at TEXT
+      );
+      INSERT INTO runs_v3 (id, kind, trigger, git_commit, config_digest, started_at, finished_at, status, counts, api_calls, credits, error, pid, host, git_dirty, mappings, batches, heartbeat_at)
+        SELECT id, kind, trigger, git_commit, config_digest, started_at, finished_at, status, counts, api_calls, credits, error, pid, host, git_dirty, mappings, batches, heartbeat_at FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_v3 RENAME TO runs;
+      CREATE INDEX runs_by_start ON runs (started_at);
+      CREATE INDEX runs_by_status ON runs (status);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -157,13 +206,22 @@ export async function migrate(db: Db): Promise<{ from: number; to: number }> {
   if (from > SCHEMA_VERSION) throw tooNewError(db.path, from);
   for (const migration of MIGRATIONS) {
     if (migration.version <= from) continue;
-    await db.transaction(async (tx) => {
-      const current = (await tx.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
-      if (current >= migration.version) return;
-      await tx.exec(migration.sql);
-      // user_version lives in the file header, so it commits (or rolls back) with the schema.
-      await tx.exec(`PRAGMA user_version = ${migration.version}`);
-    }, `migrating to schema version ${migration.version}`);
+    if (migration.rebuildsTables) await db.exec('PRAGMA foreign_keys = OFF');
+    try {
+      await db.transaction(async (tx) => {
+        const current = (await tx.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
+        if (current >= migration.version) return;
+        await tx.exec(migration.sql);
+        if (migration.rebuildsTables) {
+          const broken = await tx.all<{ table: string }>('PRAGMA foreign_key_check');
+          if (broken.length > 0) throw new StateError('STATE_CORRUPT', `Migrating ${db.path} to schema version ${migration.version} would break ${broken.length} reference(s) in ${broken[0]!.table}.`, { meta: { path: db.path, version: migration.version } });
+        }
+        // user_version lives in the file header, so it commits (or rolls back) with the schema.
+        await tx.exec(`PRAGMA user_version = ${migration.version}`);
+      }, `migrating to schema version ${migration.version}`);
+    } finally {
+      if (migration.rebuildsTables) await db.exec('PRAGMA foreign_keys = ON');
+    }
   }
   return { from, to: SCHEMA_VERSION };
 }
