@@ -14,6 +14,7 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   check: async () => (await import('./check.js')).register,
   plan: async () => (await import('./plan.js')).register,
   apply: async () => (await import('./apply.js')).register,
+  adopt: async () => (await import('./adopt.js')).register,
   auth: async () => (await import('./auth.js')).register,
   webhooks: async () => (await import('./webhooks.js')).register,
   secrets: async () => (await import('./secrets.js')).register,
