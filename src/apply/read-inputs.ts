@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import type { Mapping } from '../config/types.generated.js';
 import { peopleSoftSource } from '../config/index.js';
-import { fromZohoValue, managedFields, readStaticRecords, sourceFieldsUsed, type FieldValue } from '../mapping/index.js';
+import { externalIdOf, fromZohoValue, inScope, managedFields, ownerOfOrphans, readStaticRecords, siblingMappings, sourceFieldsUsed, type FieldValue } from '../mapping/index.js';
 import type { RecordProblem, SourceRecord, ZohoRecord } from '../model/index.js';
 import { computeReadWindow, filterUnchanged, nextWatermark, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
 import type { MappingInput, ObservedRecord } from '../plan/index.js';
@@ -205,6 +205,8 @@ export async function readMappingInput(session: Session, mapping: Mapping, o: Re
     }
   }
 
+  await handOverToSiblings(session, mapping, mode, source, links, observed, changedInZoho);
+
   const input: MappingInput = {
     mapping,
     mappingDigest: session.config.mappingDigest(mapping.name),
@@ -221,6 +223,36 @@ export async function readMappingInput(session: Session, mapping: Mapping, o: Re
     ...(source.recent ? { changedSinceLastApply: source.recent } : {}),
   };
   return input;
+}
+
+/**
+ * Several mappings of one source into one module under one external-id field (employees and
+ * contractors): each Zoho record is planned by one of them. A source record out of this mapping's
+ * scope but in a sibling's, and a Zoho record a sibling is linked to, are the sibling's: dropped
+ * here, so this mapping neither deactivates them as "left source.include" nor as absent. A Zoho
+ * record nobody claims (gone from the source, unlinked) is left to the first sibling by name.
+ */
+async function handOverToSiblings(session: Session, mapping: Mapping, mode: 'full' | 'incremental', source: SourceRead, links: Map<string, unknown>, observed: Map<string, ObservedRecord>, changedInZoho: Set<string>): Promise<void> {
+  const siblings = siblingMappings(mapping, session.config.mappings.values());
+  if (siblings.length === 0) return;
+  const theirs = new Set<string>();
+  const claimed = new Set<string>();
+  source.records = source.records.filter((r) => {
+    const ext = externalIdOf(mapping, r);
+    claimed.add(ext);
+    if (inScope(mapping, r) || !siblings.some((s) => inScope(s, r))) return true;
+    theirs.add(ext);
+    return false;
+  });
+  for (const s of siblings) for (const ext of (await session.store.getLinks(s.name)).keys()) if (!links.has(ext)) theirs.add(ext);
+  const orphansAreMine = ownerOfOrphans(mapping, siblings);
+  for (const ext of [...observed.keys()]) {
+    const orphan = mode === 'full' && !claimed.has(ext) && !links.has(ext);
+    if (theirs.has(ext) || (orphan && !orphansAreMine)) {
+      observed.delete(ext);
+      changedInZoho.delete(ext);
+    }
+  }
 }
 
 /** Every source record of a mapping as of now (a full read), e.g. for `plan --base`. */
