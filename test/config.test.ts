@@ -43,7 +43,7 @@ describe('the example configuration', () => {
     const result = await loadConfig('configs', { env: {} });
     const used = process.cpuUsage(cpu);
     expect(result.issues.map(formatIssue)).toEqual([]);
-    expect(result.files).toHaveLength(7);
+    expect(result.files).toHaveLength(9);
     expect((used.user + used.system) / 1000).toBeLessThan(1000);
     expect(result.durationMs).toBeLessThan(5000);
     const config = result.config;
