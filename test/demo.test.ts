@@ -15,10 +15,13 @@ describe('npm run demo', () => {
     expect(code, out.slice(-3000)).toBe(0);
     expect(seconds).toBeLessThan(60);
 
-    // The first plan: every vendor becomes an account and every employee a contact.
+    // The first plan: every vendor and department becomes an account, every person a contact
+    // (the firm's 150 people: 142 employees and 8 contractors, in two Contacts mappings).
     const accounts = Number(/vendors-to-accounts → Accounts: (\d+) to create\n/.exec(out)?.[1]);
     expect(accounts).toBeGreaterThanOrEqual(200);
-    expect(out).toContain('employees-to-contacts → Contacts: 150 to create\n');
+    expect(out).toContain('departments-to-accounts → Accounts: 13 to create\n');
+    expect(out).toContain('employees-to-contacts → Contacts: 142 to create\n');
+    expect(out).toContain('contractors-to-contacts → Contacts: 8 to create\n');
     expect(out).toMatch(/Apply complete: \d+ records applied, 0 not/);
     // The plan after apply: nothing to do.
     expect(out).toMatch(/── 5\. Plan again[\s\S]*Plan: 0 to create, 0 to update, 0 to deactivate, \d+ unchanged/);
@@ -31,6 +34,7 @@ describe('npm run demo', () => {
     expect(day.match(/update \(transfer\)/g)).toHaveLength(1);
     expect(day).toContain('vendors-to-accounts → Accounts: 1 to update\n');
     expect(day).toContain('employees-to-contacts → Contacts: 2 to create, 1 to deactivate, 1 to reactivate, 1 to update\n');
+    expect(day).toContain('contractors-to-contacts → Contacts: nothing to do\n');
     expect(day).toContain('Billing_Street');
     // Personal data masked: no readable email address anywhere in the demo.
     expect(out).not.toMatch(/[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9-]+\.[A-Za-z]{2,}/);

@@ -79,7 +79,7 @@ describe('ml-connector plan and apply (built CLI)', () => {
 
   it('a process killed mid-apply, then a rerun: every record once in Zoho, nothing lost', async () => {
     // Zoho writes the first contact batch, then holds its answer: the CLI never learns the ids.
-    zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, delayMs: 10_000, times: 2 }); // 110 contacts: two batches
+    zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, delayMs: 10_000, times: 2 }); // the contractors' batch, then the first employees' one
     const run = start(['apply', '--auto-approve']);
     // Zoho has written the contacts and holds the answers: kill the CLI before it hears back.
     for (let i = 0; i < 400 && contacts().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
@@ -91,7 +91,7 @@ describe('ml-connector plan and apply (built CLI)', () => {
     const before = await openStateStore(join(dir, 'state.db'));
     try {
       // The killed run never learned the contacts' ids: none is linked yet.
-      expect((await before.getLinks('employees-to-contacts')).size).toBe(0);
+      expect((await before.getLinks('employees-to-contacts')).size + (await before.getLinks('contractors-to-contacts')).size).toBe(0);
     } finally {
       await before.close();
     }
@@ -104,7 +104,8 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(ids).toHaveLength(110);
     const store = await openStateStore(join(dir, 'state.db'));
     try {
-      expect((await store.getLinks('employees-to-contacts')).size).toBe(110);
+      // 110 people: employees and contractors, each linked by exactly one of the two Contacts mappings.
+      expect((await store.getLinks('employees-to-contacts')).size + (await store.getLinks('contractors-to-contacts')).size).toBe(110);
       expect((await store.listRuns()).some((r) => r.status === 'interrupted')).toBe(true);
     } finally {
       await store.close();
