@@ -5,7 +5,7 @@ import { externalIdOf, fromZohoValue, inScope, managedFields, ownerOfOrphans, re
 import type { RecordProblem, SourceRecord, ZohoRecord } from '../model/index.js';
 import { computeReadWindow, filterUnchanged, nextWatermark, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
 import type { MappingInput, ObservedRecord } from '../plan/index.js';
-import type { Watermark } from '../state/index.js';
+import type { Link, Watermark } from '../state/index.js';
 import { MlError } from '../support/errors.js';
 import { checkMappingAgainstFields } from '../zoho/index.js';
 import { formatCursor, laterTime, parseCursor } from './cursor.js';
@@ -232,7 +232,7 @@ export async function readMappingInput(session: Session, mapping: Mapping, o: Re
  * here, so this mapping neither deactivates them as "left source.include" nor as absent. A Zoho
  * record nobody claims (gone from the source, unlinked) is left to the first sibling by name.
  */
-async function handOverToSiblings(session: Session, mapping: Mapping, mode: 'full' | 'incremental', source: SourceRead, links: Map<string, unknown>, observed: Map<string, ObservedRecord>, changedInZoho: Set<string>): Promise<void> {
+async function handOverToSiblings(session: Session, mapping: Mapping, mode: 'full' | 'incremental', source: SourceRead, links: Map<string, Link>, observed: Map<string, ObservedRecord>, changedInZoho: Set<string>): Promise<void> {
   const siblings = siblingMappings(mapping, session.config.mappings.values());
   if (siblings.length === 0) return;
   const theirs = new Set<string>();
@@ -244,7 +244,28 @@ async function handOverToSiblings(session: Session, mapping: Mapping, mode: 'ful
     theirs.add(ext);
     return false;
   });
-  for (const s of siblings) for (const ext of (await session.store.getLinks(s.name)).keys()) if (!links.has(ext)) theirs.add(ext);
+  const inMyScope = new Set(source.records.map((r) => externalIdOf(mapping, r)));
+  for (const s of siblings) {
+    const siblingLinks = await session.store.getLinks(s.name);
+    const snapshots = mode === 'incremental' ? await session.store.getSnapshots(s.name) : undefined;
+    for (const [ext, link] of siblingLinks) {
+      if (links.has(ext)) continue;
+      if (!inMyScope.has(ext)) {
+        theirs.add(ext);
+        continue;
+      }
+      // Handed over to this mapping (a contractor hired as an employee): an incremental plan knows the
+      // record from the sibling's link, so it updates that same Zoho record instead of "creating" it.
+      if (snapshots !== undefined && !observed.has(ext)) {
+        const snap = snapshots.get(ext);
+        observed.set(ext, {
+          id: link.zohoId,
+          ...(snap ? { modifiedTime: snap.modifiedTime } : link.zohoModifiedTime !== undefined ? { modifiedTime: link.zohoModifiedTime } : {}),
+          values: (snap?.values ?? link.appliedValues) as Record<string, FieldValue>,
+        });
+      }
+    }
+  }
   const orphansAreMine = ownerOfOrphans(mapping, siblings);
   for (const ext of [...observed.keys()]) {
     const orphan = mode === 'full' && !claimed.has(ext) && !links.has(ext);
