@@ -680,7 +680,7 @@ export interface Mapping {
      */
     field: string;
     /**
-     * Source field holding the key. Default: `EMPLID` for employees, `VENDOR_KEY` (SETID-VENDOR_ID) for vendors.
+     * Source field holding the key. Default: `EMPLID` for employees, `VENDOR_KEY` (SETID-VENDOR_ID) for vendors, `DEPT_KEY` (SETID-DEPTID) for departments, `KEY` (the record's `key`) for static records.
      */
     from?: string;
   };
@@ -976,7 +976,7 @@ export interface MatchRule {
     | [string, string, string, string]
     | [string, string, string, string, string];
   /**
-   * A normaliser per field of this rule, overriding the default chosen from the kind of field (see `normalizer`), e.g. `{ Billing_Code: postal-code }`.
+   * A normaliser per field of this rule, overriding the default chosen from the kind of field (see "Adopting what Zoho already holds" in docs/configuration.md), e.g. `{ Billing_City: person-name }`; `exact` compares values as they are.
    */
   normalize?: {
     [k: string]: Normalizer | undefined;
