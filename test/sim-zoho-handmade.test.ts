@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMatchRules } from '../src/mapping/index.js';
 import type { Mapping } from '../src/config/types.generated.js';
-import { firmHandMadeRecords, generateDataset, startZohoSimulator, type ZohoSimulator } from '../src/sim/index.js';
+import { firmHandMadeRecords, generateDataset, manyHandMadeContacts, startZohoSimulator, type ZohoSimulator } from '../src/sim/index.js';
 
 const SAM = '5725767000000411017';
 let sim: ZohoSimulator;
@@ -107,5 +107,18 @@ describe("the firm's hand-made org", () => {
     } finally {
       await z.close();
     }
+  });
+});
+
+describe('many hand-made contacts (for the bench)', () => {
+  it('gives the count asked for, half of them for real employees, the same for the same seed', () => {
+    const data = generateDataset({ employees: 2000, vendors: 10, seed: 5, asOf: '2026-03-02' });
+    const contacts = manyHandMadeContacts(data, 1000);
+    expect(contacts).toHaveLength(1000);
+    const emails = new Set(data.employees.flatMap((e) => e.emails.map((m) => m.EMAIL_ADDR.trim().toLowerCase())));
+    const lastNames = new Set(data.employees.map((e) => e.LAST_NAME));
+    const forEmployees = contacts.filter((c) => (typeof c.Email === 'string' && emails.has(c.Email.toLowerCase())) || (c.Email === undefined && lastNames.has(String(c.Last_Name))));
+    expect(forEmployees).toHaveLength(500);
+    expect(JSON.stringify(manyHandMadeContacts(data, 1000))).toBe(JSON.stringify(contacts));
   });
 });

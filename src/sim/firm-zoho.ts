@@ -8,6 +8,7 @@
  * nothing about. Deterministic: the same dataset gives the same records.
  */
 import { currentJob } from './dataset/effective.js';
+import { Random, deriveSeed } from './dataset/random.js';
 import type { Employee, PeopleSoftDataset, Vendor } from './dataset/types.js';
 import type { ZohoFixture } from './zoho/types.js';
 
@@ -177,4 +178,31 @@ export function firmHandMadeRecords(data: PeopleSoftDataset): HandMadeOrg {
     Created_Time: daysBefore(asOf, 400), Modified_Time: daysBefore(asOf, 400),
   });
   return { records: { Accounts: accounts, Contacts: contacts }, notes };
+}
+
+/**
+ * Many hand-made contacts, for measuring a first plan against a well-used org (npm run bench):
+ * `count` contacts created by the UI user, a share `matching` of them for employees of the dataset
+ * (their e-mail in another case, or their name and business phone as typed), the rest customers
+ * PeopleSoft knows nothing about. Deterministic for a dataset and seed.
+ */
+export function manyHandMadeContacts(data: PeopleSoftDataset, count: number, o: { matching?: number; seed?: number } = {}): Array<Record<string, unknown>> {
+  const rng = new Random(deriveSeed(o.seed ?? 1, 'hand-made-contacts'));
+  const people = data.employees.filter((e) => mappedEmail(e) !== undefined || busnPhone(e) !== undefined);
+  const matching = Math.min(people.length, Math.round(count * (o.matching ?? 0.5)));
+  const out: Array<Record<string, unknown>> = [];
+  // Every n-th person, so matches spread over the whole EMPLID range.
+  const step = Math.max(1, Math.floor(people.length / Math.max(1, matching)));
+  for (let i = 0; i < matching; i++) {
+    const e = people[(i * step) % people.length]!;
+    const email = mappedEmail(e);
+    const phone = busnPhone(e);
+    out.push(email !== undefined && (phone === undefined || rng.chance(0.8))
+      ? { First_Name: e.FIRST_NAME, Last_Name: e.LAST_NAME, Email: rng.chance(0.5) ? recased(email) : email }
+      : { First_Name: stripAccents(e.FIRST_NAME).toLowerCase(), Last_Name: e.LAST_NAME, Phone: typedPhone(phone!, i) });
+  }
+  for (let i = out.length; i < count; i++) {
+    out.push({ First_Name: `Customer${i}`, Last_Name: `Contact${i}`, Email: `contact${i}@customer${i % 97}.example`, Phone: typedPhone(String(2125550000 + (i % 10000)), i) });
+  }
+  return out;
 }
