@@ -52,7 +52,7 @@ describe('the example configuration', () => {
     expect(config.project.name).toBe('northwind-services');
     expect([...config.peoplesoft.keys()].sort()).toEqual(['peoplesoft-fscm', 'peoplesoft-hcm']);
     expect([...config.zoho.keys()]).toEqual(['zoho']);
-    expect([...config.mappings.keys()].sort()).toEqual(['employees-to-contacts', 'vendors-to-accounts']);
+    expect([...config.mappings.keys()].sort()).toEqual(['contractors-to-contacts', 'departments-to-accounts', 'employees-to-contacts', 'vendors-to-accounts']);
     expect([...config.schedules.keys()]).toEqual(['daily']);
   });
 
