@@ -10,4 +10,4 @@ export type { FieldValue, LookupValue, ScalarValue } from './values.js';
 export { readStaticRecords } from './static-records.js';
 export { compileMatchRules, defaultNormalizer, normalizeMatchValue } from './match.js';
 export type { MatchRule } from './match.js';
-export { siblingMappings, inScope, externalIdOf, ownerOfOrphans } from './siblings.js';
+export { siblingMappings, inScope, externalIdOf, ownerOfOrphans, otherExternalIdFields } from './siblings.js';

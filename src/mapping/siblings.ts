@@ -44,3 +44,17 @@ export function externalIdOf(mapping: Mapping, record: Pick<SourceRecord, 'field
 export function ownerOfOrphans(mapping: Mapping, siblings: readonly Mapping[]): boolean {
   return siblings.every((s) => mapping.name < s.name);
 }
+
+/**
+ * The external-id fields of the other mappings writing this mapping's module of the same Zoho
+ * connection (vendors and departments into Accounts): a Zoho record holding one of them belongs to
+ * that mapping, so it is never a match candidate or pairable for this one.
+ */
+export function otherExternalIdFields(mapping: Mapping, all: Iterable<Mapping>): Array<{ field: string; mapping: string }> {
+  const out: Array<{ field: string; mapping: string }> = [];
+  for (const m of all) {
+    if (m.name === mapping.name || m.target.connection !== mapping.target.connection || m.target.module !== mapping.target.module) continue;
+    if (m.externalId.field !== mapping.externalId.field) out.push({ field: m.externalId.field, mapping: m.name });
+  }
+  return out.sort((a, b) => (a.mapping < b.mapping ? -1 : 1));
+}

@@ -46,11 +46,12 @@ const plainLatin = (s: string): boolean => /^[A-Za-z][A-Za-z' -]*$/.test(s.norma
 /** How a person types a number they read off a business card. */
 const typedPhone = (d: string, style: number): string =>
   style % 3 === 0 ? `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}` : style % 3 === 1 ? `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6)}` : `+1 ${d.slice(0, 3)} ${d.slice(3, 6)} ${d.slice(6)}`;
-/** `Jane.Doe@MeridianLowe.com`: the same address in the case someone typed it. */
+/** `Jane.Doe@Meridianlowe.com`: the same address in the case someone typed it. */
 const recased = (email: string): string => {
-  const [local = '', domain = ''] = email.split('@');
   const cap = (w: string): string => w.charAt(0).toUpperCase() + w.slice(1);
-  return `${local.split('.').map(cap).join('.')}@${domain.split('.').map((p, i, all) => (i === all.length - 1 ? p : p.replace(/^meridianlowe$/, 'MeridianLowe').replace(/^./, (c) => c.toUpperCase()))).join('.')}`;
+  const [local = '', domain = ''] = email.split('@');
+  const labels = domain.split('.');
+  return `${local.split('.').map(cap).join('.')}@${[...labels.slice(0, -1).map(cap), ...labels.slice(-1)].join('.')}`;
 };
 const stripAccents = (s: string): string => s.normalize('NFKD').replace(/\p{M}/gu, '');
 
@@ -67,11 +68,16 @@ export function firmHandMadeRecords(data: PeopleSoftDataset): HandMadeOrg {
   // Only people a hand-typed record can match unambiguously by accident: unique e-mail, unique name + phone.
   const emailCount = new Map<string, number>();
   const namePhoneCount = new Map<string, number>();
-  for (const e of data.employees) {
-    const m = mappedEmail(e);
-    if (m) emailCount.set(m, (emailCount.get(m) ?? 0) + 1);
+  const namePhone = (e: Employee): string | undefined => {
     const p = busnPhone(e);
-    if (p) namePhoneCount.set(`${e.FIRST_NAME}|${e.LAST_NAME}|${p}`.toLowerCase(), (namePhoneCount.get(`${e.FIRST_NAME}|${e.LAST_NAME}|${p}`.toLowerCase()) ?? 0) + 1);
+    return p === undefined ? undefined : `${stripAccents(e.FIRST_NAME)}|${stripAccents(e.LAST_NAME)}|${p}`.toLowerCase();
+  };
+  const countIn = (counts: Map<string, number>, key: string | undefined): void => {
+    if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  for (const e of data.employees) {
+    countIn(emailCount, mappedEmail(e));
+    countIn(namePhoneCount, namePhone(e));
   }
   const state = (e: Employee): 'active' | 'inactive' | 'other' => {
     if (e.jobs.some((j) => j.EMPL_RCD !== 0) || e.jobs.some((j) => j.EFFDT > asOf)) return 'other';
@@ -99,7 +105,7 @@ export function firmHandMadeRecords(data: PeopleSoftDataset): HandMadeOrg {
       Created_Time: daysBefore(asOf, 610), Modified_Time: daysBefore(asOf, 200),
     });
   }
-  const byPhone = pick((e) => state(e) === 'active' && org(e) === 'EMP' && busnPhone(e) !== undefined && namePhoneCount.get(`${e.FIRST_NAME}|${e.LAST_NAME}|${busnPhone(e)}`.toLowerCase()) === 1);
+  const byPhone = pick((e) => state(e) === 'active' && org(e) === 'EMP' && namePhone(e) !== undefined && namePhoneCount.get(namePhone(e)!) === 1);
   if (byPhone) {
     contact({ case: 'name-phone', sourceKey: byPhone.EMPLID, expect: 'adopt' }, {
       First_Name: stripAccents(byPhone.FIRST_NAME).toLowerCase(), Last_Name: stripAccents(byPhone.LAST_NAME).toUpperCase(), Phone: typedPhone(busnPhone(byPhone)!, 0),

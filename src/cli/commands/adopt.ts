@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_DIR, loadValidConfig, type Config } from '../../config/index.js';
 import type { Mapping } from '../../config/types.generated.js';
+import { otherExternalIdFields } from '../../mapping/index.js';
 import type { Pairing, StateStore } from '../../state/index.js';
 import { MlError } from '../../support/errors.js';
 import { scrub } from '../../support/redact.js';
@@ -32,13 +33,6 @@ function findMapping(config: Config, name: string | undefined): Mapping {
   return m;
 }
 
-/** The external-id fields of the other mappings writing the same module of the same connection. */
-function otherExternalIdFields(config: Config, mapping: Mapping): Array<{ field: string; mapping: string }> {
-  return [...config.mappings.values()]
-    .filter((m) => m.name !== mapping.name && m.target.connection === mapping.target.connection && m.target.module === mapping.target.module && m.externalId.field !== mapping.externalId.field)
-    .map((m) => ({ field: m.externalId.field, mapping: m.name }));
-}
-
 function out(text: string, json: unknown, opts: AdoptOptions): void {
   process.stdout.write(scrub(opts.json ? JSON.stringify(json, null, 2) : text) + '\n');
 }
@@ -59,7 +53,7 @@ async function pair(config: Config, store: StateStore, mapping: Mapping, externa
   const client = createZohoClient(conn, { credentials, tokenSecrets: store.secrets });
   let verdict;
   try {
-    verdict = await checkPairing(client, { module, externalIdField: mapping.externalId.field, externalId, zohoId, otherExternalIdFields: otherExternalIdFields(config, mapping), connection: conn.name });
+    verdict = await checkPairing(client, { module, externalIdField: mapping.externalId.field, externalId, zohoId, otherExternalIdFields: otherExternalIdFields(mapping, config.mappings.values()), connection: conn.name });
   } finally {
     await client.close();
   }
