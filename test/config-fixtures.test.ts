@@ -120,6 +120,9 @@ const rows: Row[] = [
   { name: 'unknown-source-field', issues: [
     { file: 'mapping.yaml', line: 8, column: 29, code: 'CONFIG_UNKNOWN_SOURCE_FIELD', message: "unknown employees field 'FIRSTNAME' in fields[0].from: did you mean 'FIRST_NAME'?" },
   ] },
+  { name: 'reader-kind', issues: [
+    { file: 'hcm.yaml', line: 8, column: 24, code: 'CONFIG_READER_KIND', message: 'readers.departments is a component interface reader, which can read vendors only: read departments with a qas (PS Query) or rest (service operation) reader' },
+  ] },
   { name: 'no-reader', issues: [
     { file: 'mapping.yaml', line: 4, column: 36, code: 'CONFIG_NO_READER', message: "PeopleSoftConnection 'hcm' has no reader for vendors: add readers.vendors to it" },
   ] },

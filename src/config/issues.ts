@@ -40,6 +40,7 @@ export const ISSUE_CODES = {
   CONFIG_UNKNOWN_CONNECTION: 'a mapping names a connection that does not exist',
   CONFIG_WRONG_CONNECTION_KIND: 'a mapping names a connection of the wrong kind (Zoho as source, ...)',
   CONFIG_NO_READER: "the mapping's entity has no reader on its PeopleSoft connection",
+  CONFIG_READER_KIND: 'a component interface reader for employees or departments (it reads vendors only)',
   CONFIG_UNKNOWN_MAPPING: 'a schedule or lookup names a mapping that does not exist',
   CONFIG_LOOKUP_CYCLE: 'mappings look each other up in a cycle',
   CONFIG_BAD_CRON: 'a cron expression that cannot be read',

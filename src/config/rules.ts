@@ -72,6 +72,12 @@ function checkPeopleSoft(c: Entry, issues: IssueList): void {
     issues.add(c.pd, ['tls', 'rejectUnauthorized'], 'CONFIG_TLS_UNVERIFIED', 'tls.rejectUnauthorized is false: the server certificate is not verified; use tls.caFile with your CA instead outside a test system', { severity: 'warning' });
   }
   checkTimezone(c, ['normalization', 'serverTimezone'], issues);
+  // A component interface returns one vendor per Get; employees and departments come as rows.
+  for (const entity of ['employees', 'departments']) {
+    if (obj(obj(c.value.readers)?.[entity])?.kind === 'ci') {
+      issues.add(c.pd, ['readers', entity, 'kind'], 'CONFIG_READER_KIND', `readers.${entity} is a component interface reader, which can read vendors only: read ${entity} with a qas (PS Query) or rest (service operation) reader`);
+    }
+  }
 }
 
 const KIND_OF_REGISTRY = { PeopleSoftConnection: 'peoplesoft', ZohoConnection: 'zoho', Mapping: 'mappings' } as const;
