@@ -50,7 +50,7 @@ const { simulatorEnv } = await import(join(repo, 'dist', 'demo', 'env.js'));
 
 /** Start `ml-connector sim --json` and read its first line (the connection details). */
 function startSimulators() {
-  const child = spawn(process.execPath, [join(repo, 'bin', 'ml-connector.js'), 'sim', '--json'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(repo, 'bin', 'ml-connector.js'), 'sim', '--json', '--empty-zoho'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolveInfo, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => resolveInfo({ child, info: JSON.parse(line) }));

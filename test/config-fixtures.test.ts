@@ -90,8 +90,22 @@ const rows: Row[] = [
   { name: 'external-id-in-fields', issues: [
     { file: 'mapping.yaml', line: 9, column: 11, code: 'CONFIG_EXTERNAL_ID', message: "'PeopleSoft_Employee_ID' is the external-id field (externalId.field): ml-connector writes it from externalId.from; remove it from fields" },
   ] },
-  { name: 'field-conflict', issues: [
-    { file: 'people.yaml', line: 9, column: 11, code: 'CONFIG_FIELD_CONFLICT', message: /^Contacts\.Email \(connection 'zoho'\) is also written by mapping 'contractors' \(.*contractors\.yaml:8:11\): two mappings must not manage the same Zoho field$/ },
+  { name: 'scope-overlap', issues: [
+    { file: 'people.yaml', line: 4, column: 1, code: 'CONFIG_SCOPE_OVERLAP', message: /^mappings 'contractors' and 'people' both write Contacts \(connection 'zoho'\) from employees of hcm, and their scopes can overlap \('contractors' has no source\.include, 'people' has no source\.include\): a record in both would be written twice; give each a source\.include on the same field with values that cannot meet, e\.g\. \{ field: PER_ORG, equals: EMP \} and \{ field: PER_ORG, equals: CWR \}$/ },
+  ] },
+  { name: 'scopes-disjoint', issues: [] },
+  { name: 'external-id-shared', issues: [
+    { file: 'mappings.yaml', line: 18, column: 22, code: 'CONFIG_FIELD_CONFLICT', message: /^Contacts\.PeopleSoft_Employee_ID \(connection 'zoho'\) is also the external-id field of mapping 'people' \(.*mappings\.yaml:6:22\), which reads employees of hcm: keys of two sources in one field could name the same Zoho record; give each source its own external-id field$/ },
+    { file: 'mappings.yaml', line: 34, column: 11, code: 'CONFIG_FIELD_CONFLICT', message: /^Contacts\.PeopleSoft_Employee_ID \(connection 'zoho'\) is the external-id field of mapping 'people' \(.*mappings\.yaml:6:22\): another mapping must not write it, or it would change which record is whose$/ },
+  ] },
+  { name: 'match-field', issues: [
+    { file: 'mapping.yaml', line: 12, column: 16, code: 'CONFIG_MATCH_FIELD', message: "match[0] uses E_mail, not written by this mapping (did you mean 'Email'?): a rule compares the values the mapping writes, so use fields from fields[].to (Last_Name, Email)" },
+    { file: 'mapping.yaml', line: 13, column: 27, code: 'CONFIG_MATCH_FIELD', message: 'match[1] uses Account_Name, a lookup (its value is another Zoho record), which a match rule cannot compare: a rule compares the values the mapping writes, so use fields from fields[].to (Last_Name, Email)' },
+    { file: 'mapping.yaml', line: 13, column: 55, code: 'CONFIG_MATCH_FIELD', message: 'match[1].normalize names Phone, which is not a field of this rule (Last_Name, Account_Name)' },
+  ] },
+  { name: 'static-records', issues: [
+    { file: 'firm.yaml', line: 7, column: 14, code: 'CONFIG_STATIC_DUPLICATE_KEY', message: /^static record key 'MLP' is used twice \(first at .*firm\.yaml:6:14\): each static record needs its own key, its external id$/ },
+    { file: 'firm.yaml', line: 12, column: 26, code: 'CONFIG_UNKNOWN_SOURCE_FIELD', message: "unknown static record field 'WEBSITE' in fields[1].from: the static records define KEY, NAME" },
   ] },
   { name: 'duplicate-target-field', issues: [
     { file: 'mapping.yaml', line: 10, column: 11, code: 'CONFIG_DUPLICATE_TARGET_FIELD', message: /^Zoho field 'Email' is written twice by this mapping \(first at .*mapping\.yaml:9:11\): keep one entry per field$/ },
@@ -105,6 +119,9 @@ const rows: Row[] = [
   ] },
   { name: 'unknown-source-field', issues: [
     { file: 'mapping.yaml', line: 8, column: 29, code: 'CONFIG_UNKNOWN_SOURCE_FIELD', message: "unknown employees field 'FIRSTNAME' in fields[0].from: did you mean 'FIRST_NAME'?" },
+  ] },
+  { name: 'reader-kind', issues: [
+    { file: 'hcm.yaml', line: 8, column: 24, code: 'CONFIG_READER_KIND', message: 'readers.departments is a component interface reader, which can read vendors only: read departments with a qas (PS Query) or rest (service operation) reader' },
   ] },
   { name: 'no-reader', issues: [
     { file: 'mapping.yaml', line: 4, column: 36, code: 'CONFIG_NO_READER', message: "PeopleSoftConnection 'hcm' has no reader for vendors: add readers.vendors to it" },

@@ -43,7 +43,7 @@ describe('the example configuration', () => {
     const result = await loadConfig('configs', { env: {} });
     const used = process.cpuUsage(cpu);
     expect(result.issues.map(formatIssue)).toEqual([]);
-    expect(result.files).toHaveLength(7);
+    expect(result.files).toHaveLength(9);
     expect((used.user + used.system) / 1000).toBeLessThan(1000);
     expect(result.durationMs).toBeLessThan(5000);
     const config = result.config;
@@ -52,7 +52,7 @@ describe('the example configuration', () => {
     expect(config.project.name).toBe('northwind-services');
     expect([...config.peoplesoft.keys()].sort()).toEqual(['peoplesoft-fscm', 'peoplesoft-hcm']);
     expect([...config.zoho.keys()]).toEqual(['zoho']);
-    expect([...config.mappings.keys()].sort()).toEqual(['employees-to-contacts', 'vendors-to-accounts']);
+    expect([...config.mappings.keys()].sort()).toEqual(['contractors-to-contacts', 'departments-to-accounts', 'employees-to-contacts', 'vendors-to-accounts']);
     expect([...config.schedules.keys()]).toEqual(['daily']);
   });
 

@@ -50,6 +50,26 @@ describe('generateDataset', () => {
     expect(current.filter((j) => j.HR_STATUS === 'A').length).toBeGreaterThan(100);
   });
 
+  it("has the firm's first-week cases: future hires, a future termination, people who left before the first sync", () => {
+    const days = (a: string, b: string): number => (Date.parse(b) - Date.parse(a)) / 86_400_000;
+    const futureHires = firm.employees.filter((e) => e.jobs.every((j) => j.EFFDT > AS_OF));
+    expect(futureHires).toHaveLength(2);
+    for (const e of futureHires) {
+      // Starts in one to three weeks; keyed the day before as-of, so the first sync reads it at once.
+      expect(days(AS_OF, e.jobs[0]!.EFFDT)).toBeGreaterThanOrEqual(7);
+      expect(days(AS_OF, e.jobs[0]!.EFFDT)).toBeLessThanOrEqual(21);
+      expect(e.jobs[0]!.LASTUPDDTTM.slice(0, 10)).toBe('2026-03-01');
+    }
+    const futureTerms = firm.employees.filter((e) => e.jobs.some((j) => j.ACTION === 'TER' && j.EFFDT > AS_OF) && currentJob(e, AS_OF)?.HR_STATUS === 'A');
+    expect(futureTerms.length).toBeGreaterThanOrEqual(1);
+    // Realistic, not a graveyard: of 150 people, 18 left before the first sync (12%), 130 work here.
+    const inactive = firm.employees.filter((e) => {
+      const jobs = [...new Set(e.jobs.map((j) => j.EMPL_RCD))].map((rcd) => currentJob(e, AS_OF, rcd)).filter((j) => j !== undefined);
+      return jobs.length > 0 && jobs.every((j) => j.HR_STATUS === 'I');
+    });
+    expect(inactive).toHaveLength(18);
+  });
+
   it('has messy names, emails and phones', () => {
     const names = firm.employees.map((e) => e.NAME_DISPLAY).join('\n');
     expect(names).toMatch(/'/); // apostrophes

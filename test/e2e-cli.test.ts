@@ -81,7 +81,7 @@ describe('ml-connector plan and apply (built CLI)', () => {
     // Zoho writes the first contact batch, then holds its answer: the CLI never learns the ids.
     // How many contacts the first sync creates (people who left before it are not created).
     const planned = JSON.parse((await cli(['plan', '--json'])).stdout.split('\n')[0]!.replace(/,"entries":\[$/, '}')) as { header: { mappings: Array<{ name: string; counts: { create: number } }> } };
-    const expected = planned.header.mappings.find((m) => m.name === 'employees-to-contacts')!.counts.create;
+    const expected = planned.header.mappings.filter((m) => m.name.endsWith('-to-contacts')).reduce((n, m) => n + m.counts.create, 0);
     expect(expected).toBeGreaterThan(100);
     zoho.inject({ at: { kind: 'upsert', module: 'Contacts' }, delayMs: 10_000, times: 2 }); // over 100 contacts: two batches
     const run = start(['apply', '--auto-approve']);
@@ -95,7 +95,7 @@ describe('ml-connector plan and apply (built CLI)', () => {
     const before = await openStateStore(join(dir, 'state.db'));
     try {
       // The killed run never learned the contacts' ids: none is linked yet.
-      expect((await before.getLinks('employees-to-contacts')).size).toBe(0);
+      expect((await before.getLinks('employees-to-contacts')).size + (await before.getLinks('contractors-to-contacts')).size).toBe(0);
     } finally {
       await before.close();
     }
@@ -108,7 +108,7 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(ids).toHaveLength(expected);
     const store = await openStateStore(join(dir, 'state.db'));
     try {
-      expect((await store.getLinks('employees-to-contacts')).size).toBe(expected);
+      expect((await store.getLinks('employees-to-contacts')).size + (await store.getLinks('contractors-to-contacts')).size).toBe(expected);
       expect((await store.listRuns()).some((r) => r.status === 'interrupted')).toBe(true);
     } finally {
       await store.close();

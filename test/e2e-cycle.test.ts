@@ -95,7 +95,8 @@ afterAll(async () => {
 describe('reconcile cycle', () => {
   it('initial sync creates every account and contact, accounts first, in batches of at most 100', async () => {
     const plan = await makePlan(session);
-    expect(plan.header.mappings.map((m) => m.name)).toEqual(['vendors-to-accounts', 'employees-to-contacts']);
+    // Each contacts mapping after the accounts it points at: contractors → vendors, employees → departments.
+    expect(plan.header.mappings.map((m) => m.name)).toEqual(['vendors-to-accounts', 'contractors-to-contacts', 'departments-to-accounts', 'employees-to-contacts']);
     expect(plan.header.mappings.every((m) => m.mode === 'full')).toBe(true);
     const s = plan.header.summary;
     expect(s.update + s.deactivate + s.delete).toBe(0);
@@ -107,14 +108,21 @@ describe('reconcile cycle', () => {
     expect(report.failures).toEqual([]);
     expect(report.status).toBe('succeeded');
     const accounts = actionsOf(plan, 'vendors-to-accounts').length;
-    const contacts = actionsOf(plan, 'employees-to-contacts').length;
-    expect(zoho.requests.count({ kind: 'upsert' }) - before).toBe(Math.ceil(accounts / 100) + Math.ceil(contacts / 100));
+    const departments = actionsOf(plan, 'departments-to-accounts').length;
+    const employees = actionsOf(plan, 'employees-to-contacts').length;
+    const contractors = actionsOf(plan, 'contractors-to-contacts').length;
+    expect(employees + contractors).toBeGreaterThan(90);
+    expect(departments).toBeGreaterThanOrEqual(12); // a closed department is not created
+    expect(zoho.requests.count({ kind: 'upsert' }) - before).toBe(plan.header.mappings.reduce((n, m) => n + m.cost.calls.upsert, 0));
     expect(zoho.records('Accounts').filter((r) => r.PeopleSoft_Vendor_ID)).toHaveLength(accounts);
-    expect(zoho.records('Contacts').filter((r) => r.PeopleSoft_Employee_ID)).toHaveLength(contacts);
+    expect(zoho.records('Accounts').filter((r) => r.PeopleSoft_Department_ID)).toHaveLength(departments);
+    expect(zoho.records('Contacts').filter((r) => r.PeopleSoft_Employee_ID)).toHaveLength(employees + contractors);
     expect(zoho.records('Contacts').some((r) => r.Employment_Status === 'Terminated')).toBe(false);
     // A contractor points at its vendor's account.
     const cwr = zoho.records('Contacts').find((r) => r.Employee_Type === 'Contractor' && r.Account_Name);
     expect(cwr).toBeDefined();
+    const emp = zoho.records('Contacts').find((r) => r.Employee_Type === 'Employee' && r.Department)!;
+    expect((emp.Account_Name as { name: string }).name).toBe(`Meridian & Lowe Partners - ${String(emp.Department)}`);
   });
 
   it('a rerun with nothing changed plans nothing and writes nothing, with at most 2 Zoho reads per module', async () => {
@@ -126,7 +134,7 @@ describe('reconcile cycle', () => {
     const report = await apply(session);
     expect(report.status).toBe('succeeded');
     expect(writes() - before).toBe(0);
-    expect(zoho.requests.entries.filter((e) => e.kind !== 'token').length - reads).toBeLessThanOrEqual(2 * 2);
+    expect(zoho.requests.entries.filter((e) => e.kind !== 'token').length - reads).toBeLessThanOrEqual(2 * 4);
   });
 
   it('day two: exactly the HR and vendor events, labelled', async () => {
@@ -155,7 +163,7 @@ describe('reconcile cycle', () => {
   });
 
   it('drift: a managed field changed in Zoho is labelled and overwritten', async () => {
-    const rec = zoho.records('Contacts').find((r) => r.Department)!;
+    const rec = zoho.records('Contacts').find((r) => r.Department && r.Employee_Type === 'Employee')!;
     zoho.editRecord('Contacts', String(rec.id), { Department: 'Edited In Zoho' }, 'user');
     const plan = await makePlan(session);
     expect(actionsOf(plan, 'employees-to-contacts')).toEqual([
@@ -232,7 +240,10 @@ describe('reconcile cycle', () => {
       const report = await apply(fresh, { now });
       expect(report.status).toBe('succeeded');
       expect(report.mappings.reduce((n, m) => n + m.relinked, 0)).toBeGreaterThan(100);
-      expect((await emptyStore.getLinks('employees-to-contacts')).size).toBe(zoho.records('Contacts').filter((r) => r.PeopleSoft_Employee_ID).length);
+      // Employees and contractors share PeopleSoft_Employee_ID: each record is re-linked by exactly one of them.
+      const relinked = (await emptyStore.getLinks('employees-to-contacts')).size + (await emptyStore.getLinks('contractors-to-contacts')).size;
+      expect(relinked).toBe(zoho.records('Contacts').filter((r) => r.PeopleSoft_Employee_ID).length);
+      expect((await emptyStore.getLinks('contractors-to-contacts')).size).toBe(zoho.records('Contacts').filter((r) => r.Employee_Type === 'Contractor').length);
     } finally {
       await fresh.close();
       await emptyStore.close();

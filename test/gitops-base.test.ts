@@ -144,7 +144,7 @@ describe('planBaseComparison when the base has no configuration yet', () => {
     const state = await openStateStore(':memory:');
     try {
       const result = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', state });
-      expect(result.mappings.map((m) => [m.mapping, m.change])).toEqual([['employees-to-contacts', 'added'], ['vendors-to-accounts', 'added']]);
+      expect(result.mappings.map((m) => [m.mapping, m.change])).toEqual([['contractors-to-contacts', 'added'], ['departments-to-accounts', 'added'], ['employees-to-contacts', 'added'], ['vendors-to-accounts', 'added']]);
       expect(renderBaseComparison(result)).toContain('New mapping');
     } finally {
       await state.close();

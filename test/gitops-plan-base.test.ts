@@ -50,8 +50,10 @@ describe('plan --base (online)', () => {
     expect(r.code, r.stderr).toBe(0);
     const text = r.stdout;
     expect(text).toMatch(/Configuration change: main \([0-9a-f]{12}\) → [0-9a-f]{12} \+ uncommitted changes, counted from PeopleSoft/);
-    expect(text).toContain('employees-to-contacts → Contacts (changed; 150 of 150 records would change)');
-    expect(text).toContain('Department: re-mapped from DEPT_DESCR → from DEPTID: 150 records');
+    // The firm's 150 people are 142 employees and 8 contractors (their own mapping, unchanged).
+    expect(text).toContain('employees-to-contacts → Contacts (changed; 142 of 142 records would change)');
+    expect(text).toContain('Department: re-mapped from DEPT_DESCR → from DEPTID: 142 records');
+    expect(text).not.toContain('contractors-to-contacts → Contacts (changed');
     expect(text).toMatch(/Title: no longer managed \(was from JOB_TITLE; Zoho keeps the values\): \d+ records/);
     expect(text).not.toContain('vendors-to-accounts → Accounts (changed');
     // The record-level plan follows.

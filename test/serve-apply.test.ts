@@ -55,8 +55,11 @@ describe('serve with the real applier', () => {
     const contacts = zoho.records('Contacts').length;
     expect(contacts).toBeGreaterThan(100);
     const m = handle.metrics;
-    expect(m.get('ml_connector_records_total', { mapping: 'employees-to-contacts', action: 'create' })).toBe(contacts);
-    expect(m.get('ml_connector_records_total', { mapping: 'vendors-to-accounts', action: 'create' })).toBe(accounts);
+    // 150 people: employees and contractors, two mappings into Contacts.
+    const created = (mapping: string): number => m.get('ml_connector_records_total', { mapping, action: 'create' }) ?? 0;
+    expect(created('employees-to-contacts') + created('contractors-to-contacts')).toBe(zoho.records('Contacts').length);
+    expect(created('contractors-to-contacts')).toBe(zoho.records('Contacts').filter((r) => r.Employee_Type === 'Contractor').length);
+    expect(created('vendors-to-accounts') + created('departments-to-accounts')).toBe(accounts);
     expect(m.get('ml_connector_api_calls_total', { system: 'zoho' })).toBeGreaterThan(0);
     expect(m.get('ml_connector_api_calls_total', { system: 'peoplesoft' })).toBeGreaterThan(0);
     expect(m.get('ml_connector_last_success_timestamp_seconds', { mapping: 'vendors-to-accounts' })).toBeGreaterThan(1_700_000_000);

@@ -46,7 +46,7 @@ function startCli(args: string[]): Promise<Running> {
 const basic = (u: string, p: string): string => 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64');
 
 interface Summary {
-  zoho: { url: string; accountsUrl: string; clientId: string; clientSecret: string; refreshToken: string };
+  zoho: { url: string; accountsUrl: string; clientId: string; clientSecret: string; refreshToken: string; records?: unknown };
   peoplesoft: { url: string; node: string; fscmNode: string; username: string; password: string; nextDayUrl?: string };
 }
 
@@ -89,7 +89,15 @@ describe('ml-connector sim (built CLI)', () => {
           client_id: summary.zoho.clientId, client_secret: summary.zoho.clientSecret,
         }).toString(),
       });
-      expect(((await token.json()) as { access_token?: string }).access_token).toBeTruthy();
+      const accessToken = ((await token.json()) as { access_token?: string }).access_token;
+      expect(accessToken).toBeTruthy();
+      // The firm's Zoho org is not empty: what was typed in by hand before, created by a person.
+      const records = summary.zoho.records as { Contacts: number; Accounts: number };
+      expect(records.Contacts).toBeGreaterThan(2);
+      const listed = await fetch(`${summary.zoho.url}/crm/v8/Contacts?fields=Last_Name,Created_By`, { headers: { authorization: `Zoho-oauthtoken ${accessToken}` } });
+      const contacts = ((await listed.json()) as { data: Array<{ Created_By: { name: string } }> }).data;
+      expect(contacts).toHaveLength(records.Contacts);
+      expect(new Set(contacts.map((c) => c.Created_By.name))).toEqual(new Set(['Sam Rivera']));
     } finally {
       run.child.kill('SIGTERM');
     }
@@ -106,6 +114,8 @@ describe('ml-connector sim (built CLI)', () => {
       expect(text).toMatch(/PeopleSoft\s+http:\/\/127\.0\.0\.1:\d+/);
       const psUrl = /PeopleSoft\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] as string;
       expect(await countEmployees({ url: psUrl, node: 'PSFT_HR', fscmNode: 'PSFT_EP', username: 'ML_SYNC', password: 'ml-sync-secret' })).toBe(1);
+      // The fixture has no Zoho part: Zoho holds the hand-made records the story derives from that data.
+      expect(run.stdout()).toMatch(/records\s+\d+ contacts, \d+ accounts/);
     } finally {
       run.child.kill('SIGINT');
     }

@@ -29,11 +29,19 @@ export async function startSimulatedSystems(dir: string, o: { zohoLatencyMs?: nu
     zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
     peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
   }, join(dir, 'state.db'));
-  // The simulator's database runs on UTC here; the example configuration's servers are in Chicago.
+  const configDir = copyExampleConfigs(dir);
+  return { ps, zoho, env, configDir, close: async () => { await zoho.close(); await ps.close(); } };
+}
+
+/**
+ * A copy of configs/ in `dir` (returns its path) for simulators whose database runs on UTC; the
+ * example configuration's servers are in Chicago.
+ */
+export function copyExampleConfigs(dir: string): string {
   const configDir = join(dir, 'configs');
   cpSync('configs', configDir, { recursive: true });
   for (const file of [join(configDir, 'project.yaml'), ...readdirSync(join(configDir, 'connections')).map((f) => join(configDir, 'connections', f))]) {
     writeFileSync(file, readFileSync(file, 'utf8').replace(/(serverTimezone|timezone): America\/Chicago/g, '$1: UTC'));
   }
-  return { ps, zoho, env, configDir, close: async () => { await zoho.close(); await ps.close(); } };
+  return configDir;
 }

@@ -12,6 +12,13 @@ async function rawExec(path: string, sql: string): Promise<void> {
   await new Promise<void>((resolve) => db.close(() => resolve()));
 }
 
+async function rawAll(path: string, sql: string): Promise<unknown[]> {
+  const db = new sqlite3.Database(path, sqlite3.OPEN_READONLY);
+  const rows = await new Promise<unknown[]>((resolve, reject) => db.all(sql, (err: Error | null, r: unknown[]) => (err ? reject(err) : resolve(r))));
+  await new Promise<void>((resolve) => db.close(() => resolve()));
+  return rows;
+}
+
 async function userVersion(path: string): Promise<number> {
   const db = new sqlite3.Database(path, sqlite3.OPEN_READONLY);
   const row = await new Promise<{ user_version: number }>((resolve, reject) => db.get('PRAGMA user_version', (err: Error | null, r: { user_version: number }) => (err ? reject(err) : resolve(r))));
@@ -67,9 +74,17 @@ describe('state faults', () => {
     // The new columns work on the migrated file.
     await store.upsertLinks('employees', [{ externalId: 'E004', module: 'Contacts', zohoId: 'z4', fieldHash: 'h4', appliedValues: { Email: 'a@example.com' } }]);
     await store.putSnapshots('employees', [{ externalId: 'E004', zohoId: 'z4', values: { Email: 'a@example.com' }, modifiedTime: 't' }]);
+    // Version 3 rebuilt the runs table (kind adopt): the old runs keep their audit rows, and pairings work.
+    expect(await store.queryAudit({ runId: '20250601-080000-aaaaaa' })).toHaveLength(3);
+    const runId = await store.startRun({ kind: 'adopt', trigger: 'cli', configDigest: 'd', mappings: ['employees'] });
+    await store.putPairing({ mapping: 'employees', externalId: 'E005', module: 'Contacts', zohoId: 'z5', runId }, { runId, mapping: 'employees', externalId: 'E005', zohoId: 'z5', action: 'pair', fields: [], outcome: 'applied' });
+    await store.finishRun(runId, { status: 'succeeded', counts: { pair: 1 }, apiCalls: 1, credits: 1 });
+    expect(await store.checkIntegrity()).toEqual(['ok']);
     await store.close();
     store = await openStateStore(path);
     expect(store.opened.migratedFrom).toBe(SCHEMA_VERSION);
+    expect((await store.getPairings('employees', ['E005'])).get('E005')).toMatchObject({ zohoId: 'z5', runId });
+    expect(await rawAll(path, 'PRAGMA foreign_key_check')).toEqual([]);
     expect((await store.getLinks('employees')).get('E004')?.appliedValues).toEqual({ Email: 'a@example.com' });
   });
 

@@ -212,6 +212,17 @@ jobs:
   });
 });
 
+/**
+ * The pull request's base: the branch this checkout is on, so the comparison is "your uncommitted
+ * configs/ against what the branch committed" (on main: main), not against whatever main holds
+ * while a branch is in review. A detached checkout compares with main.
+ */
+async function baseBranch(): Promise<string> {
+  const { execFileSync } = await import('node:child_process');
+  const name = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { encoding: 'utf8' }).trim();
+  return name === 'HEAD' || name === '' ? 'main' : name;
+}
+
 async function runLocally(args: string[]): Promise<{ code: number | null; out: string }> {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['scripts/run-workflow-locally.mjs', ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -239,7 +250,7 @@ describe('scripts/run-workflow-locally.mjs', () => {
   }, 60_000);
 
   it('plan.yml for a fork\'s pull request: no secrets, an offline plan, no comment', async () => {
-    const { code, out } = await runLocally(['.github/workflows/plan.yml', '--fork', '--keep']);
+    const { code, out } = await runLocally(['.github/workflows/plan.yml', '--fork', '--keep', '--base-ref', await baseBranch()]);
     expect(code, out.slice(-2000)).toBe(0);
     expect(out).toContain('plan / Plan: ran');
     expect(out).toContain('plan / Update the plan comment and labels: skipped by its if:');
@@ -255,7 +266,8 @@ describe('scripts/run-workflow-locally.mjs', () => {
   }, 60_000);
 
   it('runs plan.yml\'s shell steps against the simulators and builds the comment', async () => {
-    const { code, out } = await runLocally(['.github/workflows/plan.yml', '--keep']);
+    const base = await baseBranch();
+    const { code, out } = await runLocally(['.github/workflows/plan.yml', '--keep', '--base-ref', base]);
     expect(code, out.slice(-2000)).toBe(0);
     expect(out).toContain('plan / Validate: ran');
     expect(out).toContain('plan / Plan: ran');
@@ -265,10 +277,14 @@ describe('scripts/run-workflow-locally.mjs', () => {
     try {
       const comment = await readFile(join(workspace, 'comment.md'), 'utf8');
       expect(comment.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
-      expect(comment).toContain('### Configuration change against `origin/main`');
-      expect(comment).toMatch(/\| employees-to-contacts \| Contacts \| full \| \d+ \| 0 \|/);
+      expect(comment).toContain(`### Configuration change against \`origin/${base}\``);
+      // The firm's 150 people: 142 employees and 8 contractors, two mappings into Contacts.
+      expect(comment).toContain('| employees-to-contacts | Contacts | full | 142 |');
+      expect(comment).toContain('| contractors-to-contacts | Contacts | full | 8 |');
       expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-      expect(await readFile(join(workspace, 'labels.txt'), 'utf8')).toBe('changes\n');
+      // `ml-connector sim` starts the firm's Zoho org with its hand-made records; the one carrying a
+      // foreign external id (00471, not an EMPLID) reads as an employee gone from PeopleSoft.
+      expect(await readFile(join(workspace, 'labels.txt'), 'utf8')).toBe('changes\ndeactivations\n');
     } finally {
       await rm(workspace, { recursive: true, force: true });
     }

@@ -15,6 +15,8 @@ import { MlError } from '../support/errors.js';
 import type { WriteResult, ZohoClient } from '../zoho/index.js';
 import { hashValues, resolveAfterValues, stateAfterWrite, toUpsertRecord } from './values.js';
 import { historyScope } from '../peoplesoft/history.js';
+import { peopleSoftSource } from '../config/index.js';
+import { siblingMappings } from '../mapping/index.js';
 
 export interface RecordOutcome {
   mapping: string;
@@ -113,6 +115,7 @@ class MappingApplier {
   private firstWrite: string | undefined;
   private done = 0;
   private readonly total: number;
+  private readonly siblings: string[];
 
   constructor(
     private readonly view: PlanView,
@@ -124,6 +127,7 @@ class MappingApplier {
     this.outcome = { name: mp.name, applied: 0, failed: 0, skipped: 0, relinked: 0, byAction: {}, watermarkAdvanced: false };
     const c = mp.counts;
     this.total = c.create + c.adopt + c.update + c.deactivate + c.reactivate + c.delete;
+    this.siblings = siblingMappings(mapping, deps.config.mappings.values()).map((m) => m.name);
   }
 
   private stopped(): boolean {
@@ -148,8 +152,12 @@ class MappingApplier {
     };
   }
 
-  private commit(audit: AuditInput[], extra: { links?: LinkInput[]; snapshots?: SnapshotInput[]; unlinked?: string[] } = {}): Promise<void> {
-    return this.deps.store.commitBatch({ runId: this.deps.runId, mapping: this.mp.name, links: extra.links ?? [], audit, ...(extra.snapshots ? { snapshots: extra.snapshots } : {}), ...(extra.unlinked ? { unlinked: extra.unlinked } : {}) });
+  private commit(audit: AuditInput[], extra: { links?: LinkInput[]; snapshots?: SnapshotInput[]; unlinked?: string[]; unpaired?: string[] } = {}): Promise<void> {
+    return this.deps.store.commitBatch({
+      runId: this.deps.runId, mapping: this.mp.name, links: extra.links ?? [], audit,
+      ...(extra.snapshots ? { snapshots: extra.snapshots } : {}), ...(extra.unlinked ? { unlinked: extra.unlinked } : {}),
+      ...(extra.unpaired?.length ? { unpaired: extra.unpaired } : {}),
+    });
   }
 
   private progress(n: number): void {
@@ -270,6 +278,7 @@ class MappingApplier {
     const newLinks: LinkInput[] = [];
     const newSnaps: SnapshotInput[] = [];
     const audit: AuditInput[] = [];
+    const unpaired: string[] = [];
     for (const { tag: { action: a, values }, result: r } of results) {
       if (!r.ok || !r.id) {
         audit.push(this.record(a, 'failed', { code: r.code ?? 'ZOHO_NO_RESULT', message: r.message ?? 'no result' }));
@@ -284,8 +293,12 @@ class MappingApplier {
       if ((state.snapshot !== state.applied || snapshot) && r.modifiedTime) newSnaps.push({ externalId: a.externalId, zohoId: r.id, values: state.snapshot, modifiedTime: r.modifiedTime });
       if (r.modifiedTime && (this.firstWrite === undefined || Date.parse(r.modifiedTime) < Date.parse(this.firstWrite))) this.firstWrite = r.modifiedTime;
       audit.push(this.record(a, 'applied', { zohoId: r.id }));
+      // An explicit pairing is done once the record is adopted: from now on the link says it all.
+      if (a.action === 'adopt' && a.match?.rule === 'explicit') unpaired.push(a.externalId);
     }
-    await this.commit(audit, { links: newLinks, snapshots: newSnaps });
+    await this.commit(audit, { links: newLinks, snapshots: newSnaps, unpaired });
+    // A record handed over from a sibling mapping (a contractor hired as an employee) is linked here now, not there.
+    for (const sib of this.siblings) await this.deps.store.deleteLinks(sib, newLinks.map((l) => l.externalId));
     this.progress(results.length);
   }
 
@@ -310,11 +323,12 @@ class MappingApplier {
     let hashes: Array<{ key: string; hash: string }> = [];
     let histories: Array<{ key: string; hash: string; data: string }> = [];
     // Histories are facts about PeopleSoft, kept per connection and entity (shared by the mappings reading it).
-    const scope = historyScope(this.mapping.source.connection, this.mapping.source.entity);
+    const ps = peopleSoftSource(this.mapping);
+    const scope = ps ? historyScope(ps.connection, ps.entity) : '';
     const flush = async (): Promise<void> => {
       if (links.length > 0 || snaps.length > 0) await this.commit([], { links, snapshots: snaps });
       if (hashes.length > 0) await this.deps.store.putSourceHashes(this.mp.name, hashes);
-      if (histories.length > 0) await this.deps.store.putHistories(scope, histories);
+      if (histories.length > 0 && scope !== '') await this.deps.store.putHistories(scope, histories);
       this.outcome.relinked += links.length;
       links = [];
       snaps = [];

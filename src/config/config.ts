@@ -2,6 +2,7 @@ import { ConfigError } from '../support/errors.js';
 import { canonicalJson, sha256 } from './digest.js';
 import { formatPath } from './issues.js';
 import { positionAt, type Entry } from './rule-context.js';
+import { peopleSoftSource } from './source.js';
 import type { Mapping, PeopleSoftConnection, Project, Schedule, ZohoConnection } from './types.generated.js';
 
 /** The loaded configuration: documents by name, env references resolved, credentials still references. */
@@ -88,7 +89,8 @@ export function buildConfig(dir: string, entries: Entry[]): Config {
       const m = mappings.get(name);
       if (m === undefined) return;
       this.requireEnv('Mapping', name);
-      this.requireEnv('PeopleSoftConnection', m.source.connection);
+      const source = peopleSoftSource(m);
+      if (source !== undefined) this.requireEnv('PeopleSoftConnection', source.connection);
       this.requireEnv('ZohoConnection', m.target.connection);
     },
     digest() {
@@ -111,14 +113,15 @@ export function buildConfig(dir: string, entries: Entry[]): Config {
           hint: `use one of: ${[...mappings.keys()].join(', ')}`,
         });
       }
-      const ps = peoplesoft.get(m.source.connection);
+      const source = peopleSoftSource(m);
+      const ps = source === undefined ? undefined : peoplesoft.get(source.connection);
       const z = zoho.get(m.target.connection);
       // What changes the records this mapping produces: the mapping, the reader and code tables of
       // its source, the Zoho organisation it writes to, and the day boundary. Never auth or URLs.
       return sha256(
         canonicalJson({
           mapping: m,
-          source: ps === undefined ? null : { name: ps.name, node: ps.node ?? null, reader: ps.readers[m.source.entity] ?? null, normalization: ps.normalization ?? null },
+          source: ps === undefined || source === undefined ? null : { name: ps.name, node: ps.node ?? null, reader: ps.readers[source.entity] ?? null, normalization: ps.normalization ?? null },
           target: z === undefined ? null : { name: z.name, region: z.region, environment: z.environment ?? 'production' },
           timezone: projectDoc.defaults?.timezone ?? 'UTC',
         }),

@@ -17,3 +17,4 @@ export * from './types.generated.js';
 export { SOURCE_FIELDS, SOURCE_KEY } from './source-fields.js';
 export type { SourceEntity } from './source-fields.js';
 export { canonicalColumns, describeGap, fieldNeeds, findQueryGaps, zohoFieldsBySource, type ColumnChoices, type QueryGap } from './source-columns.js';
+export { isStaticSource, peopleSoftSource, sourceInclude, sourceKind } from './source.js';

@@ -2,7 +2,7 @@ import { formatPath } from './issues.js';
 import { canonicalColumns, describeGap, fieldNeeds, findQueryGaps } from './source-columns.js';
 import { SOURCE_FIELDS, type SourceEntity } from './source-fields.js';
 import { arr, obj, placeOf, positionInScalar, str, type Entry, type IssueList, type Path } from './rule-context.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, suggest } from './suggest.js';
 
 export interface Registry {
   peoplesoft: Map<string, Entry>;
@@ -61,16 +61,24 @@ function sourceFieldUses(m: Record<string, unknown>): { path: Path; field: strin
   return uses;
 }
 
-function checkSourceFields(m: Entry, entity: SourceEntity, issues: IssueList): void {
-  const fields: readonly string[] = SOURCE_FIELDS[entity];
+/** The fields static records define (every record's, plus KEY): what a static mapping may read. */
+function staticFields(m: Entry): string[] {
+  const names = new Set<string>(['KEY']);
+  for (const r of arr(obj(m.value.source)?.static)) for (const k of Object.keys(obj(obj(r)?.fields) ?? {})) names.add(k);
+  return [...names].sort();
+}
+
+function checkSourceFields(m: Entry, entity: SourceEntity | 'static', issues: IssueList): void {
+  const fields: readonly string[] = entity === 'static' ? staticFields(m) : SOURCE_FIELDS[entity];
+  const what = entity === 'static' ? 'the static records' : entity;
   for (const use of sourceFieldUses(m.value)) {
     if (fields.includes(use.field)) continue;
-    const dym = didYouMean(use.field, fields) || `: ${entity} fields are ${fields.join(', ')}`;
+    const dym = didYouMean(use.field, fields) || (entity === 'static' ? `: the static records define ${fields.join(', ')}` : `: ${entity} fields are ${fields.join(', ')}`);
     if (use.inTemplate) {
       const at = positionInScalar(m.pd, use.path, `{${use.field}}`);
-      issues.add(m.pd, use.path, 'CONFIG_UNKNOWN_SOURCE_FIELD', `template placeholder {${use.field}} is not a field of ${entity}${dym}`, { at });
+      issues.add(m.pd, use.path, 'CONFIG_UNKNOWN_SOURCE_FIELD', `template placeholder {${use.field}} is not a field of ${what}${dym}`, { at });
     } else {
-      issues.add(m.pd, use.path, 'CONFIG_UNKNOWN_SOURCE_FIELD', `unknown ${entity} field '${use.field}' in ${formatPath(use.path)}${dym}`);
+      issues.add(m.pd, use.path, 'CONFIG_UNKNOWN_SOURCE_FIELD', `unknown ${entity === 'static' ? 'static record' : entity} field '${use.field}' in ${formatPath(use.path)}${dym}`);
     }
   }
 }
@@ -158,16 +166,63 @@ function checkSourceFed(m: Entry, ps: Entry, entity: SourceEntity, issues: Issue
   }
 }
 
+/** Static records: keys unique in the mapping (each is an external id). */
+function checkStaticRecords(m: Entry, issues: IssueList): void {
+  const seen = new Map<string, number>();
+  arr(obj(m.value.source)?.static).forEach((r, i) => {
+    const key = str(obj(r)?.key)?.trim();
+    if (key === undefined) return;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      issues.add(m.pd, ['source', 'static', i, 'key'], 'CONFIG_STATIC_DUPLICATE_KEY', `static record key '${key}' is used twice (first at ${placeOf(m.pd, ['source', 'static', first, 'key'])}): each static record needs its own key, its external id`);
+    } else {
+      seen.set(key, i);
+    }
+  });
+}
+
+/**
+ * `match` rules compare values the mapping writes: every rule field must be one of fields[].to
+ * (not a lookup, whose value is another record), and `normalize` may only name the rule's fields.
+ */
+function checkMatchRules(m: Entry, issues: IssueList): void {
+  const written = new Map<string, boolean>();
+  for (const f of arr(m.value.fields)) {
+    const to = str(obj(f)?.to);
+    if (to !== undefined) written.set(to, written.get(to) === true || obj(f)?.lookup !== undefined);
+  }
+  const plain = [...written].filter(([, lookup]) => !lookup).map(([name]) => name);
+  arr(m.value.match).forEach((rule, i) => {
+    const fields = arr(obj(rule)?.fields).map(str);
+    fields.forEach((field, j) => {
+      if (field === undefined || (written.has(field) && !written.get(field))) return;
+      const near = suggest(field, plain);
+      const why = written.get(field)
+        ? 'a lookup (its value is another Zoho record), which a match rule cannot compare'
+        : `not written by this mapping${near ? ` (did you mean '${near}'?)` : ''}`;
+      issues.add(m.pd, ['match', i, 'fields', j], 'CONFIG_MATCH_FIELD', `match[${i}] uses ${field}, ${why}: a rule compares the values the mapping writes, so use fields from fields[].to (${plain.join(', ')})`);
+    });
+    for (const key of Object.keys(obj(obj(rule)?.normalize) ?? {})) {
+      if (fields.includes(key)) continue;
+      issues.add(m.pd, ['match', i, 'normalize', key], 'CONFIG_MATCH_FIELD', `match[${i}].normalize names ${key}, which is not a field of this rule (${fields.filter((f) => f !== undefined).join(', ')})`, { onKey: true });
+    }
+  });
+}
+
 /** Rules of one mapping against the connections. */
 export function checkMapping(m: Entry, reg: Registry, issues: IssueList): void {
-  const ps = checkConnection(m, 'source', reg, issues);
+  const isStatic = obj(m.value.source)?.static !== undefined;
+  const ps = isStatic ? undefined : checkConnection(m, 'source', reg, issues);
   const zoho = checkConnection(m, 'target', reg, issues);
   const edition = str(zoho?.value.edition);
   if (obj(m.value.target)?.module === 'Vendors' && (edition === 'free' || edition === 'standard')) {
     issues.add(m.pd, ['target', 'module'], 'CONFIG_MODULE_UNAVAILABLE', `module Vendors exists only from the Professional edition up, and ZohoConnection '${zoho?.name ?? ''}' has edition: ${edition}: write to Accounts instead, or correct the edition`);
   }
   const entity = str(obj(m.value.source)?.entity);
-  if (entity === 'employees' || entity === 'vendors') {
+  if (isStatic) {
+    checkStaticRecords(m, issues);
+    checkSourceFields(m, 'static', issues);
+  } else if (entity === 'employees' || entity === 'vendors' || entity === 'departments') {
     if (ps !== undefined && ps.usable && obj(ps.value.readers) !== undefined && obj(ps.value.readers)?.[entity] === undefined) {
       const others = [...reg.peoplesoft.values()].filter((c) => obj(c.value.readers)?.[entity] !== undefined).map((c) => c.name);
       issues.add(m.pd, ['source', 'entity'], 'CONFIG_NO_READER', `PeopleSoftConnection '${ps.name}' has no reader for ${entity}: add readers.${entity} to it${others.length > 0 ? `, or use ${others.join(' or ')}` : ''}`);
@@ -176,6 +231,7 @@ export function checkMapping(m: Entry, reg: Registry, issues: IssueList): void {
     if (ps !== undefined && ps.usable) checkSourceFed(m, ps, entity, issues);
   }
   checkFields(m, issues);
+  checkMatchRules(m, issues);
   checkDeactivation(m, issues);
   checkGuardsOff(m, issues);
   arr(m.value.fields).forEach((f, i) => {
@@ -217,34 +273,4 @@ export function checkLookupCycles(reg: Registry, issues: IssueList): void {
     state.set(name, 'done');
   };
   for (const name of edges.keys()) if (state.get(name) === undefined) visit(name);
-}
-
-/** Two mappings must not manage the same Zoho field of the same module in the same organisation. */
-export function checkFieldConflicts(reg: Registry, issues: IssueList): void {
-  const owners = new Map<string, { m: Entry; path: Path }>();
-  for (const m of reg.mappings.values()) {
-    const target = obj(m.value.target);
-    const conn = str(target?.connection);
-    const module = str(target?.module);
-    if (conn === undefined || module === undefined) continue;
-    const written: { field: string; path: Path }[] = [];
-    const ext = str(obj(m.value.externalId)?.field);
-    if (ext !== undefined) written.push({ field: ext, path: ['externalId', 'field'] });
-    arr(m.value.fields).forEach((f, i) => {
-      const to = str(obj(f)?.to);
-      if (to !== undefined) written.push({ field: to, path: ['fields', i, 'to'] });
-    });
-    const mine = new Set<string>();
-    for (const { field, path } of written) {
-      const key = `${conn}\u0000${module}\u0000${field}`;
-      if (mine.has(key)) continue;
-      mine.add(key);
-      const owner = owners.get(key);
-      if (owner === undefined) {
-        owners.set(key, { m, path });
-      } else {
-        issues.add(m.pd, path, 'CONFIG_FIELD_CONFLICT', `${module}.${field} (connection '${conn}') is also written by mapping '${owner.m.name}' (${placeOf(owner.m.pd, owner.path)}): two mappings must not manage the same Zoho field`);
-      }
-    }
-  }
 }

@@ -1,8 +1,9 @@
 import { Cron } from 'croner';
 import type { ConfigIssue } from './issues.js';
 import { arr, IssueList, obj, placeOf, str, type Entry, type Path } from './rule-context.js';
-import { checkFieldConflicts, checkLookupCycles, checkMapping, type Registry } from './rules-mapping.js';
+import { checkLookupCycles, checkMapping, type Registry } from './rules-mapping.js';
 import { canonicalColumns } from './source-columns.js';
+import { checkModuleSharing } from './rules-module.js';
 import { didYouMean } from './suggest.js';
 
 let zones: string[] | undefined;
@@ -121,6 +122,12 @@ function checkPeopleSoft(c: Entry, issues: IssueList): void {
   checkToolsVersion(c, issues);
   checkReaders(c, issues);
   checkTimezone(c, ['normalization', 'serverTimezone'], issues);
+  // A component interface returns one vendor per Get; employees and departments come as rows.
+  for (const entity of ['employees', 'departments']) {
+    if (obj(obj(c.value.readers)?.[entity])?.kind === 'ci') {
+      issues.add(c.pd, ['readers', entity, 'kind'], 'CONFIG_READER_KIND', `readers.${entity} is a component interface reader, which can read vendors only: read ${entity} with a qas (PS Query) or rest (service operation) reader`);
+    }
+  }
 }
 
 const KIND_OF_REGISTRY = { PeopleSoftConnection: 'peoplesoft', ZohoConnection: 'zoho', Mapping: 'mappings' } as const;
@@ -161,6 +168,6 @@ export function checkRules(entries: Entry[]): ConfigIssue[] {
     mappings: new Map([...reg.mappings].filter(([, m]) => m.usable)),
   };
   checkLookupCycles(usable, issues);
-  checkFieldConflicts(usable, issues);
+  checkModuleSharing(usable, issues);
   return issues.items;
 }

@@ -21,6 +21,11 @@ export const DEFAULT_VENDOR_COLUMNS = [
   'CITY', 'STATE', 'POSTAL', 'COUNTRY', 'EMAILID', 'PHONE', 'PYMNT_TERMS_CD', 'LAST_ACTIVITY_DT',
 ] as const;
 
+/** PS_DEPT_TBL: one row per department and effective date. */
+export const DEFAULT_DEPARTMENT_COLUMNS = [
+  'SETID', 'DEPTID', 'EFFDT', 'EFF_STATUS', 'DESCR', 'DESCRSHORT', 'COMPANY', 'MANAGER_ID', 'LOCATION',
+] as const;
+
 /** What decides the email, phone and cursor columns (a connection's normalization and change detection). */
 export interface ColumnChoices {
   emailTypes: string[];
@@ -31,6 +36,7 @@ export interface ColumnChoices {
 /** Every canonical column of an entity's rows, email and phone columns of the configured types included. */
 export function canonicalColumns(entity: SourceEntity, o: ColumnChoices): string[] {
   if (entity === 'vendors') return [...DEFAULT_VENDOR_COLUMNS];
+  if (entity === 'departments') return [...DEFAULT_DEPARTMENT_COLUMNS, ...(DEFAULT_DEPARTMENT_COLUMNS.includes(o.cursorField as never) ? [] : [o.cursorField])];
   const cols: string[] = [...DEFAULT_EMPLOYEE_COLUMNS, ...o.emailTypes.map((t) => `EMAIL_${t}`), ...o.phoneTypes.map((t) => `PHONE_${t}`)];
   if (!cols.includes(o.cursorField)) cols.push(o.cursorField);
   return [...new Set(cols)];
@@ -46,6 +52,13 @@ const same = (...names: string[]): Record<string, Need> => Object.fromEntries(na
 
 /** The columns each source field is computed from, for queries and REST operations (rows). */
 export function fieldNeeds(entity: SourceEntity, o: ColumnChoices): Record<string, Need> {
+  if (entity === 'departments') {
+    return {
+      ...same('SETID', 'DEPTID', 'DESCR', 'DESCRSHORT', 'COMPANY', 'MANAGER_ID', 'LOCATION', 'EFFDT', 'EFF_STATUS'),
+      DEPT_KEY: { all: ['SETID', 'DEPTID'] },
+      STATUS: { all: ['EFFDT'], any: ['EFF_STATUS'] },
+    };
+  }
   if (entity === 'employees') {
     const status = ['EMPL_STATUS', 'HR_STATUS'];
     return {

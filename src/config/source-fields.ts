@@ -21,9 +21,16 @@ export const SOURCE_FIELDS = {
     'EMAILID', 'PHONE', 'PYMNT_TERMS_CD', 'LAST_ACTIVITY_DT',
     'CONTACT_NAME', 'CONTACT_EMAIL', 'CONTACT_PHONE', 'EVENT',
   ],
+  departments: [
+    'SETID', 'DEPTID', 'DEPT_KEY', 'DESCR', 'DESCRSHORT', 'COMPANY', 'MANAGER_ID', 'LOCATION',
+    'EFFDT', 'EFF_STATUS', 'STATUS', 'EVENT',
+  ],
 } as const;
 
 export type SourceEntity = keyof typeof SOURCE_FIELDS;
 
-/** The source field that holds each entity's key, the default external id. */
-export const SOURCE_KEY: Record<SourceEntity, string> = { employees: 'EMPLID', vendors: 'VENDOR_KEY' };
+/**
+ * The source field that holds each entity's key, the default external id. Static records
+ * (`source.static`) carry their `key` as the field KEY, next to the fields written for them.
+ */
+export const SOURCE_KEY: Record<SourceEntity | 'static', string> = { employees: 'EMPLID', vendors: 'VENDOR_KEY', departments: 'DEPT_KEY', static: 'KEY' };

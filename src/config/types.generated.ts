@@ -118,7 +118,7 @@ export type LifecycleEvent =
   | undefined;
 
 /**
- * How to reach one PeopleSoft database (HCM or FSCM) through its Integration Gateway, and how to read employees or vendors from it.
+ * How to reach one PeopleSoft database (HCM or FSCM) through its Integration Gateway, and how to read employees, departments or vendors from it.
  */
 export interface PeopleSoftConnection {
   /**
@@ -185,11 +185,15 @@ export interface PeopleSoftConnection {
    */
   concurrency?: number;
   /**
-   * How to read each entity from this connection. A connection usually serves one of them (HCM: employees, FSCM: vendors).
+   * How to read each entity from this connection. A connection usually serves one or two of them (HCM: employees and departments, FSCM: vendors).
    */
   readers: {
     employees?: Reader;
     vendors?: Reader;
+    /**
+     * PS_DEPT_TBL through a query (QAS) or a service operation: every effective-dated row of each department, ordered SETID, DEPTID, EFFDT (the query ML_DEPARTMENTS in docs/peoplesoft.md). A component interface reader cannot read departments.
+     */
+    departments?: Reader;
   };
   /**
    * How PeopleSoft rows become source records: code tables and choices that differ per customer. Delivered defaults apply for anything not given.
@@ -632,9 +636,14 @@ export type Transform =
   | DateTransform
   | TruncateTransform
   | DefaultTransform;
+/**
+ * How a value is normalised before comparing. Defaults by kind of field: `email` (trimmed, case-folded) for fields named *Email or with the `email` transform; `phone` (E.164 in the country of the field's `phone` transform, default US; digits when unreadable; extensions ignored) for Phone, Mobile, Fax, *_Phone fields and fields with a `phone` transform; `person-name` (case, accents and punctuation removed) for First_Name, Last_Name, Full_Name; `company-name` (as `person-name`, `&` read as `and`, and without legal suffixes such as Inc, LLC, Ltd, Corp, GmbH) for Account_Name, Vendor_Name, Company; `postal-code` (upper case, no spaces or dashes) for *_Code and *_Zip fields; `text` (trimmed, case-folded, spaces collapsed) for anything else. `exact` compares values as they are.
+ */
+export type Normalizer =
+  ('email' | 'phone' | 'person-name' | 'company-name' | 'postal-code' | 'text' | 'exact') | undefined;
 
 /**
- * How one PeopleSoft entity becomes records of one Zoho module: which fields, which values, what each lifecycle event does, and the guards that stop a bad run.
+ * How one source (a PeopleSoft entity, or records written here) becomes records of one Zoho module: which fields, which values, how existing records are recognised, what each lifecycle event does, and the guards that stop a bad run.
  */
 export interface Mapping {
   /**
@@ -654,22 +663,9 @@ export interface Mapping {
    */
   description?: string;
   /**
-   * Where the records come from.
+   * Where the records come from: a PeopleSoft entity read through a connection, or records written in this file (`static`, e.g. the firm itself as one account).
    */
-  source: {
-    /**
-     * Name of this document, unique per kind: lower-case letters, digits and hyphens (like a DNS label), 1-63 characters. Other documents refer to it by this name.
-     */
-    connection: string;
-    /**
-     * Which entity to read: `employees` or `vendors` (the connection must have a reader for it).
-     */
-    entity: 'employees' | 'vendors';
-    /**
-     * Only source records matching this condition are in scope, e.g. `{ field: PER_ORG, in: [EMP, CWR] }`. Records that leave the scope are treated as removed.
-     */
-    include?: Condition;
-  };
+  source: PeopleSoftSource | StaticSource;
   /**
    * Where the records go.
    */
@@ -692,7 +688,7 @@ export interface Mapping {
      */
     field: string;
     /**
-     * Source field holding the key. Default: `EMPLID` for employees, `VENDOR_KEY` (SETID-VENDOR_ID) for vendors.
+     * Source field holding the key. Default: `EMPLID` for employees, `VENDOR_KEY` (SETID-VENDOR_ID) for vendors, `DEPT_KEY` (SETID-DEPTID) for departments, `KEY` (the record's `key`) for static records.
      */
     from?: string;
   };
@@ -702,6 +698,10 @@ export interface Mapping {
    * @minItems 1
    */
   fields: [Field, ...Field[]];
+  /**
+   * How to recognise an existing Zoho record that has no external id yet (typed in by hand before ml-connector), so that it is adopted instead of duplicated: an ordered list of rules, the first rule that gives a key decides. A rule compares the values this mapping would write with the values a Zoho record holds, both normalised the same way. A source record matching two Zoho records, or a Zoho record matching two source records, is never adopted (problem MATCH_AMBIGUOUS), nor is a record that carries another external id. Without `match`, records are found by external id only.
+   */
+  match?: MatchRule[];
   /**
    * What each lifecycle event does to the Zoho record. Events not listed just update the fields.
    */
@@ -737,6 +737,10 @@ export interface Mapping {
      */
     maxDeactivations?: number | string | 'off';
     /**
+     * Most existing Zoho records one run may adopt (count, or % of the source records read in this run), explicit pairings from `ml-connector adopt` included. Default 100: on unless turned `off`. An organisation migrating more hand-typed records reviews the plan and applies it with `--allow-large-change` (audited), so a wrong match rule cannot silently take over thousands of records.
+     */
+    maxAdoptions?: number | string | 'off';
+    /**
      * Most creates, updates, deactivations and deletions one run may make. No default: off unless given.
      */
     maxChanges?: number | string | 'off';
@@ -757,7 +761,28 @@ export interface Mapping {
      * A value longer than the Zoho field: `warn` truncates it and warns; `error` rejects the record.
      */
     truncate?: 'warn' | 'error';
+    /**
+     * Create Zoho records for source records that are already inactive the first time ml-connector sees them (no link, no Zoho record, no match): people who left before the first sync, retirees. Default false: they are not created. A Zoho record such a person already has is still found (external id, `match`) and deactivated.
+     */
+    createInactive?: boolean;
   };
+}
+/**
+ * Records read from PeopleSoft through a connection's reader.
+ */
+export interface PeopleSoftSource {
+  /**
+   * Name of this document, unique per kind: lower-case letters, digits and hyphens (like a DNS label), 1-63 characters. Other documents refer to it by this name.
+   */
+  connection: string;
+  /**
+   * Which entity to read: `employees`, `vendors` or `departments` (PS_DEPT_TBL); the connection must have a reader for it.
+   */
+  entity: 'employees' | 'vendors' | 'departments';
+  /**
+   * Only source records matching this condition are in scope, e.g. `{ field: PER_ORG, equals: EMP }`. Records that leave the scope are treated as removed. Two mappings of one source into one Zoho module need scopes that cannot overlap (employees and contractors: `PER_ORG` `EMP` and `CWR`).
+   */
+  include?: Condition;
 }
 /**
  * A test on a source field; all given tests must hold.
@@ -787,6 +812,37 @@ export interface Condition {
    * true: the field is empty; false: it is not.
    */
   empty?: boolean;
+}
+/**
+ * Records written in this file instead of read from PeopleSoft, e.g. the firm itself as the account every employee contact points at.
+ */
+export interface StaticSource {
+  /**
+   * The records, each with a `key` and the source fields the mapping's fields read (like PeopleSoft fields).
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  static: [StaticRecord, ...StaticRecord[]];
+}
+/**
+ * One record written in the configuration.
+ */
+export interface StaticRecord {
+  /**
+   * The record's key, unique in this mapping, e.g. `MLP`: its external id (unless `externalId.from` names a field), readable as the source field `KEY`.
+   */
+  key: string;
+  /**
+   * Source fields and their values, e.g. `{ NAME: Meridian & Lowe Partners, WEBSITE: meridianlowe.com }`; upper-case names, like PeopleSoft's.
+   */
+  fields: {
+    [k: string]: (string | number | boolean | null) | undefined;
+  };
+  /**
+   * `inactive` gives the record the `deactivate` fields.
+   */
+  status?: 'active' | 'inactive';
 }
 /**
  * One managed Zoho field and where its value comes from: exactly one of `from`, `value`, `template`, `map` or `lookup`.
@@ -910,6 +966,29 @@ export interface DefaultTransform {
    * The value to use when empty.
    */
   default: string | number | boolean;
+}
+/**
+ * One way to recognise an existing Zoho record: every field of the rule is non-empty on both sides and equal after normalisation.
+ */
+export interface MatchRule {
+  /**
+   * Zoho field API names this mapping writes (its `fields[].to`), e.g. `[Email]` or `[First_Name, Last_Name, Phone]`.
+   *
+   * @minItems 1
+   * @maxItems 5
+   */
+  fields:
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string];
+  /**
+   * A normaliser per field of this rule, overriding the default chosen from the kind of field (see "Adopting what Zoho already holds" in docs/configuration.md), e.g. `{ Billing_City: person-name }`; `exact` compares values as they are.
+   */
+  normalize?: {
+    [k: string]: Normalizer | undefined;
+  };
 }
 /**
  * What a lifecycle event does.

@@ -5,7 +5,9 @@
  * planner decides; this file only fetches what it needs, by key.
  */
 import type { Mapping } from '../config/types.generated.js';
-import { externalIdSource, managedFields } from '../mapping/index.js';
+import { externalIdSource, inScope, managedFields, otherExternalIdFields, ownerOfOrphans, siblingMappings } from '../mapping/index.js';
+import { sourceInclude } from '../config/index.js';
+import type { SourceRecord } from '../model/index.js';
 import { formatCursor, parseCursor, personalKind, MappingPlanner, indexCandidates, type CandidateIndex, type LinkedRecord, type MappingSummary, type MatchRule, type ObservedRecord, type PlanSink } from '../plan/index.js';
 import type { Link, Snapshot } from '../state/index.js';
 import type { Scratch } from '../state/scratch.js';
@@ -24,6 +26,10 @@ export interface PlanMappingOptions {
   scratch: Scratch;
   lookups: LookupIndex;
   matchRules: readonly MatchRule[];
+  /** Zoho records adopted by mappings planned earlier in this run (Zoho id → `mapping externalId`). */
+  taken?: ReadonlyMap<string, string>;
+  /** Where this mapping's adoptions are added for the mappings after it. */
+  adoptedInRun?: Map<string, string>;
   signal?: AbortSignal;
 }
 
@@ -110,26 +116,35 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
   }
   const fieldLengths: Record<string, number> = {};
   for (const f of fields) if (f.length !== undefined && managed.includes(f.apiName)) fieldLengths[f.apiName] = f.length;
-  const sharedModule = [...config.mappings.values()].some((m) => m.name !== mapping.name && m.target.connection === mapping.target.connection && m.target.module === module && m.externalId.field === extField);
+  // Sibling mappings (same source, module and external-id field, another scope: employees and
+  // contractors) share the module's records: each record is planned by one of them.
+  const siblings = siblingMappings(mapping, config.mappings.values());
+  const claimedBySibling = (r: SourceRecord): boolean => siblings.some((sib) => inScope(sib, r));
+  // Records holding another mapping's external id (vendors and departments both in Accounts) are that mapping's.
+  const foreignIdFields = otherExternalIdFields(mapping, config.mappings.values()).map((x) => x.field);
   const options = mapping.options as ({ createInactive?: boolean } & NonNullable<Mapping['options']>) | undefined;
   const planner = new MappingPlanner({
     mapping, mappingDigest: config.mappingDigest(mapping.name), mode, reason, mappingChanged, sink: o.sink,
-    fieldLengths, matchRules: o.matchRules, sharedModule, createInactive: options?.createInactive === true,
+    fieldLengths, matchRules: o.matchRules, createInactive: options?.createInactive === true,
+    ...(siblings.length > 0 ? { claimedBySibling } : {}), ...(o.taken ? { taken: o.taken } : {}),
     personalFields: personalFieldsOf(managed),
     estimateCredits: (kind, n) => estimateCredits(kind === 'read' ? 'list' : kind, n),
   });
   for (const i of issues) planner.report({ mapping: mapping.name, key: '*', code: i.code, message: i.message, severity: 'warning', ...(i.field ? { field: i.field } : {}) });
 
   const previous = parseCursor(wm?.cursor);
-  const source = openSource(session, mapping, { mode, previousCursor: previous.source, now: o.now });
+  const source = openSource(session, mapping, {
+    mode, previousCursor: previous.source, now: o.now,
+    alsoRead: siblings.flatMap((sib) => { const c = sourceInclude(sib); return c ? [c.field] : []; }),
+  });
   const pages = readAhead(source.pages(o.signal), READ_AHEAD);
   const wantCandidates = o.matchRules.length > 0;
   // Zoho is read while the first PeopleSoft pages arrive.
   let zohoRead: Awaited<ReturnType<typeof listModule>>;
   try {
     zohoRead = mode === 'full'
-      ? await listModule(zoho, o.scratch, mapping, managed, wantCandidates, o.signal)
-      : await readChanges(session, zoho, o.scratch, mapping, managed, previous.zoho, o.signal);
+      ? await listModule(zoho, o.scratch, mapping, managed, wantCandidates, foreignIdFields, o.signal)
+      : await readChanges(session, zoho, o.scratch, mapping, managed, previous.zoho, siblings.map((x) => x.name), o.signal);
   } catch (err) {
     await pages.cancel();
     throw err;
@@ -147,20 +162,56 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
     const missing = keys.filter((k) => !out.has(k) && links.has(k));
     const snapshots: Map<string, Snapshot> = missing.length > 0 ? await store.getSnapshotsByKeys(mapping.name, missing) : new Map();
     for (const k of missing) out.set(k, fromLink(links.get(k)!, snapshots.get(k)));
+    // Handed over from a sibling (a contractor hired as an employee): the record is known from the
+    // sibling's link, so this mapping updates that same Zoho record instead of creating one.
+    let unknown = keys.filter((k) => !out.has(k));
+    for (const sib of siblings) {
+      if (unknown.length === 0) break;
+      const theirs = await store.getLinksByKeys(sib.name, unknown);
+      if (theirs.size === 0) continue;
+      const snaps = await store.getSnapshotsByKeys(sib.name, [...theirs.keys()]);
+      for (const [k, l] of theirs) out.set(k, fromLink(l, snaps.get(k)));
+      unknown = unknown.filter((k) => !theirs.has(k));
+    }
     return { observed: out, changed: new Set(listed.keys()) };
   };
 
   const candidatesOnce = async (): Promise<void> => {
     if (planner.hasCandidates() || !wantCandidates) return;
-    planner.setCandidates(indexCandidates(o.matchRules, await readUnlinked(zoho, mapping, managed, o.signal)) as CandidateIndex);
+    planner.setCandidates(indexCandidates(o.matchRules, await readUnlinked(zoho, mapping, managed, foreignIdFields, o.signal)) as CandidateIndex);
+  };
+
+  /** Explicit pairings (`ml-connector adopt`) of records Zoho holds no record for by external id: the paired records, read. */
+  const pairedRecords = async (keys: string[]): Promise<Map<string, ObservedRecord>> => {
+    const pairs = await store.getPairings(mapping.name, keys);
+    const out = new Map<string, ObservedRecord>();
+    if (pairs.size === 0) return out;
+    const found = new Map((await zoho.getRecords(module, [...pairs.values()].map((p) => p.zohoId), [extField, ...managed, ...foreignIdFields])).map((r) => [String(r.id), r]));
+    for (const [ext, p] of pairs) {
+      const rec = found.get(p.zohoId);
+      if (!rec) {
+        planner.report({ mapping: mapping.name, key: ext, code: 'PAIRING_GONE', severity: 'warning', message: `the Zoho record ${p.zohoId} it was paired with (ml-connector adopt) is gone; planned as if never paired (ml-connector adopt --remove --mapping ${mapping.name} ${ext})` });
+        continue;
+      }
+      const holder = [extField, ...foreignIdFields].find((f) => typeof rec[f] === 'string' && rec[f] !== '');
+      if (holder !== undefined) {
+        planner.report({ mapping: mapping.name, key: ext, code: 'PAIRING_TAKEN', severity: 'error', message: `the Zoho record ${p.zohoId} it was paired with now carries ${holder} ${String(rec[holder])}; not adopted (ml-connector adopt --remove --mapping ${mapping.name} ${ext})` });
+        continue;
+      }
+      out.set(ext, toObserved(rec, managed));
+    }
+    return out;
   };
 
   const planPage = async (page: SourcePageRead): Promise<void> => {
     const keys = page.records.map((r) => String(r.fields[idField] ?? r.key));
     const links = await store.getLinksByKeys(mapping.name, keys);
     const { observed, changed } = await observedFor(keys, links);
-    if (mode === 'incremental' && keys.some((k) => !links.has(k) && !observed.has(k))) await candidatesOnce();
+    const fresh = keys.filter((k) => !links.has(k) && !observed.has(k));
+    if (mode === 'incremental' && fresh.length > 0) await candidatesOnce();
+    const pairings = fresh.length > 0 ? await pairedRecords(fresh) : undefined;
     planner.planPage({
+      ...(pairings && pairings.size > 0 ? { pairings } : {}),
       records: page.records, problems: page.problems, links: linkedRecords(links), observed,
       ...(changed ? { changedInZoho: changed } : {}),
       ...(source.recent ? { recent: source.recent } : {}),
@@ -172,11 +223,16 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
   for await (const page of pages.items) await planPage(page);
 
   // Records only Zoho brought: changed there (incremental), or absent from a complete read (full).
+  const orphansAreMine = ownerOfOrphans(mapping, siblings);
   for await (const batch of o.scratch.scanZoho(mapping.name)) {
     const rest = batch.filter((r) => !planner.hasSeen(r.externalId));
     if (rest.length === 0) continue;
     const links = await store.getLinksByKeys(mapping.name, rest.map((r) => r.externalId));
+    // A record a sibling is linked to is the sibling's; one nobody is linked to is the first sibling's.
+    const siblingLinked = new Set<string>();
+    for (const sib of siblings) for (const k of (await store.getLinksByKeys(sib.name, rest.filter((r) => !links.has(r.externalId)).map((r) => r.externalId))).keys()) siblingLinked.add(k);
     for (const r of rest) {
+      if (!links.has(r.externalId) && (siblingLinked.has(r.externalId) || !orphansAreMine)) continue;
       const observed: ObservedRecord = { id: r.zohoId, ...(r.modifiedTime !== undefined ? { modifiedTime: r.modifiedTime } : {}), values: r.values as ObservedRecord['values'] };
       const link = links.get(r.externalId);
       if (mode === 'full') planner.planAbsent(r.externalId, observed, link ? linkedRecord(link) : undefined);
@@ -205,6 +261,7 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
     },
   });
   await o.sink.flush?.();
+  for (const [zohoId, ext] of planner.adopted) o.adoptedInRun?.set(zohoId, `${mapping.name} ${ext}`);
   return summary;
 }
 

@@ -1,5 +1,5 @@
 import type { Mapping } from '../config/types.generated.js';
-import { lookupTargets, orderMappings } from '../mapping/index.js';
+import { compileMatchRules, lookupTargets, orderMappings } from '../mapping/index.js';
 import { dateInZone } from '../peoplesoft/dates.js';
 import { assembleHeader, emptyCounts, SpoolDir, type MappingSummary, type MatchRule, type PlanView } from '../plan/index.js';
 import { Scratch } from '../state/scratch.js';
@@ -76,6 +76,8 @@ export async function makePlan(session: Session, o: MakePlanOptions = {}): Promi
     const planned = new Set(mappings.map((m) => m.name));
     const lookups = new LookupIndex(session, scratch, planned);
     const lookedUp = new Set(mappings.flatMap((m) => lookupTargets(m)));
+    // Zoho records adopted so far in this run, per module: a later mapping matching one is ambiguous.
+    const adopted = new Map<string, Map<string, string>>();
     const summaries: MappingSummary[] = [];
     for (const m of mappings) {
       if (o.signal?.aborted) throw o.signal.reason;
@@ -84,7 +86,13 @@ export async function makePlan(session: Session, o: MakePlanOptions = {}): Promi
       const sink = lookedUp.has(m.name) ? lookups.tee(m.name, spool) : spool;
       let summary: MappingSummary;
       try {
-        summary = await planMapping(session, m, { full: o.full ?? false, now, sink, scratch, lookups, matchRules: o.matchRules?.(m) ?? [], ...(o.signal ? { signal: o.signal } : {}) });
+        const moduleKey = `${m.target.connection}/${m.target.module}`;
+        const taken = adopted.get(moduleKey) ?? new Map<string, string>();
+        adopted.set(moduleKey, taken);
+        summary = await planMapping(session, m, {
+          full: o.full ?? false, now, sink, scratch, lookups, matchRules: (o.matchRules ?? compileMatchRules)(m), taken, adoptedInRun: taken,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
       } catch (err) {
         if (o.signal?.aborted || !isMappingLevel(err)) throw err;
         summary = failedSummary(session, m, err);

@@ -5,9 +5,9 @@
  * it is planned but counters and the highest cursor.
  */
 import type { Mapping } from '../config/types.generated.js';
-import { sourceFieldsUsed } from '../mapping/index.js';
+import { readStaticRecords, sourceFieldsUsed } from '../mapping/index.js';
 import type { RecordProblem, SourceRecord } from '../model/index.js';
-import { zohoFieldsBySource } from '../config/index.js';
+import { peopleSoftSource, zohoFieldsBySource } from '../config/index.js';
 import { computeReadWindow, historyScope, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
 import { MlError } from '../support/errors.js';
 import type { Session } from './session.js';
@@ -38,10 +38,27 @@ export interface MappingSource {
   facts(): SourceFacts;
 }
 
-export function openSource(session: Session, mapping: Mapping, o: { mode: 'full' | 'incremental'; previousCursor: string | undefined; now: number }): MappingSource {
-  const conn = session.config.peoplesoft.get(mapping.source.connection);
-  if (!conn) throw new MlError('PS_CONNECTION_NOT_FOUND', `Mapping ${mapping.name}: no PeopleSoft connection "${mapping.source.connection}".`, { hint: 'Check source.connection.' });
-  const reader = conn.readers[mapping.source.entity];
+/** Records written in the configuration (`source.static`): always the whole set, one page, nothing to read. */
+function staticSource(mapping: Mapping, now: number, timezone: string | undefined): MappingSource {
+  const window = computeReadWindow({ now, full: true, timezone });
+  const records = readStaticRecords(mapping);
+  return {
+    window,
+    hashMode: false,
+    async *pages() {
+      yield { records, problems: [] };
+    },
+    facts: () => ({ rowCount: records.length, complete: true, cursor: window.until }),
+  };
+}
+
+export function openSource(session: Session, mapping: Mapping, o: { mode: 'full' | 'incremental'; previousCursor: string | undefined; now: number; alsoRead?: Iterable<string> }): MappingSource {
+  const ps = peopleSoftSource(mapping);
+  if (ps === undefined) return staticSource(mapping, o.now, session.config.project.defaults?.timezone);
+  const conn = session.config.peoplesoft.get(ps.connection);
+  if (!conn) throw new MlError('PS_CONNECTION_NOT_FOUND', `Mapping ${mapping.name}: no PeopleSoft connection "${ps.connection}".`, { hint: 'Check source.connection.' });
+  const entity = ps.entity;
+  const reader = conn.readers[entity];
   const schedule = [...session.config.schedules.values()].find((s) => s.mappings.includes(mapping.name));
   const windowOf = (full: boolean): ReadWindow => computeReadWindow({
     watermark: o.previousCursor !== undefined ? { cursor: o.previousCursor } : undefined,
@@ -61,7 +78,8 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
       (r.cursor !== undefined && since.since !== undefined && Date.parse(r.cursor) > Date.parse(since.since)) ||
       (r.effectiveDate !== undefined && since.effdtFrom !== undefined && since.effdtTo !== undefined && r.effectiveDate >= since.effdtFrom && r.effectiveDate <= since.effdtTo)
     : undefined;
-  const used = [...sourceFieldsUsed(mapping)];
+  // The fields the mapping reads, and those its sibling mappings' scopes test (to tell whose a record is).
+  const used = [...new Set([...sourceFieldsUsed(mapping), ...(o.alsoRead ?? [])])];
   let rowCount = 0;
   const previousMs = o.previousCursor !== undefined ? Date.parse(o.previousCursor) : -Infinity;
   const capMs = Date.parse(window.until);
@@ -99,8 +117,8 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
       return full;
     };
     // Readers of changed rows (history: changed-rows) complete each person from the stored history.
-    const scope = historyScope(conn.name, mapping.source.entity);
-    const read = readSourceRecords(client, conn, mapping.source.entity, window, {
+    const scope = historyScope(conn.name, entity);
+    const read = readSourceRecords(client, conn, entity, window, {
       ...(signal ? { signal } : {}),
       loadHistories: (keys) => session.store.getHistories(scope, keys),
       zohoFields: zohoFieldsBySource(mapping),

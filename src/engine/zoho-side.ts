@@ -34,7 +34,7 @@ export interface ZohoRead {
 
 
 /** Full mode: list the whole module into scratch; unlinked records become candidates. */
-export async function listModule(client: ZohoClient, scratch: Scratch, mapping: Mapping, managed: readonly string[], wantCandidates: boolean, signal?: AbortSignal): Promise<ZohoRead> {
+export async function listModule(client: ZohoClient, scratch: Scratch, mapping: Mapping, managed: readonly string[], wantCandidates: boolean, foreignIdFields: readonly string[], signal?: AbortSignal): Promise<ZohoRead> {
   const module = mapping.target.module;
   const extField = mapping.externalId.field;
   const problems: RecordProblem[] = [];
@@ -48,12 +48,13 @@ export async function listModule(client: ZohoClient, scratch: Scratch, mapping: 
     for (const ext of dupes) problems.push({ mapping: mapping.name, key: ext, code: 'ZOHO_DUPLICATE_EXTERNAL_ID', message: `two ${module} records carry ${extField} ${ext}; the first read is used`, severity: 'warning' });
     page = [];
   };
-  for await (const rec of client.listRecords(module, [extField, ...managed], signal ? { signal } : {})) {
+  for await (const rec of client.listRecords(module, [extField, ...managed, ...foreignIdFields], signal ? { signal } : {})) {
     cursor = laterTime(cursor, rec.Modified_Time);
     const ext = rec[extField];
     const observed = toObserved(rec, managed);
     if (typeof ext !== 'string' || ext === '') {
-      if (wantCandidates) candidates.push(observed);
+      // No external id yet: a candidate for adoption, unless another mapping's external id marks it as that mapping's.
+      if (wantCandidates && !foreignIdFields.some((f) => typeof rec[f] === 'string' && rec[f] !== '')) candidates.push(observed);
       continue;
     }
     page.push({ externalId: ext, zohoId: observed.id, modifiedTime: observed.modifiedTime, values: observed.values });
@@ -68,7 +69,7 @@ export async function listModule(client: ZohoClient, scratch: Scratch, mapping: 
  * with their managed values, into scratch. Our writes are recognised by the Modified_Time their
  * write returned (kept in the link).
  */
-export async function readChanges(session: Session, client: ZohoClient, scratch: Scratch, mapping: Mapping, managed: readonly string[], since: string | undefined, signal?: AbortSignal): Promise<ZohoRead & { changed: number }> {
+export async function readChanges(session: Session, client: ZohoClient, scratch: Scratch, mapping: Mapping, managed: readonly string[], since: string | undefined, siblings: readonly string[], signal?: AbortSignal): Promise<ZohoRead & { changed: number }> {
   const module = mapping.target.module;
   const extField = mapping.externalId.field;
   if (since === undefined) return { kept: 0, changed: 0, cursor: undefined, problems: [] };
@@ -86,11 +87,8 @@ export async function readChanges(session: Session, client: ZohoClient, scratch:
     for await (const page of client.changedSince(module, [extField], since, signal ? { signal } : {})) {
       for (const r of page) cursor = laterTime(cursor, r.Modified_Time);
       const keyed = page.filter((r) => typeof r[extField] === 'string' && r[extField] !== '');
-      const links = await session.store.getLinksByKeys(mapping.name, keyed.map((r) => r[extField] as string));
-      const others = keyed.filter((r) => {
-        const link = links.get(r[extField] as string);
-        return !(link?.zohoModifiedTime !== undefined && link.zohoId === r.id && Date.parse(link.zohoModifiedTime) === Date.parse(r.Modified_Time));
-      });
+      const ours = await ownWrites(session, [mapping.name, ...siblings], keyed.map((r) => r[extField] as string));
+      const others = keyed.filter((r) => ours.get(r[extField] as string) !== `${r.id}@${Date.parse(r.Modified_Time)}`);
       if (others.length > 0) await keep(await client.getRecords(module, others.map((r) => r.id), [extField, ...managed]));
     }
     return { kept: changed, changed, cursor, problems: [] };
@@ -104,11 +102,8 @@ export async function readChanges(session: Session, client: ZohoClient, scratch:
   let batch: ZohoRecord[] = [];
   const sinceListing = new Date(Date.parse(since) - 1000).toISOString();
   const flushListed = async (): Promise<void> => {
-    const links = await session.store.getLinksByKeys(mapping.name, batch.map((r) => r[extField] as string));
-    await keep(batch.filter((r) => {
-      const link = links.get(r[extField] as string);
-      return !(link?.zohoModifiedTime !== undefined && Date.parse(link.zohoModifiedTime) === Date.parse(r.Modified_Time));
-    }));
+    const ours = await ownWrites(session, [mapping.name, ...siblings], batch.map((r) => r[extField] as string));
+    await keep(batch.filter((r) => ours.get(r[extField] as string) !== `${r.id}@${Date.parse(r.Modified_Time)}`));
     batch = [];
   };
   for await (const rec of client.listRecords(module, [extField, ...managed], { modifiedSince: sinceListing, ...(signal ? { signal } : {}) })) {
@@ -121,21 +116,39 @@ export async function readChanges(session: Session, client: ZohoClient, scratch:
   return { kept: changed, changed, cursor, problems };
 }
 
+/**
+ * What the last applies wrote, by external id: `zohoId@Modified_Time` of the write, from the
+ * links of this mapping and of its siblings (mappings sharing the module and external-id field,
+ * whose writes show in this mapping's change query too).
+ */
+async function ownWrites(session: Session, mappings: readonly string[], keys: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let rest = keys;
+  for (const name of mappings) {
+    if (rest.length === 0) break;
+    const links = await session.store.getLinksByKeys(name, rest);
+    for (const [k, l] of links) if (l.zohoModifiedTime !== undefined) out.set(k, `${l.zohoId}@${Date.parse(l.zohoModifiedTime)}`);
+    rest = rest.filter((k) => !links.has(k));
+  }
+  return out;
+}
+
 /** Incremental mode, when a record has no link and no Zoho record: the module's unlinked records, once (COQL `is null`). */
-export async function readUnlinked(client: ZohoClient, mapping: Mapping, managed: readonly string[], signal?: AbortSignal): Promise<ObservedRecord[]> {
+export async function readUnlinked(client: ZohoClient, mapping: Mapping, managed: readonly string[], foreignIdFields: readonly string[], signal?: AbortSignal): Promise<ObservedRecord[]> {
   const out: ObservedRecord[] = [];
   const extField = mapping.externalId.field;
+  const unclaimed = (r: ZohoRecord): boolean => !foreignIdFields.some((f) => typeof r[f] === 'string' && r[f] !== '');
   try {
-    for await (const page of client.withEmptyField(mapping.target.module, extField, [...managed], signal ? { signal } : {})) {
-      for (const r of page) out.push(toObserved(r, managed));
+    for await (const page of client.withEmptyField(mapping.target.module, extField, [...managed, ...foreignIdFields], signal ? { signal } : {})) {
+      for (const r of page) if (unclaimed(r)) out.push(toObserved(r, managed));
     }
     return out;
   } catch (err) {
     if (!(isMlError(err) && /SCOPE|NO_PERMISSION|FEATURE_NOT_SUPPORTED/.test(err.code))) throw err;
   }
-  for await (const rec of client.listRecords(mapping.target.module, [extField, ...managed], signal ? { signal } : {})) {
+  for await (const rec of client.listRecords(mapping.target.module, [extField, ...managed, ...foreignIdFields], signal ? { signal } : {})) {
     const ext = rec[extField];
-    if (typeof ext !== 'string' || ext === '') out.push(toObserved(rec, managed));
+    if ((typeof ext !== 'string' || ext === '') && unclaimed(rec)) out.push(toObserved(rec, managed));
   }
   return out;
 }

@@ -68,10 +68,14 @@ export function measureImpact(diffs: readonly MappingDiff[], base: ReadonlyMap<s
     const h = head.get(d.mapping);
     const fields: FieldImpact[] = d.fields.map((f) => ({ ...f, records: 0, precision: 'exact', samples: [] }));
     let touched = 0;
+    // Records of this mapping: in the base's or the head's scope (a source shared with a sibling
+    // mapping, e.g. employees and contractors, also yields the sibling's records).
+    let seen = 0;
     for (const rec of rows) {
       const before = b ? desiredValues(b, rec, resolve) : undefined;
       const after = h ? desiredValues(h, rec, resolve) : undefined;
       if (before === undefined && after === undefined) continue;
+      seen++;
       let differs = false;
       for (const f of fields) {
         const x = before?.[f.field];
@@ -91,6 +95,7 @@ export function measureImpact(diffs: readonly MappingDiff[], base: ReadonlyMap<s
     }
     impact.fields = fields;
     impact.recordsTouched = touched;
+    impact.recordsSeen = seen;
     if (d.change === 'added') impact.notes.push(`New mapping: ${touched} source record${touched === 1 ? '' : 's'} in scope would be created or linked in ${d.module}.`);
     if (d.change === 'removed') impact.notes.push(`Mapping removed: its ${d.module} records stay in Zoho as they are and are no longer managed.`);
     for (const f of fields) {

@@ -1,5 +1,6 @@
 import type { Field, LifecyclePolicy, Mapping } from '../config/types.generated.js';
 import { SOURCE_KEY } from '../config/source-fields.js';
+import { sourceInclude, sourceKind } from '../config/source.js';
 import type { LifecycleEvent, RecordProblem, SourceRecord, SourceValue } from '../model/index.js';
 import { matchCondition, renderTemplate, templateFields } from './conditions.js';
 import { applyTransforms } from './transforms.js';
@@ -37,7 +38,7 @@ export type MapOutcome =
 
 /** The source field holding the external id. */
 export function externalIdSource(mapping: Mapping): string {
-  return mapping.externalId.from ?? SOURCE_KEY[mapping.source.entity];
+  return mapping.externalId.from ?? SOURCE_KEY[sourceKind(mapping)];
 }
 
 /**
@@ -49,7 +50,7 @@ export function sourceFieldsUsed(mapping: Mapping): Set<string> {
   const condition = (c: { field: string } | undefined): void => {
     if (c) used.add(c.field);
   };
-  condition(mapping.source.include);
+  condition(sourceInclude(mapping));
   for (const f of mapping.fields) {
     if (f.from) used.add(f.from);
     if (f.map) used.add(f.map.from);
@@ -157,7 +158,8 @@ export function mapRecord(mapping: Mapping, record: SourceRecord, options: MapOp
   const report = (p: Omit<RecordProblem, 'mapping' | 'key'>): void => {
     problems.push({ mapping: mapping.name, key: externalId, ...p });
   };
-  if (mapping.source.include && !matchCondition(mapping.source.include, record.fields)) {
+  const include = sourceInclude(mapping);
+  if (include && !matchCondition(include, record.fields)) {
     return { kind: 'out-of-scope', externalId, problems };
   }
   const policy = lifecyclePolicy(mapping, record.event);

@@ -102,6 +102,18 @@ function formatPhone(text: string, country: string, onInvalid: 'keep' | 'empty' 
   return { ok: true, value: text, warning: { code: 'MAP_INVALID_PHONE', message: 'unreadable phone number kept as is' } };
 }
 
+/**
+ * The E.164 number of a phone as people type it (`(212) 555-0142`, `212.555.0142 ext 12`), without
+ * its extension, or undefined when it cannot be read: the same fast paths and libphonenumber as
+ * the `phone` transform, so a matched value and a written value normalise alike.
+ */
+export function phoneToE164(text: string, country: string): string | undefined {
+  const r = formatPhone(text, country, 'empty');
+  if (!r.ok || typeof r.value !== 'string') return undefined;
+  const x = r.value.indexOf(' x');
+  return x < 0 ? r.value : r.value.slice(0, x);
+}
+
 /** Apply one transform. Empty values pass through every transform except `default`. */
 function applyOne(value: ScalarValue, t: Transform): TransformResult {
   if (typeof t === 'object' && 'default' in t) return { ok: true, value: blank(value) ? t.default : value };

@@ -6,13 +6,15 @@
 import type { LifecycleEvent as ConfigLifecycleEvent } from '../config/types.generated.js';
 
 export type LifecycleEvent = NonNullable<ConfigLifecycleEvent>;
-export type SourceEntity = 'employees' | 'vendors';
+/** What a PeopleSoft reader reads. */
+export type SourceEntity = 'employees' | 'vendors' | 'departments';
 export type SourceValue = string | number | boolean | null;
 
 /** One PeopleSoft employee (per EMPLID) or vendor (per SETID+VENDOR_ID) as of a date, normalized. */
 export interface SourceRecord {
-  entity: SourceEntity;
-  /** EMPLID for employees; `SETID-VENDOR_ID` for vendors. */
+  /** `static` for records written in the configuration (`source.static`). */
+  entity: SourceEntity | 'static';
+  /** EMPLID for employees; `SETID-VENDOR_ID` for vendors; `SETID-DEPTID` for departments; the `key` of a static record. */
   key: string;
   /** Normalized fields, named as in src/config/source-fields.ts. Strings are trimmed; blanks are null. */
   fields: Record<string, SourceValue>;

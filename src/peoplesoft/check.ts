@@ -4,6 +4,7 @@
  * a diagnosis for what usually goes wrong: DNS, refused connection, TLS, 401, 404, zero rows.
  */
 import type { Dispatcher } from 'undici';
+import { peopleSoftSource } from '../config/source.js';
 import { zohoFieldsBySource } from '../config/source-columns.js';
 import type { Mapping, PeopleSoftConnection } from '../config/types.generated.js';
 import type { CheckResult, SourceEntity } from '../model/index.js';
@@ -66,7 +67,8 @@ function zohoFieldsOf(conn: PeopleSoftConnection, entity: SourceEntity, mappings
   if (mappings === undefined) return undefined;
   const out: Record<string, string[]> = {};
   for (const m of mappings) {
-    if (m.source.connection !== conn.name || m.source.entity !== entity) continue;
+    const ps = peopleSoftSource(m);
+    if (ps === undefined || ps.connection !== conn.name || ps.entity !== entity) continue;
     for (const [source, zoho] of Object.entries(zohoFieldsBySource(m))) out[source] = [...new Set([...(out[source] ?? []), ...zoho.map((z) => `${m.target.module}.${z}`)])];
   }
   return out;

@@ -8,7 +8,7 @@
  */
 import type { PsRow } from './rows.js';
 
-export { DEFAULT_EMPLOYEE_COLUMNS, DEFAULT_VENDOR_COLUMNS } from '../config/source-columns.js';
+export { DEFAULT_DEPARTMENT_COLUMNS, DEFAULT_EMPLOYEE_COLUMNS, DEFAULT_VENDOR_COLUMNS } from '../config/source-columns.js';
 
 /** Canonical column name → the customer's column name. */
 export type ColumnMap = Record<string, string>;

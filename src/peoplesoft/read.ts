@@ -17,6 +17,7 @@ import { createRenamer, type ColumnMap } from './columns.js';
 import { parsePsDateTime } from './dates.js';
 import { decodeHistory, encodeHistory, hasHireRow, looksPartial, mergeHistory } from './history.js';
 import { KeyGrouper, type RowGroup } from './key-groups.js';
+import { normalizeDepartment } from './normalize-department.js';
 import { normalizeEmployee } from './normalize-employee.js';
 import { normalizeVendor, vendorFromRows } from './normalize-vendor.js';
 import { readCiItems } from './read-ci.js';
@@ -86,7 +87,10 @@ const text = (v: PsRow[string] | undefined): string => (v === null || v === unde
 const KEY_OF: Record<SourceEntity, (r: PsRow) => string> = {
   employees: (r) => text(r.EMPLID),
   vendors: (r) => (text(r.SETID) && text(r.VENDOR_ID) ? `${text(r.SETID)}-${text(r.VENDOR_ID)}` : ''),
+  departments: (r) => (text(r.SETID) && text(r.DEPTID) ? `${text(r.SETID)}-${text(r.DEPTID)}` : ''),
 };
+
+const KEY_FIELDS: Record<SourceEntity, string> = { employees: 'EMPLID', vendors: 'SETID/VENDOR_ID', departments: 'SETID/DEPTID' };
 
 type Item = SourceRecord | RecordProblem;
 
@@ -162,7 +166,7 @@ export async function* readSourceRecords(
   if (reader.kind === 'ci') {
     if (entity !== 'vendors') {
       throw new ConfigError('PS_READER_UNSUPPORTED', `Connection ${conn.name}: a component interface reader can read vendors only`, {
-        meta: { connection: conn.name, entity }, hint: 'Read employees with a qas or rest reader.',
+        meta: { connection: conn.name, entity }, hint: `Read ${entity} with a qas or rest reader.`,
       });
     }
     for await (const item of readCiItems(client, reader, ctx)) {
@@ -194,10 +198,12 @@ export async function* readSourceRecords(
       for (const group of groups) {
         opts.signal?.throwIfAborted();
         if (group.key === '') {
-          const field = entity === 'employees' ? 'EMPLID' : 'SETID/VENDOR_ID';
+          const field = KEY_FIELDS[entity];
           yield* emit([{ key: `row ${group.index}`, code: 'SOURCE_NO_KEY', field, message: `row ${group.index} of ${what} has no ${field}`, severity: 'error' }]);
         } else if (entity === 'employees') {
           yield* emit(normalizePerson(group, plan, stored.get(group.key)));
+        } else if (entity === 'departments') {
+          yield* emit([normalizeDepartment(group.rows, norm)]);
         } else {
           yield* emit([normalizeVendor(vendorFromRows(group.rows), norm)]);
         }

@@ -57,8 +57,13 @@ export interface PlannerOptions {
   sink: PlanSink;
   fieldLengths?: Readonly<Record<string, number>>;
   matchRules?: readonly MatchRule[];
-  /** Another mapping writes the same module and external-id field: remove only records linked to this one. */
-  sharedModule?: boolean;
+  /**
+   * A sibling mapping (same source, module and external-id field, another scope) claims this
+   * record: when it leaves this mapping's scope it is the sibling's now, not removed here.
+   */
+  claimedBySibling?: (record: SourceRecord) => boolean;
+  /** Zoho records another mapping of this run adopts already (Zoho id → who): matching one is ambiguous. */
+  taken?: ReadonlyMap<string, string>;
   /** Create records that are inactive when first seen (default: leave them out). */
   createInactive?: boolean;
   personalFields?: readonly string[];
@@ -88,6 +93,8 @@ interface Claim {
   rule: string;
   explicit: boolean;
   record: SourceRecord;
+  /** The Zoho record of an explicit pairing, as read. */
+  paired?: ObservedRecord;
 }
 
 export function emptyCounts(): ActionCounts {
@@ -224,9 +231,9 @@ export class MappingPlanner {
       const observed = page.observed.get(id);
       const link = page.links.get(id);
       if (outcome.kind === 'out-of-scope') {
-        // With another mapping on the same module, a record leaving this scope is presumably the
-        // other's now: never removed by scope.
-        if (observed && !(this.o.sharedModule && !link)) this.removal(id, observed, link, 'out-of-scope');
+        // A record that moved into a sibling mapping's scope (a contractor hired as an employee) is
+        // the sibling's now: it updates the record, this mapping does not deactivate it.
+        if (observed && !this.o.claimedBySibling?.(record)) this.removal(id, observed, link, 'out-of-scope');
         continue;
       }
       this.planned += 1;
@@ -257,7 +264,7 @@ export class MappingPlanner {
     }
     const paired = page.pairings?.get(desired.externalId);
     if (paired) {
-      this.claim(paired.id, { desired, rule: 'explicit', explicit: true, record });
+      this.claim(paired.id, { desired, rule: 'explicit', explicit: true, record, paired });
       return;
     }
     if (this.matchCandidates(desired, record)) return;
@@ -278,6 +285,15 @@ export class MappingPlanner {
       if (key === undefined) continue;
       const ids = index.byRule.get(rule.name)?.get(key);
       if (!ids || ids.length === 0) continue;
+      const taken = this.o.taken?.get(ids[0]!);
+      if (ids.length === 1 && taken !== undefined) {
+        this.hold(record);
+        this.problem({
+          mapping: this.name, key: desired.externalId, code: 'MATCH_AMBIGUOUS', severity: 'error',
+          message: `matches Zoho record ${ids[0]} by ${rule.name}, which ${taken} also matches and adopts in this run; not created nor adopted until resolved (ml-connector adopt --mapping ${this.name} ${desired.externalId} ZOHO_ID)`,
+        });
+        return true;
+      }
       if (ids.length > 1) {
         this.hold(record);
         this.problem({
@@ -323,10 +339,12 @@ export class MappingPlanner {
   /** A Zoho record of this mapping that a complete source read did not bring (full mode only). */
   planAbsent(externalId: string, observed: ObservedRecord, link: LinkedRecord | undefined): void {
     if (this.o.mode !== 'full' || this.seen.has(externalId)) return;
-    if (this.o.sharedModule && !link) return;
     this.seen.add(externalId);
     this.removal(externalId, observed, link, 'removed');
   }
+
+  /** The Zoho records this mapping adopts (after `finish`): Zoho id → external id. */
+  readonly adopted = new Map<string, string>();
 
   /** Resolve adoption claims (a Zoho record claimed twice is held for both), then check the guards. */
   finish(facts: { known: number; sourceComplete: boolean; sourceRows: number; lastFullRowCount?: number; watermark?: PlanWatermark; replaceSourceHashes?: boolean }): MappingSummary {
@@ -341,9 +359,11 @@ export class MappingPlanner {
           message: `Zoho record ${zohoId} matches ${list.length} source records (${list.map((x) => x.desired.externalId).join(', ')}) by ${c.rule}; neither created nor adopted until resolved (ml-connector adopt --mapping ${this.name} EXTERNAL_ID ${zohoId})`,
         });
       }
-      const candidate = winner && (this.candidates?.records.get(zohoId) ?? undefined);
-      if (winner && candidate) this.emit(planAdopt(this.t, winner.desired, candidate, winner.rule));
-      else if (winner && winner.explicit) this.emit(planAdopt(this.t, winner.desired, { id: zohoId, values: {} }, 'explicit'));
+      const candidate = winner && (winner.paired ?? this.candidates?.records.get(zohoId));
+      if (winner && candidate) {
+        this.emit(planAdopt(this.t, winner.desired, candidate, winner.rule));
+        this.adopted.set(zohoId, winner.desired.externalId);
+      }
     }
     this.claims.clear();
     const estimate = this.o.estimateCredits ?? defaultCreditEstimator;

@@ -6,3 +6,4 @@
 export * from './peoplesoft/index.js';
 export * from './zoho/index.js';
 export * from './dataset/index.js';
+export { firmHandMadeRecords, manyHandMadeContacts, type HandMadeNote, type HandMadeOrg } from './firm-zoho.js';

@@ -2,12 +2,14 @@ import type { Queryable } from './db.js';
 import { StateError } from './errors.js';
 import { readAllAudit } from './audit.js';
 import { readAllWatermarks, readLinks, readSnapshots, readSourceHashes, writeLinks, writeSnapshots, writeSourceHashes, writeWatermark } from './links.js';
+import { readAllPairings, writePairing } from './pairings.js';
 import { readAllRuns } from './runs.js';
 import { SCHEMA_VERSION } from './migrations.js';
-import type { AuditRow, Link, RunRow, Snapshot, Watermark, WebhookEventRow } from './types.js';
+import type { AuditRow, Link, Pairing, RunRow, Snapshot, Watermark, WebhookEventRow } from './types.js';
 
 export const EXPORT_FORMAT = 'ml-connector-state';
-export const EXPORT_FORMAT_VERSION = 1;
+/** 2 added `pairings`; version 1 files (without them) still import. */
+export const EXPORT_FORMAT_VERSION = 2;
 
 /**
  * A portable copy of the state in API shapes (not table rows), so a file exported by one schema
@@ -27,6 +29,8 @@ export interface StateExport {
     sourceHashes: Array<{ key: string; hash: string }>;
     watermark?: Watermark;
   }>;
+  /** Explicit pairings (`ml-connector adopt`): a person's decisions, not rebuildable from Zoho. */
+  pairings?: Pairing[];
   runs: RunRow[];
   audit: AuditRow[];
   webhookEvents: WebhookEventRow[];
@@ -64,6 +68,7 @@ export async function exportState(q: Queryable, nowIso: string, webhookEvents: W
     exportedAt: nowIso,
     secretsOmitted: secrets?.n ?? 0,
     mappings,
+    pairings: await readAllPairings(q),
     runs: await readAllRuns(q),
     audit: await readAllAudit(q),
     webhookEvents,
@@ -91,12 +96,13 @@ export function checkExport(data: unknown): StateExport {
   for (const key of ['mappings', 'runs', 'audit', 'webhookEvents'] as const) {
     if (!Array.isArray(d[key])) throw invalid(`"${key}" is not a list`);
   }
+  if (d.pairings !== undefined && !Array.isArray(d.pairings)) throw invalid('"pairings" is not a list');
   return d as StateExport;
 }
 
 /** Replace everything but secrets and locks with the export's content (caller holds the transaction). */
 export async function importState(q: Queryable, data: StateExport): Promise<void> {
-  for (const table of ['audit', 'webhook_events', 'runs', 'links', 'snapshots', 'source_hashes', 'watermarks']) {
+  for (const table of ['pairings', 'audit', 'webhook_events', 'runs', 'links', 'snapshots', 'source_hashes', 'watermarks']) {
     await q.run(`DELETE FROM ${table}`);
   }
   for (const m of data.mappings) {
@@ -126,6 +132,7 @@ export async function importState(q: Queryable, data: StateExport): Promise<void
       ],
     );
   }
+  for (const p of data.pairings ?? []) await writePairing(q, p, data.exportedAt);
   for (const e of data.webhookEvents) {
     await q.run(
       `INSERT INTO webhook_events (id, received_at, source, channel_id, module, operation, record_ids, status, run_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -11,9 +11,9 @@ export interface Migration {
   name: string;
   sql: string;
   /**
-   * The migration rebuilds a table others reference (SQLite cannot alter a constraint): foreign
-   * keys are switched off around its transaction, as SQLite's documentation prescribes, and
-   * checked before it commits.
+   * The migration rebuilds a table others reference (SQLite's documented way to change a CHECK
+   * constraint: create, copy, drop, rename). Foreign keys are switched off around its transaction,
+   * which PRAGMA allows only outside one, and checked before it commits.
    */
   rebuildsTables?: boolean;
 }
@@ -153,15 +153,31 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    name: 'explicit pairings (ml-connector adopt)',
+    sql: `
+      CREATE TABLE pairings (
+        mapping TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        module TEXT NOT NULL,
+        zoho_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        run_id TEXT REFERENCES runs (id),
+        PRIMARY KEY (mapping, external_id)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX pairings_by_zoho_id ON pairings (module, zoho_id);
+    `,
+  },
+  {
     version: 6,
-    name: 'blocked runs, facts',
-    // A run a guard stopped is recorded as `blocked` (the CHECK constraint needs the table
-    // rebuilt). `facts`: small values remembered between runs, never secrets.
+    name: 'runs of kind adopt, blocked runs, facts',
+    // Runs of `ml-connector adopt` (kind adopt) and runs a guard stopped (status blocked): the
+    // CHECK constraints need the table rebuilt. `facts`: small values remembered between runs, never secrets.
     rebuildsTables: true,
     sql: `
       CREATE TABLE runs_next (
         id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('plan', 'apply', 'serve')),
+        kind TEXT NOT NULL CHECK (kind IN ('plan', 'apply', 'serve', 'adopt')),
         trigger TEXT NOT NULL,
         git_commit TEXT,
         config_digest TEXT NOT NULL,
@@ -225,7 +241,7 @@ export async function migrate(db: Db): Promise<{ from: number; to: number }> {
         await tx.exec(migration.sql);
         if (migration.rebuildsTables) {
           const broken = await tx.all<{ table: string }>('PRAGMA foreign_key_check');
-          if (broken.length > 0) throw new Error(`foreign keys broken in ${[...new Set(broken.map((b) => b.table))].join(', ')}`);
+          if (broken.length > 0) throw new StateError('STATE_CORRUPT', `Migrating ${db.path} to schema version ${migration.version} would break ${broken.length} reference(s) in ${broken[0]!.table}.`, { meta: { path: db.path, version: migration.version } });
         }
         // user_version lives in the file header, so it commits (or rolls back) with the schema.
         await tx.exec(`PRAGMA user_version = ${migration.version}`);

@@ -15,7 +15,7 @@ export function createRunId(nowMs: number): string {
 
 /** `now` is the run's business time (the injected clock); heartbeats use wall time (see lock.ts). */
 export async function insertRun(q: Queryable, r: RunStart, id: string, now: string, me: ProcessIdentity): Promise<void> {
-  if (!['plan', 'apply', 'serve'].includes(r.kind)) {
+  if (!['plan', 'apply', 'serve', 'adopt'].includes(r.kind)) {
     throw new StateError('STATE_INVALID_INPUT', `Unknown run kind "${String(r.kind)}".`, { meta: { kind: r.kind } });
   }
   await q.run(

@@ -10,13 +10,14 @@ import {
 } from './links.js';
 import { readHistories, writeHistories } from './histories.js';
 import { acquireLock, readLock, readLocks, removeLock, type LockContext } from './lock.js';
+import { findPairingByZohoId, readAllPairings, readPairings, removePairingRows, writePairing } from './pairings.js';
 import type { MasterKeySource } from './master-key.js';
 import { SCHEMA_VERSION, migrate, readSchemaVersion, tooNewError } from './migrations.js';
 import { currentProcess, describeOwner, type ProcessIdentity } from './process.js';
 import { completeRun, createRunId, insertRun, markInterruptedRuns, readRun, readRuns, touchRuns, unknownRun } from './runs.js';
 import { EncryptedSecretStore } from './secrets.js';
 import type {
-  AuditInput, AuditQuery, AuditRow, BatchCommit, HistoryInput, Link, LinkInput, Lock, LockInfo, LockOptions, OpenReport, RunFinish, RunRow,
+  AuditInput, AuditQuery, AuditRow, BatchCommit, HistoryInput, Link, LinkInput, Lock, LockInfo, LockOptions, OpenReport, Pairing, PairingInput, RunFinish, RunRow,
   RunStart, SecretStore, Snapshot, SnapshotInput, SourceHashInput, Watermark, WatermarkInput, WebhookEventInput, WebhookEventRow,
   WebhookQuery, WebhookStatus,
 } from './types.js';
@@ -48,7 +49,7 @@ export interface StateStats {
   schemaVersion: number;
   sizeBytes: number;
   walBytes: number;
-  rows: Record<'links' | 'snapshots' | 'sourceHashes' | 'watermarks' | 'runs' | 'audit' | 'webhookEvents' | 'secrets' | 'locks', number>;
+  rows: Record<'links' | 'snapshots' | 'sourceHashes' | 'watermarks' | 'pairings' | 'runs' | 'audit' | 'webhookEvents' | 'secrets' | 'locks', number>;
 }
 
 export interface StateStore {
@@ -68,6 +69,20 @@ export interface StateStore {
   upsertLinks(mapping: string, links: LinkInput[]): Promise<void>;
   deleteLinks(mapping: string, externalIds: string[]): Promise<void>;
   findLinkByZohoId(module: string, zohoId: string): Promise<{ mapping: string; externalId: string } | undefined>;
+
+  /**
+   * Store an explicit pairing (`ml-connector adopt`), with its audit row in the same transaction.
+   * Throws STATE_PAIRING_CONFLICT when the Zoho record is paired with another source record.
+   */
+  putPairing(pairing: PairingInput, audit?: AuditInput): Promise<void>;
+  /** Pairings of these source records of a mapping (batched; absent keys have none). */
+  getPairings(mapping: string, keys: readonly string[]): Promise<Map<string, Pairing>>;
+  /** Remove pairings (with their audit rows); returns how many existed. */
+  removePairings(mapping: string, keys: readonly string[], audit?: AuditInput[]): Promise<number>;
+  /** The pairing that claims a Zoho record, if any. */
+  findPairingByZohoId(module: string, zohoId: string): Promise<Pairing | undefined>;
+  /** Every pairing (or one mapping's), in key order. */
+  listPairings(mapping?: string): Promise<Pairing[]>;
 
   putSnapshots(mapping: string, rows: SnapshotInput[]): Promise<void>;
   /** After a full read of Zoho: the snapshots become exactly `rows` (records gone from Zoho drop out). */
@@ -245,6 +260,30 @@ class SqliteStateStore implements StateStore {
     return findLinkByZohoId(this.db, module, zohoId);
   }
 
+  putPairing(pairing: PairingInput, audit?: AuditInput): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const now = this.now();
+      await writePairing(tx, pairing, now);
+      if (audit) await insertAudit(tx, [audit], now);
+    }, `pairing ${pairing.mapping} ${pairing.externalId}`);
+  }
+  getPairings(mapping: string, keys: readonly string[]): Promise<Map<string, Pairing>> {
+    return readPairings(this.db, mapping, keys);
+  }
+  removePairings(mapping: string, keys: readonly string[], audit: AuditInput[] = []): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const removed = await removePairingRows(tx, mapping, keys);
+      if (audit.length > 0) await insertAudit(tx, audit, this.now());
+      return removed;
+    }, `removing pairings of ${mapping}`);
+  }
+  findPairingByZohoId(module: string, zohoId: string): Promise<Pairing | undefined> {
+    return findPairingByZohoId(this.db, module, zohoId);
+  }
+  listPairings(mapping?: string): Promise<Pairing[]> {
+    return readAllPairings(this.db, mapping);
+  }
+
   putSnapshots(mapping: string, rows: SnapshotInput[]): Promise<void> {
     return this.db.transaction((tx) => writeSnapshots(tx, mapping, rows, this.now()), `saving snapshots of ${mapping}`);
   }
@@ -354,6 +393,7 @@ class SqliteStateStore implements StateStore {
       if (progress.changes === 0) throw unknownRun(b.runId);
       await writeLinks(tx, b.mapping, b.links, now);
       if (b.unlinked?.length) await removeLinks(tx, b.mapping, b.unlinked);
+      if (b.unpaired?.length) await removePairingRows(tx, b.mapping, b.unpaired);
       if (b.snapshots?.length) await writeSnapshots(tx, b.mapping, b.snapshots, now);
       await insertAudit(tx, b.audit, now);
     }, `committing a batch of ${b.mapping}`);
@@ -408,6 +448,7 @@ class SqliteStateStore implements StateStore {
         snapshots: await count('snapshots'),
         sourceHashes: await count('source_hashes'),
         watermarks: await count('watermarks'),
+        pairings: await count('pairings'),
         runs: await count('runs'),
         audit: await count('audit'),
         webhookEvents: await count('webhook_events'),

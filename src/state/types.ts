@@ -56,7 +56,8 @@ export interface Watermark {
 
 export type WatermarkInput = Omit<Watermark, 'updatedAt'> & { updatedAt?: string };
 
-export type RunKind = 'plan' | 'apply' | 'serve';
+/** `adopt`: `ml-connector adopt` storing an explicit pairing (no Zoho write). */
+export type RunKind = 'plan' | 'apply' | 'serve' | 'adopt';
 /** `blocked`: a guard stopped the run before anything was written. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'interrupted' | 'blocked';
 export type FinalRunStatus = Exclude<RunStatus, 'running'>;
@@ -138,6 +139,23 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/**
+ * "Source record `externalId` of `mapping` is Zoho record `zohoId`": an explicit pairing made with
+ * `ml-connector adopt`, which the planner turns into an `adopt` action (rule "explicit").
+ */
+export interface Pairing {
+  mapping: string;
+  externalId: string;
+  /** Zoho module API name, e.g. `Contacts`. */
+  module: string;
+  zohoId: string;
+  createdAt: string;
+  /** The `adopt` run that stored it (its audit row). */
+  runId?: string;
+}
+
+export type PairingInput = Omit<Pairing, 'createdAt'> & { createdAt?: string };
+
 /** One applied batch: its links, snapshots and audit rows become durable together. */
 export interface BatchCommit {
   runId: string;
@@ -145,6 +163,8 @@ export interface BatchCommit {
   links: LinkInput[];
   /** External ids whose links must go (records deleted in Zoho). */
   unlinked?: string[];
+  /** External ids whose explicit pairings this batch fulfilled (adopted): removed with it. */
+  unpaired?: string[];
   snapshots?: SnapshotInput[];
   audit: AuditInput[];
 }

@@ -8,6 +8,7 @@ import { describeError, isMlError } from '../../support/errors.js';
 import { createLogger } from '../../support/log.js';
 import { scrub } from '../../support/redact.js';
 import { checkZohoConnection } from '../../zoho/check.js';
+import { checkSharedOrgs } from '../../zoho/shared-org.js';
 import { resolveZohoCredentials } from '../../zoho/setup.js';
 import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, useColor } from '../output.js';
@@ -56,7 +57,8 @@ export async function runChecks(config: Config, secrets: SecretSource, only?: st
       ),
     );
   }
-  return (await Promise.all(jobs)).flat();
+  const results = (await Promise.all(jobs)).flat();
+  return [...results, ...checkSharedOrgs(results, mappings)];
 }
 
 export function renderChecks(results: CheckResult[], color: boolean): string {

@@ -39,6 +39,11 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Make Zoho match the plan: a saved plan file, or a fresh plan confirmed first',
     load: async () => (await import('./apply.js')).register,
   },
+  adopt: {
+    usage: 'adopt [options] [externalId] [zohoId]',
+    summary: 'Pair a source record with an existing Zoho record that match rules cannot find (like terraform import): the next plan adopts it instead of creating a duplicate',
+    load: async () => (await import('./adopt.js')).register,
+  },
   auth: {
     usage: 'auth',
     summary: 'Obtain credentials for a connection',

@@ -10,6 +10,7 @@ import { MlError } from '../../support/errors.js';
 import { generateDataset, loadFixture, toPsDate, type PeopleSoftDataset } from '../../sim/dataset/index.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../../sim/peoplesoft/index.js';
 import { startZohoSimulator, type ZohoFixture, type ZohoSimulator } from '../../sim/zoho/index.js';
+import { firmHandMadeRecords } from '../../sim/firm-zoho.js';
 
 interface SimOptions {
   preset?: string;
@@ -20,6 +21,7 @@ interface SimOptions {
   zohoPort?: string;
   peoplesoftPort?: string;
   peoplesoftTimezone?: string;
+  emptyZoho?: boolean;
   json?: boolean;
 }
 
@@ -87,6 +89,7 @@ function listenForStop(): { stopped: Promise<NodeJS.Signals>; cancel: () => void
 function connectionSummary(ps: PeopleSoftSimulator, zoho: ZohoSimulator): Record<string, unknown> {
   return {
     zoho: {
+      records: { Contacts: zoho.records('Contacts').length, Accounts: zoho.records('Accounts').length },
       url: zoho.url,
       accountsUrl: zoho.accountsUrl,
       apiDomain: zoho.apiDomain,
@@ -119,6 +122,9 @@ function printHuman(ps: PeopleSoftSimulator, zoho: ZohoSimulator): void {
   out(`  data           ${ps.data.employees.length} employees, ${ps.data.vendors.length} vendors, as of ${ps.data.asOf}`);
   out(`  next day       curl -X POST ${ps.url}/sim/next-day   ${c('gray', '(PeopleSoft starts yesterday: hires, a rehire, a termination, a transfer, a vendor move, dated today)')}`);
   out(`${c('bold', 'Zoho CRM')}    ${zoho.url}  (accounts ${zoho.accountsUrl})`);
+  const contacts = zoho.records('Contacts').length;
+  const accounts = zoho.records('Accounts').length;
+  out(`  records        ${contacts} contacts, ${accounts} accounts   ${c('gray', contacts + accounts > 0 ? "(typed in by hand before ml-connector, as in the firm's story; --empty-zoho starts empty)" : '(an empty organisation)')}`);
   out(`  client         ${zoho.credentials.clientId} / ${zoho.credentials.clientSecret}`);
   out(`  refresh token  ${zoho.credentials.refreshToken}`);
   out(c('gray', 'These are simulator credentials, not secrets. Press Ctrl+C to stop.'));
@@ -181,9 +187,12 @@ async function serveUntil(stopped: Promise<NodeJS.Signals>, opts: SimOptions, se
   });
   let zoho: ZohoSimulator;
   try {
+    // The firm's Zoho org is not empty: a dozen records typed in by hand before ml-connector came.
+    const handMade = fixture.zoho === undefined && opts.emptyZoho !== true ? firmHandMadeRecords(dataset).records : undefined;
     zoho = await startZohoSimulator({
       ...(zohoPort === undefined ? {} : { port: zohoPort }),
       ...(fixture.zoho === undefined ? {} : { fixture: fixture.zoho }),
+      ...(handMade === undefined ? {} : { handMade }),
     });
   } catch (err) {
     await ps.close();
@@ -209,6 +218,7 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--zoho-port <port>', 'Zoho simulator port (default: a free port)')
     .option('--peoplesoft-port <port>', 'PeopleSoft simulator port (default: a free port)')
     .option('--peoplesoft-timezone <zone>', "IANA time zone of the simulated PeopleSoft database; match the connection's normalization.serverTimezone", 'America/Chicago')
+    .option('--empty-zoho', "start the Zoho org empty (default: the firm's dozen hand-made contacts and accounts; a --fixture with a zoho part replaces them)")
     .option('--json', 'print one JSON object with URLs and credentials as the first line')
     .action(async (opts: SimOptions) => {
       await runSim(opts);

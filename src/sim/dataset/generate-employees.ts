@@ -106,8 +106,9 @@ function buildJobs(ctx: EmployeeContext, story: Story, isManager: boolean, super
   const bu = rng.chance(0.7) ? FIRM.businessUnits[0] : FIRM.businessUnits[1];
   const contractor = story === 'contractor' || story === 'contractorEnded';
   const vendor = contractor && ctx.contractorVendors.length > 0 ? rng.pick(ctx.contractorVendors) : undefined;
+  // A future hire starts in one to three weeks and was keyed just now, before the start date.
   const hireDate = story === 'futureHire'
-    ? addDays(asOf, rng.int(3, 30))
+    ? addDays(asOf, rng.int(7, 21))
     : contractor ? addDays(asOf, -rng.int(120, 3 * 365)) : addDays(asOf, -rng.int(story === 'regular' ? 120 : 400, 15 * 365));
   const startInClosedDept = (story === 'inactiveDept' || (story === 'transfer' && rng.chance(0.4))) && hireDate < closed;
   const start: Omit<JobRow, 'EMPL_RCD' | 'EFFDT' | 'EFFSEQ' | 'ACTION' | 'ACTION_REASON' | 'ACTION_DT' | 'LASTUPDDTTM'> = {
@@ -123,7 +124,7 @@ function buildJobs(ctx: EmployeeContext, story: Story, isManager: boolean, super
     VENDOR_SETID: vendor ? vendor.SETID : '',
     VENDOR_ID: vendor ? vendor.VENDOR_ID : '',
   };
-  h.add(0, hireDate, 'HIR', contractor ? 'CWK' : 'NHR', {}, start);
+  h.add(0, hireDate, 'HIR', contractor ? 'CWK' : 'NHR', {}, start, story === 'futureHire' ? h.keyedJustBefore() : undefined);
   if (story === 'futureHire') return h;
   if (rng.chance(0.1)) h.add(0, hireDate, 'DTA', 'COR', { LOCATION: rng.pick([bu.LOCATION, 'REMOTE']) });
   // A few ordinary changes over the years keep histories realistic.

@@ -102,6 +102,17 @@ export class JobHistory {
     return day + this.rng.int(7 * 3600, 19 * 3600) * 1000 + this.rng.int(0, 999);
   }
 
+  /**
+   * A time on the last working day before the dataset's as-of day, for a row HR has only just
+   * keyed (a future hire). Draws exactly what enteredFor draws, so the rest of the dataset stays
+   * the same for a seed.
+   */
+  keyedJustBefore(): number {
+    this.rng.int(1, 20);
+    const day = fromPsDate(this.asOf) - DAY_MS;
+    return day + this.rng.int(7 * 3600, 19 * 3600) * 1000 + this.rng.int(0, 999);
+  }
+
   /** A random date in [from, to] (from when to < from). */
   between(from: PsDate, to: PsDate): PsDate {
     const span = Math.round((fromPsDate(to) - fromPsDate(from)) / DAY_MS);

@@ -21,7 +21,7 @@ export const DEFAULT_OAUTH_CLIENT = { clientId: 'ml-connector-sim', clientSecret
 
 /**
  * Start a PeopleSoft Integration Gateway simulator on 127.0.0.1 (an ephemeral port unless told):
- * QAS ExecuteQuery (ML_EMPLOYEES on the HCM node, ML_VENDORS on the FSCM node), the custom REST
+ * QAS ExecuteQuery (ML_EMPLOYEES and ML_DEPARTMENTS on the HCM node, ML_VENDORS on the FSCM node), the custom REST
  * operation ML_EMPL_CHANGES, VENDOR_CI over CI REST, HTTP Basic and OAuth2 bearer auth, faults.
  * See docs/simulators.md for the data contract.
  */

@@ -1,6 +1,7 @@
 import { isPsDate, normalizeDateTimeBound } from '../dataset/dates.js';
 import type { PeopleSoftDataset, PsDate } from '../dataset/types.js';
 import { isPermitted } from './auth.js';
+import { selectDepartmentRows } from './department-rows.js';
 import { selectEmployeeRows } from './employee-rows.js';
 import { RequestError, type QueryResult } from './query-result.js';
 import { renderErrorPage, renderQasFailure, renderQasJson, renderQasXml, type RenderOptions } from './render.js';
@@ -71,7 +72,16 @@ const ML_VENDORS: QueryDefinition = {
   },
 };
 
-export const QUERIES: readonly QueryDefinition[] = [ML_EMPLOYEES, ML_VENDORS];
+const ML_DEPARTMENTS: QueryDefinition = {
+  name: 'ML_DEPARTMENTS',
+  database: 'hcm',
+  prompts: ['SETID', 'AFTER_DEPTID'],
+  run(p, ctx, limit) {
+    return selectDepartmentRows(ctx.data, { setid: p.SETID, afterDeptid: p.AFTER_DEPTID, limit });
+  },
+};
+
+export const QUERIES: readonly QueryDefinition[] = [ML_EMPLOYEES, ML_VENDORS, ML_DEPARTMENTS];
 
 function dateTimePrompt(p: Record<string, string>, name: string, endOfDay: boolean): string | undefined {
   const value = p[name] ?? '';

@@ -13,6 +13,10 @@ import { cleanRecord, isRecordError, mandatoryMissing } from './validate.js';
 
 /** Accounts first, so Contacts can look them up. */
 const SEED_ORDER = ['Accounts', 'Vendors', 'Contacts'];
+const bySeedOrder = (a: string, b: string): number => {
+  const rank = (m: string): number => (SEED_ORDER.includes(m) ? SEED_ORDER.indexOf(m) : SEED_ORDER.length);
+  return rank(a) - rank(b);
+};
 
 const refId = (v: unknown): string | undefined => {
   const id = v && typeof v === 'object' ? (v as { id?: unknown }).id : undefined;
@@ -35,20 +39,41 @@ function requireStore(org: Org, module: string): ModuleStore {
 /** Replace every module's records with the fixture's (modules not named end up empty). */
 export function seedFixture(org: Org, fixture: ZohoFixture): void {
   for (const store of org.stores.values()) store.clear();
-  const modules = Object.keys(fixture.records ?? {}).sort((a, b) => {
-    const ia = SEED_ORDER.indexOf(a);
-    const ib = SEED_ORDER.indexOf(b);
-    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
-  });
+  const modules = Object.keys(fixture.records ?? {}).sort(bySeedOrder);
   for (const module of modules) {
     const store = requireStore(org, module);
     const list = fixture.records[module] ?? [];
-    list.forEach((input, i) => seedOne(org, store, input, i));
+    list.forEach((input, i) => seedOne(org, store, input, i, API_USER.id, 'fixture'));
   }
 }
 
-function seedOne(org: Org, store: ModuleStore, input: Record<string, unknown>, i: number): void {
-  const where = `fixture ${store.def.apiName}[${i}]`;
+/**
+ * Records a person typed into the Zoho UI before ml-connector came: owned, created and last
+ * modified by the UI user (Sam Rivera) unless the input says otherwise, validated like an insert,
+ * added to what the org holds (nothing is cleared). Returns the new ids in input order.
+ */
+export function addHandMade(org: Org, records: ZohoFixture['records']): Record<string, string[]> {
+  const ids: Record<string, string[]> = {};
+  const added: Array<[ModuleStore, string]> = [];
+  try {
+    for (const module of Object.keys(records).sort(bySeedOrder)) {
+      const store = requireStore(org, module);
+      ids[module] = (records[module] ?? []).map((input, i) => {
+        const id = seedOne(org, store, input, i, HUMAN_USER.id, 'hand-made');
+        added.push([store, id]);
+        return id;
+      });
+    }
+  } catch (err) {
+    // All or nothing: a bad record leaves the org as it was.
+    for (const [store, id] of added.reverse()) store.remove(id);
+    throw err;
+  }
+  return ids;
+}
+
+function seedOne(org: Org, store: ModuleStore, input: Record<string, unknown>, i: number, userId: string, what: string): string {
+  const where = `${what} ${store.def.apiName}[${i}]`;
   const clean = cleanRecord(org, store.def, input, i);
   if (isRecordError(clean)) throw new Error(`${where}: ${clean.code} ${clean.message} ${JSON.stringify(clean.details)}`);
   for (const f of store.def.fields) {
@@ -79,12 +104,13 @@ function seedOne(org: Org, store: ModuleStore, input: Record<string, unknown>, i
   store.put({
     id,
     values: withDerived(store, values),
-    ownerId: clean.ownerId ?? API_USER.id,
-    createdById: user(input.Created_By, API_USER.id),
-    modifiedById: user(input.Modified_By, API_USER.id),
+    ownerId: clean.ownerId ?? userId,
+    createdById: user(input.Created_By, userId),
+    modifiedById: user(input.Modified_By, userId),
     createdAt,
     modifiedAt: timeOf(input.Modified_Time, createdAt, `${where}.Modified_Time`),
   });
+  return id;
 }
 
 export function dumpFixture(org: Org): ZohoFixture {

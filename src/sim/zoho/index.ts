@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { OffsetClock, sleep } from '../../support/clock.js';
 import { handleAuthorize, handleRevoke, handleToken, type AccountsContext } from './accounts.js';
 import { handleApi, type ApiContext } from './api.js';
-import { seedFixture, dumpFixture, editAsUser, deleteAsUser } from './fixture.js';
+import { addHandMade, seedFixture, dumpFixture, editAsUser, deleteAsUser } from './fixture.js';
+import { handleSimRoute } from './sim-routes.js';
 import { encodeReply, invalidUrl, readBody, readFormParams, writeBytes, zohoError, type Reply } from './http-io.js';
 import { createRandom } from './ids.js';
 import { CreditMeter, createRequestLog, describeFault, EDITION_CONCURRENCY, FaultPlan } from './limits.js';
@@ -130,7 +131,8 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
     let body: Buffer | undefined;
     const rawBody = async (): Promise<Buffer> => (body ??= await readBody(req));
     try {
-      const fault = faults.take(seq, r.kind, r.module);
+      // Control routes are the test's own hand: faults aimed at Zoho calls never hit them.
+      const fault = r.area === 'sim' ? undefined : faults.take(seq, r.kind, r.module);
       if (fault) entry.fault = describeFault(fault);
       if (fault?.revokeRefreshToken) tokens.revoke(client.refreshToken);
       if (fault?.reset) {
@@ -144,6 +146,8 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
         const started = performance.now();
         reply = await accountsReply(r.kind, r.methodOk, url, req, await rawBody());
         entry.serverMs = performance.now() - started;
+      } else if (r.area === 'sim') {
+        reply = handleSimRoute(org, method, url.pathname, await rawBody());
       } else if (r.area === 'api') {
         const out = await handleApi(api, req, url, r, rawBody, (ms) => sleep(ms));
         reply = out.reply;
@@ -190,6 +194,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   if (opts.fixture) seedFixture(org, opts.fixture);
+  if (opts.handMade) addHandMade(org, opts.handMade);
 
   return {
     url: base,
@@ -214,6 +219,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
       notifier.emit(module, 'delete', [id], new Map(), false);
     },
     seed: (fixture) => seedFixture(org, fixture),
+    addHandMade: (records) => addHandMade(org, records),
     dump: () => dumpFixture(org),
     creditsUsed: () => api.credits.used(),
     flushNotifications: () => notifier.flush(),

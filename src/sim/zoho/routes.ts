@@ -3,7 +3,8 @@ import type { ZohoRequestKind } from './types.js';
 /** Which endpoint a method and path name: the request kind, the module and the path id. */
 
 export interface Route {
-  area: 'accounts' | 'api' | 'none';
+  /** `sim`: the simulator's own control routes (`/sim/...`), never Zoho's. */
+  area: 'accounts' | 'api' | 'sim' | 'none';
   kind: ZohoRequestKind;
   module?: string;
   key?: string;
@@ -23,6 +24,7 @@ export function classify(method: string, pathname: string): Route {
   if (pathname === '/oauth/v2/auth') return { area: 'accounts', kind: 'auth', methodOk: method === 'GET' };
   if (pathname === '/oauth/v2/token') return { area: 'accounts', kind: 'token', methodOk: method === 'POST' };
   if (pathname === '/oauth/v2/token/revoke') return { area: 'accounts', kind: 'revoke', methodOk: method === 'POST' };
+  if (pathname.startsWith('/sim/')) return { area: 'sim', kind: 'sim', methodOk: true };
   if (!pathname.startsWith('/crm/v8/')) return { area: 'none', kind: 'unknown', methodOk: true };
   let seg: string[];
   try {

@@ -139,6 +139,16 @@ const ACCOUNTS: Spec[] = [
     picklist: ['-None-', 'Approved', 'Denied', 'Unapproved', 'Inactive', 'To Be Archived'],
   },
   text('Payment_Terms', 'Payment Terms', 30, { custom: true }),
+  // The firm's own accounts: one per PeopleSoft department, or the firm itself (a company code).
+  text('PeopleSoft_Department_ID', 'PeopleSoft Department ID', 30, { custom: true, unique: true, external: true }),
+  text('PeopleSoft_Company', 'PeopleSoft Company', 30, { custom: true, unique: true, external: true }),
+  {
+    apiName: 'Department_Status',
+    label: 'Department Status',
+    type: 'picklist',
+    custom: true,
+    picklist: ['-None-', 'Active', 'Inactive'],
+  },
   {
     apiName: 'Vendor_Persistence',
     label: 'Vendor Persistence',

@@ -75,6 +75,12 @@ export interface ZohoSimulatorOptions {
   seed?: number;
   client?: ZohoClientConfig;
   fixture?: ZohoFixture;
+  /**
+   * Records typed in by a person before ml-connector came (added after `fixture`): owned and
+   * created by the UI user, usually without an external id, typed the way people type. The
+   * `firm` story's dozen is `firmHandMadeRecords(dataset)` (src/sim/firm-zoho.ts).
+   */
+  handMade?: ZohoFixture['records'];
   quirks?: ZohoQuirks;
   /** Show a consent page on /oauth/v2/auth instead of redirecting at once. Default true (auto-approve). */
   autoApprove?: boolean;
@@ -112,6 +118,8 @@ export type ZohoRequestKind =
   | 'org'
   | 'watch'
   | 'notify'
+  /** The simulator's own control routes (`POST /sim/hand-made`). */
+  | 'sim'
   | 'unknown';
 
 export interface ZohoRequestLogEntry {
@@ -198,6 +206,8 @@ export interface ZohoSimulator {
   editRecord(module: string, id: string, changes: Record<string, unknown>, by?: 'user'): void;
   deleteRecord(module: string, id: string, by?: 'user'): void;
   seed(fixture: ZohoFixture): void;
+  /** Add records as a person in the Zoho UI would (see `handMade`); returns their ids per module. */
+  addHandMade(records: ZohoFixture['records']): Record<string, string[]>;
   dump(): ZohoFixture;
   creditsUsed(): number;
   /** Callbacks sent so far (and their outcome). */
