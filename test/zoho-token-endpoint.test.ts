@@ -146,7 +146,7 @@ describe('default scopes', () => {
     const conn = connectionFor(sim, { auth: { type: 'client_credentials', clientId: sim.credentials.clientId, clientSecret: '${env:S}', soid: `ZohoCRM.${sim.credentials.orgId}` } });
     const results = await checkZohoConnection(conn, await mappings(), { credentials: { clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret }, clock, tokenCache: false });
     expect(results.filter((r) => r.status === "error"), JSON.stringify(results, null, 1)).toEqual([]);
-    expect(results.map((r) => r.target)).toEqual(['zoho/auth', 'zoho/user', 'zoho/org', 'zoho/modules', 'zoho/Contacts (employees-to-contacts)', 'zoho/Accounts (vendors-to-accounts)', 'zoho/credits']);
+    expect(results.map((r) => r.target).sort()).toEqual(['zoho/auth', 'zoho/user', 'zoho/org', 'zoho/modules', 'zoho/Contacts (employees-to-contacts)', 'zoho/Contacts (contractors-to-contacts)', 'zoho/Accounts (vendors-to-accounts)', 'zoho/Accounts (departments-to-accounts)', 'zoho/credits'].sort());
     const token = sim.requests.entries.find((e) => e.kind === 'token')!;
     expect(token.status).toBe(200);
     // Channels and COQL are granted too (webhooks, serve).

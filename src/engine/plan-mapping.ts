@@ -8,7 +8,7 @@ import type { Mapping } from '../config/types.generated.js';
 import { externalIdSource, inScope, managedFields, otherExternalIdFields, ownerOfOrphans, siblingMappings } from '../mapping/index.js';
 import { sourceInclude } from '../config/index.js';
 import type { SourceRecord } from '../model/index.js';
-import { formatCursor, parseCursor, personalKind, MappingPlanner, indexCandidates, type CandidateIndex, type LinkedRecord, type MappingSummary, type MatchRule, type ObservedRecord, type PlanSink } from '../plan/index.js';
+import { formatCursor, laterTime, parseCursor, personalKind, MappingPlanner, indexCandidates, type CandidateIndex, type LinkedRecord, type MappingSummary, type MatchRule, type ObservedRecord, type PlanSink } from '../plan/index.js';
 import type { Link, Snapshot } from '../state/index.js';
 import type { Scratch } from '../state/scratch.js';
 import { MlError } from '../support/errors.js';
@@ -32,6 +32,9 @@ export interface PlanMappingOptions {
   adoptedInRun?: Map<string, string>;
   signal?: AbortSignal;
 }
+
+/** How far behind our clock Zoho's change cursor may move: covers clock skew and Zoho's own settling. */
+export const ZOHO_SETTLE_MS = 10 * 60_000;
 
 /** Pages read ahead while Zoho is read: bounded, so memory holds a few pages, never the org. */
 const READ_AHEAD = 20;
@@ -208,7 +211,9 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
     const links = await store.getLinksByKeys(mapping.name, keys);
     const { observed, changed } = await observedFor(keys, links);
     const fresh = keys.filter((k) => !links.has(k) && !observed.has(k));
-    if (mode === 'incremental' && fresh.length > 0) await candidatesOnce();
+    // Candidates are read once, when a record would otherwise be created (an active record new to
+    // Zoho); a record first seen inactive is not created, and is matched in the next full run.
+    if (mode === 'incremental' && page.records.some((r, i) => r.status !== 'inactive' && !links.has(keys[i]!) && !observed.has(keys[i]!))) await candidatesOnce();
     const pairings = fresh.length > 0 ? await pairedRecords(fresh) : undefined;
     planner.planPage({
       ...(pairings && pairings.size > 0 ? { pairings } : {}),
@@ -242,7 +247,11 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
   }
 
   const facts = source.facts();
-  const zohoCursor = zohoRead.cursor ?? previous.zoho;
+  // The change query is inclusive of its start second (a later edit in that second is not missed),
+  // so the cursor must move on: once a second is ZOHO_SETTLE_MS in the past no edit can still land
+  // in it, and the next run starts there instead of re-reading the last second it saw.
+  const settled = new Date(session.clock.now() - ZOHO_SETTLE_MS).toISOString();
+  const zohoCursor = laterTime(zohoRead.cursor ?? previous.zoho, settled);
   // Records left out this run (a bad row, an ambiguous match) are read again next run: the
   // source cursor stops before the earliest of them.
   const held = planner.heldCursor();
