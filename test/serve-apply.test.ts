@@ -46,7 +46,7 @@ describe('serve with the real applier', () => {
       run: createApplyRunner({ config: () => config, store, env }),
       logger: silentLogger, port: 0, host: '127.0.0.1',
     });
-    for (let i = 0; i < 100 && (handle.metrics.get('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'succeeded' }) ?? 0) < 1; i++) await sleep(100);
+    for (let i = 0; i < 100 && ((await handle.metrics.value('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'succeeded' })) ?? 0) < 1; i++) await sleep(100);
     const health = (await (await fetch(`${handle.url}/healthz`)).json()) as { lastRuns: Record<string, { status: string; trigger: string }> };
     expect(health.lastRuns['employees-to-contacts']).toMatchObject({ status: 'succeeded', trigger: 'schedule:daily' });
     await handle.stop('test');
@@ -54,11 +54,11 @@ describe('serve with the real applier', () => {
     expect(accounts).toBeGreaterThanOrEqual(200);
     expect(zoho.records('Contacts')).toHaveLength(150);
     const m = handle.metrics;
-    expect(m.get('ml_connector_records_total', { mapping: 'employees-to-contacts', action: 'create' })).toBe(150);
-    expect(m.get('ml_connector_records_total', { mapping: 'vendors-to-accounts', action: 'create' })).toBe(accounts);
-    expect(m.get('ml_connector_api_calls_total', { system: 'zoho' })).toBeGreaterThan(0);
-    expect(m.get('ml_connector_api_calls_total', { system: 'peoplesoft' })).toBeGreaterThan(0);
-    expect(m.get('ml_connector_last_success_timestamp_seconds', { mapping: 'vendors-to-accounts' })).toBeGreaterThan(1_700_000_000);
+    expect(await m.value('ml_connector_records_total', { mapping: 'employees-to-contacts', action: 'create' })).toBe(150);
+    expect(await m.value('ml_connector_records_total', { mapping: 'vendors-to-accounts', action: 'create' })).toBe(accounts);
+    expect(await m.value('ml_connector_api_calls_total', { system: 'zoho' })).toBeGreaterThan(0);
+    expect(await m.value('ml_connector_api_calls_total', { system: 'peoplesoft' })).toBeGreaterThan(0);
+    expect(await m.value('ml_connector_last_success_timestamp_seconds', { mapping: 'vendors-to-accounts' })).toBeGreaterThan(1_700_000_000);
     const runs = await store.listRuns({ limit: 5 });
     expect(runs[0]).toMatchObject({ kind: 'apply', trigger: 'schedule:daily' });
     expect(runs.filter((r) => r.status === 'succeeded').length).toBeGreaterThanOrEqual(1);

@@ -56,7 +56,7 @@ describe('serve: stop during an apply', () => {
     expect(await store.queryAudit({ runId: runs[0]!.id, outcome: 'failed' })).toEqual([]);
     const linked = (await store.getLinks('vendors-to-accounts')).size + (await store.getLinks('employees-to-contacts')).size;
     expect(linked).toBe(zoho.records('Accounts').length + zoho.records('Contacts').length);
-    expect(handle.metrics.get('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'interrupted' })).toBe(1);
+    expect(await handle.metrics.value('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'interrupted' })).toBe(1);
 
     // The next run (a new serve) carries on: every record exactly once in Zoho, every one linked.
     const again = await startServe({

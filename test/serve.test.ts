@@ -84,7 +84,7 @@ describe('schedules', () => {
     expect(rec.calls[0]).toEqual({ mappings: ['vendors', 'people'], full: false, trigger: 'schedule:daily' });
     await handle.stop('test');
     const runs = rec.calls.length;
-    const metrics = handle.metrics.render();
+    const metrics = (await handle.metrics.render());
     const count = (status: string): number => Number(new RegExp(`ml_connector_runs_total\\{mapping="people",status="${status}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     expect(count('succeeded')).toBeGreaterThanOrEqual(1);
     // The run in flight when stop() came ends interrupted; every run is counted once.
@@ -131,7 +131,7 @@ describe('HTTP endpoints', () => {
     await sleep(300);
     await handle.coordinator.idle();
     expect(rec.calls).toEqual([{ mappings: ['people'], full: false, trigger: 'webhook:zoho' }]);
-    expect(handle.metrics.render()).toContain('ml_connector_webhook_events_total{outcome="rejected"} 2');
+    expect((await handle.metrics.render())).toContain('ml_connector_webhook_events_total{outcome="rejected"} 2');
     // JSON lines, and the token never logged.
     expect(lines.every((l) => JSON.parse(l) && !l.includes('chan-token-5f2a9c'))).toBe(true);
     expect(lines.some((l) => JSON.parse(l).msg === 'webhook rejected')).toBe(true);
@@ -147,7 +147,7 @@ describe('notification channels', () => {
     });
     await sleep(50);
     expect(calls).toEqual(['p']);
-    expect(handle.metrics.get('ml_connector_failures_total', { kind: 'channel-renewal' })).toBe(1);
+    expect(await handle.metrics.value('ml_connector_failures_total', { kind: 'channel-renewal' })).toBe(1);
     expect((await fetch(`${handle.url}/healthz`)).status).toBe(200);
   });
 
@@ -200,7 +200,7 @@ describe('coordinator', () => {
     await handle.stop('SIGTERM');
     expect(Date.now() - started).toBeLessThan(1500);
     expect(rec.aborted).toBe(1);
-    expect(handle.metrics.render()).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
+    expect((await handle.metrics.render())).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
     expect(handle.coordinator.request({ mappings: ['people'], full: false, trigger: 'late' })).toEqual([]);
   });
 
@@ -221,7 +221,7 @@ describe('coordinator', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.stopAt).toBeGreaterThan(0);
     expect(seen[0]!.cutAt! - seen[0]!.stopAt).toBeGreaterThanOrEqual(280);
-    expect(handle.metrics.render()).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
+    expect((await handle.metrics.render())).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
   });
 });
 
@@ -261,7 +261,7 @@ describe('pull-based GitOps', () => {
     await handle.pullNow();
     expect(handle.config().schedules[0]!.cron).toBe('30 7 * * *');
     expect(handle.gitCommit()).toBe(good);
-    const metrics = handle.metrics.render();
+    const metrics = (await handle.metrics.render());
     expect(metrics).toContain('ml_connector_config_reloads_total{result="ok"} 1');
     expect(metrics).toContain('ml_connector_config_reloads_total{result="rejected"} 1');
     await handle.stop('test');

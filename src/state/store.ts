@@ -11,7 +11,7 @@ import { acquireLock, readLock, readLocks, removeLock, type LockContext } from '
 import type { MasterKeySource } from './master-key.js';
 import { SCHEMA_VERSION, migrate, readSchemaVersion, tooNewError } from './migrations.js';
 import { currentProcess, describeOwner, type ProcessIdentity } from './process.js';
-import { completeRun, createRunId, insertRun, markInterruptedRuns, readRun, readRuns, touchRuns, unknownRun } from './runs.js';
+import { completeRun, createRunId, insertRun, markInterruptedRuns, readMappingHistory, readRun, readRuns, touchRuns, unknownRun, type MappingRunHistory } from './runs.js';
 import { EncryptedSecretStore } from './secrets.js';
 import type {
   AuditInput, AuditQuery, AuditRow, BatchCommit, Link, LinkInput, Lock, LockInfo, LockOptions, OpenReport, RunFinish, RunRow,
@@ -80,6 +80,8 @@ export interface StateStore {
   finishRun(runId: string, r: RunFinish): Promise<void>;
   listRuns(opts?: { limit?: number }): Promise<RunRow[]>;
   getRun(id: string): Promise<RunRow | undefined>;
+  /** Per mapping: the last finished apply and when the last successful one finished. */
+  mappingHistory(): Promise<MappingRunHistory[]>;
 
   recordAudit(rows: AuditInput[]): Promise<void>;
   queryAudit(q: AuditQuery): Promise<AuditRow[]>;
@@ -273,6 +275,9 @@ class SqliteStateStore implements StateStore {
   }
   getRun(id: string): Promise<RunRow | undefined> {
     return readRun(this.db, id);
+  }
+  mappingHistory(): Promise<MappingRunHistory[]> {
+    return readMappingHistory(this.db);
   }
 
   recordAudit(rows: AuditInput[]): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { CommandContext } from '../main.js';
@@ -18,6 +19,35 @@ interface ServeCliOptions {
   logLevel: string;
   shutdownGrace: string;
   webhookDebounce: string;
+  trustProxy?: boolean;
+}
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Origins of the configured systems, so each HTTP attempt lands in the right latency series. */
+function systemsOf(config: Config, zohoUrls: (c: import('../../config/types.generated.js').ZohoConnection) => { accountsUrl: string; apiUrl: string }): Map<string, string> {
+  const origins = new Map<string, string>();
+  const add = (url: string, system: string): void => {
+    try {
+      origins.set(new URL(url).origin, system);
+    } catch {
+      /* an invalid URL was reported by validation; nothing to label */
+    }
+  };
+  for (const c of config.peoplesoft.values()) {
+    add(c.baseUrl, 'peoplesoft');
+    if (c.auth.type === 'oauth2' && c.auth.tokenUrl) add(c.auth.tokenUrl, 'peoplesoft');
+  }
+  for (const c of config.zoho.values()) {
+    try {
+      const u = zohoUrls(c);
+      add(u.accountsUrl, 'zoho');
+      add(u.apiUrl, 'zoho');
+    } catch {
+      /* unknown region: reported when the connection is used */
+    }
+  }
+  return origins;
 }
 
 /** `60s`, `5m`, `1h`, or plain seconds. */
@@ -40,6 +70,9 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
     throw new MlError('CLI_INVALID_OPTION', `--log-level must be debug, info, warn or error (got "${opts.logLevel}").`);
   }
   const logger = createLogger({ format: 'json', level: opts.logLevel as LogLevel, base: { service: 'ml-connector', host: hostname() } });
+  // Node prints its own warnings as plain text on stderr; serve's stderr is JSON lines only.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => logger.warn('node warning', { name: w.name, warning: w.message }));
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new MlError('CLI_INVALID_OPTION', `--port must be 0-65535 (got "${opts.port}").`);
@@ -55,6 +88,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   const zohoLib = await import('../../zoho/index.js');
   const { renewChannels, channelResolver, planChannels } = await import('../../zoho/webhooks.js');
   const { resolveZohoCredentials } = await import('../../zoho/setup.js');
+  const { resolveZohoUrls } = await import('../../zoho/regions.js');
 
   // The first configuration: from the git remote (pull-based GitOps) or the local directory.
   let sync: InstanceType<typeof GitConfigSync> | undefined;
@@ -100,18 +134,29 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
         channel: (id) => channelResolver(hooked, modules(), store.secrets)(id),
         sink: store,
         onChange: ({ module }) => handle?.zohoChanged(module),
+        // Echoes: runs write through their own clients, so a callback about serve's own write is
+        // recognised by our Zoho user inside an apply's time window (from the run history).
+        ownUserId: async () => (await client.getCurrentUser()).id,
+        applyWindows: async () => (await store.listRuns({ limit: 20 }))
+          .filter((r) => r.kind === 'apply')
+          .map((r) => ({ start: Date.parse(r.startedAt), end: r.finishedAt ? Date.parse(r.finishedAt) : Date.now() })),
         logger,
       });
       channels = {
         async renew() {
           const reports = await renewChannels({ conn: hooked, client, secrets: store.secrets, clock: { now: () => Date.now() } }, modules());
           const expiries = reports.map((r) => r.expiresAt).filter((e): e is number => e !== undefined);
-          return { nextExpiry: expiries.length ? Math.min(...expiries) : undefined };
+          return {
+            nextExpiry: expiries.length ? Math.min(...expiries) : undefined,
+            channels: reports.map((r) => ({ module: r.module, channelId: r.channelId, ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}) })),
+          };
         },
       };
     }
 
     const shouldAlert = createAlertThrottle(60 * 60_000);
+    // Per configuration (a git pull swaps it): which origin is which system, for the latency metric.
+    const systemOrigins = new WeakMap<Config, Map<string, string>>();
     handle = await startServe({
       config: toServeConfig(config),
       run: createApplyRunner({ config: current, store, gitCommit: () => sync?.commit ?? localCommit, gitDirty: () => dirtyNow }),
@@ -119,6 +164,15 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
       port,
       host: opts.host,
       shutdownGraceMs: parseDuration(opts.shutdownGrace, '--shutdown-grace'),
+      build: { version: pkg.version, node: process.version },
+      history: () => store.mappingHistory(),
+      systemOf: (origin) => {
+        const c = current();
+        let origins = systemOrigins.get(c);
+        if (!origins) systemOrigins.set(c, (origins = systemsOf(c, resolveZohoUrls)));
+        return origins.get(origin);
+      },
+      trustProxy: opts.trustProxy === true,
       webhookDebounceMs: parseDuration(opts.webhookDebounce, '--webhook-debounce'),
       ...(webhookHandler ? { webhookHandler } : {}),
       ...(channels ? { channels } : {}),
@@ -182,6 +236,7 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .option('--shutdown-grace <duration>', 'on SIGTERM, how long a running apply may take to finish its batch', '30s')
     .option('--webhook-debounce <duration>', 'quiet time after a Zoho notification before the affected mappings run', '30s')
+    .option('--trust-proxy', 'behind a reverse proxy: rate-limit refused webhook calls by the X-Forwarded-For address the proxy adds')
     .action(async (opts: ServeCliOptions) => {
       await runServe(opts);
     });
