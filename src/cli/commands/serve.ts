@@ -4,8 +4,9 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { CommandContext } from '../main.js';
 import { DEFAULT_CONFIG_DIR, type Config } from '../../config/index.js';
-import { MlError } from '../../support/errors.js';
-import { createLogger, type LogLevel } from '../../support/log.js';
+import { describeError, isMlError, MlError } from '../../support/errors.js';
+import { createLogger, type Logger, type LogLevel } from '../../support/log.js';
+import { EXIT } from '../output.js';
 
 interface ServeCliOptions {
   config: string;
@@ -65,14 +66,27 @@ function toServeConfig(config: Config): import('../../ops/serve.js').ServeConfig
   return { project: config.project, schedules: [...config.schedules.values()], mappings: [...config.mappings.values()], source: config };
 }
 
-async function runServe(opts: ServeCliOptions): Promise<void> {
-  if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) {
-    throw new MlError('CLI_INVALID_OPTION', `--log-level must be debug, info, warn or error (got "${opts.logLevel}").`);
-  }
-  const logger = createLogger({ format: 'json', level: opts.logLevel as LogLevel, base: { service: 'ml-connector', host: hostname() } });
-  // Node prints its own warnings as plain text on stderr; serve's stderr is JSON lines only.
+/**
+ * serve's stderr is JSON lines only, for the log collector: Node's own warnings and the error
+ * that stops serve (a busy port, a bad configuration) become lines too, and the exit code says
+ * it failed, so systemd or Kubernetes restart it.
+ */
+async function runServe(opts: ServeCliOptions, ctx: CommandContext): Promise<void> {
+  const level = (['debug', 'info', 'warn', 'error'].includes(opts.logLevel) ? opts.logLevel : 'info') as LogLevel;
+  const logger = createLogger({ format: 'json', level, base: { service: 'ml-connector', host: hostname() } });
   process.removeAllListeners('warning');
   process.on('warning', (w) => logger.warn('node warning', { name: w.name, warning: w.message }));
+  try {
+    if (level !== opts.logLevel) throw new MlError('CLI_INVALID_OPTION', `--log-level must be debug, info, warn or error (got "${opts.logLevel}").`);
+    await serveUntilStopped(opts, logger);
+  } catch (err) {
+    const fields = isMlError(err) ? { ...err.meta, errorCode: err.code, error: err.message, ...(err.hint ? { hint: err.hint } : {}) } : { errorCode: 'INTERNAL', error: describeError(err) };
+    logger.error('serve cannot run', fields);
+    ctx.setExitCode(EXIT.error);
+  }
+}
+
+async function serveUntilStopped(opts: ServeCliOptions, logger: Logger): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new MlError('CLI_INVALID_OPTION', `--port must be 0-65535 (got "${opts.port}").`);
@@ -221,7 +235,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   }
 }
 
-export function register(program: Command, _ctx: CommandContext): void {
+export function register(program: Command, ctx: CommandContext): void {
   program
     .command('serve')
     .description('Run inside your network: apply on the schedules, take Zoho notifications on /webhooks/zoho, renew notification channels, optionally pull the configuration from git; /healthz and /metrics; JSON logs; stops cleanly on SIGTERM.')
@@ -238,6 +252,6 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--webhook-debounce <duration>', 'quiet time after a Zoho notification before the affected mappings run', '30s')
     .option('--trust-proxy', 'behind a reverse proxy: rate-limit refused webhook calls by the X-Forwarded-For address the proxy adds')
     .action(async (opts: ServeCliOptions) => {
-      await runServe(opts);
+      await runServe(opts, ctx);
     });
 }
