@@ -38,6 +38,28 @@ function valueAt(root: unknown, p: (string | number)[]): unknown {
   return v;
 }
 
+/** Set a resolved `${env:}` string to the integer, number or boolean its schema wants; true when any was. */
+function coerceEnvScalars(root: unknown, errors: readonly { keyword: string; instancePath: string; params: Record<string, unknown> }[]): boolean {
+  let coerced = false;
+  for (const e of errors) {
+    if (e.keyword !== 'type') continue;
+    const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const key = segments.pop();
+    const parent = valueAt(root, segments) as Record<string, unknown> | undefined;
+    const text = key === undefined ? undefined : parent?.[key];
+    if (typeof text !== 'string' || key === undefined || !parent) continue;
+    const wanted = String(e.params.type);
+    const value = wanted === 'integer' && /^-?\d+$/.test(text) ? Number(text)
+      : wanted === 'number' && text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text)
+        : wanted === 'boolean' && (text === 'true' || text === 'false') ? text === 'true'
+          : undefined;
+    if (value === undefined) continue;
+    parent[key] = value;
+    coerced = true;
+  }
+  return coerced;
+}
+
 /**
  * Schema errors, env references and credential checks of one document. A string that uses
  * `${env:...}` is judged by its resolved value (so `region: ${env:ZOHO_REGION:-eu}` is fine and
@@ -51,7 +73,10 @@ function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: K
     issues.push(issueAt(pd, p.path, p.code, p.message, 'error', p.onKey));
   }
   if (resolved.changed.size > 0) {
-    const second = validator.validate(resolved.value);
+    let second = validator.validate(resolved.value);
+    // A number or boolean from the environment arrives as text (`port: ${env:SMTP_PORT:-587}`):
+    // it takes the type the schema asks for when it reads as one, and is then checked as such.
+    if (coerceEnvScalars(resolved.value, second.errors.filter((e) => resolved.changed.has(e.instancePath)))) second = validator.validate(resolved.value);
     const fromEnv = second.errors.filter((e) => resolved.changed.has(e.instancePath));
     for (const p of describeSchemaErrors(fromEnv, resolved.value, validator.kind)) {
       issues.push(issueAt(pd, p.path, p.code, `${p.message} (resolved from ${show(valueAt(raw, p.path))})`, 'error', p.onKey));
