@@ -53,8 +53,10 @@ function badge(status: string): string {
   return `<span class="badge ${STATUS_CLASS[status] ?? ''}">${esc(status)}</span>`;
 }
 
+const PAST: Record<string, string> = { create: 'created', update: 'updated', deactivate: 'deactivated', reactivate: 'reactivated', delete: 'deleted' };
+
 function counts(c: Record<string, number> | undefined): string {
-  const parts = Object.entries(c ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${esc(k)}`);
+  const parts = Object.entries(c ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${esc(PAST[k] ?? k)}`);
   return parts.length ? parts.join(', ') : '<span class="dim">nothing written</span>';
 }
 
