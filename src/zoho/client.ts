@@ -8,6 +8,8 @@ import { silentLogger, type Logger } from '../support/log.js';
 import { registerSecret } from '../support/redact.js';
 import { concurrencyOf } from './credits.js';
 import { readField, type ZohoField } from './fields.js';
+import { createCustomFields, type FieldCreation } from './field-create.js';
+import type { NeededField } from './field-plan.js';
 import { getByExternalId, getRecord, getRecords, listRecords, searchByField, type ListOptions } from './records.js';
 import { resolveZohoUrls } from './regions.js';
 import { TokenManager, type TokenGrant } from './token.js';
@@ -81,6 +83,8 @@ export interface ZohoClient {
   insert(module: string, records: Record<string, unknown>[], o?: WriteOptions): Promise<WriteResult[]>;
   deleteRecords(module: string, ids: string[], o?: { signal?: AbortSignal }): Promise<WriteResult[]>;
   getFields(module: string): Promise<ZohoField[]>;
+  /** Create custom fields (needs ZohoCRM.settings.fields.CREATE); the module's fields are read anew next time. */
+  createFields(module: string, fields: readonly NeededField[]): Promise<FieldCreation[]>;
   getModules(): Promise<ZohoModule[]>;
   getCurrentUser(): Promise<ZohoUser>;
   getOrg(): Promise<ZohoOrg>;
@@ -209,6 +213,14 @@ export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions):
       remember(module, await insertRecords(t, module, wrapLookups(records, resolvedFields.get(module)), { ...o, trigger: trigger(o) })),
     deleteRecords: (module, ids, o) => deleteRecords(t, module, ids, o?.signal),
     getFields,
+    async createFields(module, fields) {
+      try {
+        return await createCustomFields(t, module, fields);
+      } finally {
+        fieldCache.delete(module);
+        resolvedFields.delete(module);
+      }
+    },
     async getModules() {
       const ans = await t.call({ method: 'GET', path: '/settings/modules', kind: 'modules' });
       const list = ((ans.json ?? {}) as { modules?: Array<Record<string, unknown>> }).modules ?? [];

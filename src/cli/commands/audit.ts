@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
-import { addStateOptions, printJson, withState, type StateCliOptions } from './state.js';
+import { addStateOptions, parseLimit, printJson, withState, type StateCliOptions } from '../shared/state.js';
 import { StateError } from '../../state/errors.js';
 import type { AuditOutcome, AuditQuery } from '../../state/index.js';
 
@@ -12,15 +12,6 @@ interface AuditOptions extends StateCliOptions {
   since?: string;
   outcome?: string;
   limit?: string;
-}
-
-export function parseLimit(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new StateError('CLI_INVALID_OPTION', `--limit must be a whole number above 0 (got "${value}").`, { meta: { limit: value } });
-  }
-  return n;
 }
 
 async function showAudit(opts: AuditOptions): Promise<void> {

@@ -10,7 +10,7 @@ import { buildAuthorizeUrl, chooseAccountsServer, DEFAULT_REDIRECT_URI, DEFAULT_
 import { resolveZohoUrls } from '../../zoho/regions.js';
 import { pickZohoConnection, resolveZohoCredentials } from '../../zoho/setup.js';
 import type { CommandContext } from '../main.js';
-import { lazyState } from './check.js';
+import { lazyState } from '../shared/state.js';
 
 interface AuthOptions {
   connection?: string;

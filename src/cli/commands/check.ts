@@ -3,7 +3,6 @@ import { loadValidConfig, resolveCredential, DEFAULT_CONFIG_DIR, type Config, ty
 import type { PeopleSoftConnection } from '../../config/types.generated.js';
 import type { CheckResult } from '../../model/index.js';
 import { checkPeopleSoftConnection, type PsCredentials } from '../../peoplesoft/index.js';
-import type { StateStore } from '../../state/index.js';
 import { describeError, isMlError } from '../../support/errors.js';
 import { createLogger } from '../../support/log.js';
 import { scrub } from '../../support/redact.js';
@@ -11,25 +10,7 @@ import { checkZohoConnection } from '../../zoho/check.js';
 import { resolveZohoCredentials } from '../../zoho/setup.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
-import { openStateFromOptions } from './state.js';
-
-/** The state store opened only when a `${secret:}` is first needed, and closed at the end. */
-export interface LazyState extends SecretSource {
-  store(): Promise<StateStore>;
-  close(): Promise<void>;
-}
-
-export function lazyState(opts: { config?: string; state?: string; masterKeyFile?: string }, create: boolean): LazyState {
-  let opened: Promise<StateStore> | undefined;
-  const store = (): Promise<StateStore> => (opened ??= openStateFromOptions(opts, { create }));
-  return {
-    store,
-    get: async (name) => (await store()).secrets.get(name),
-    close: async () => {
-      if (opened) await (await opened).close();
-    },
-  };
-}
+import { lazyState } from '../shared/state.js';
 
 async function psCredentials(conn: PeopleSoftConnection, secrets: SecretSource): Promise<PsCredentials> {
   const what = (k: string): { secrets: SecretSource; what: string } => ({ secrets, what: `${conn.name} auth.${k}` });
@@ -47,7 +28,7 @@ const failed = (target: string, err: unknown): CheckResult => ({
 });
 
 /** Every connection of the config, probed; PeopleSoft and Zoho in parallel. */
-export async function runChecks(config: Config, secrets: SecretSource, only?: string): Promise<CheckResult[]> {
+export async function runChecks(config: Config, secrets: SecretSource, only?: string, o: { createFields?: boolean } = {}): Promise<CheckResult[]> {
   const logger = createLogger({ level: 'warn' });
   const mappings = [...config.mappings.values()];
   const jobs: Array<Promise<CheckResult[]>> = [];
@@ -69,6 +50,7 @@ export async function runChecks(config: Config, secrets: SecretSource, only?: st
             credentials,
             logger,
             locate: (m) => (path) => config.locate('Mapping', m.name, path),
+            ...(o.createFields ? { createFields: true } : {}),
           }),
         (err: unknown) => [failed(`zoho/${conn.name}/auth`, err)],
       ),
@@ -95,15 +77,23 @@ export function register(program: Command, ctx: CommandContext): void {
   program
     .command('check')
     .description('Probe every connection with cheap calls: PeopleSoft readers, Zoho token, user, org, modules, mapping fields, credits')
-    .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+    .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
     .option('--connection <name>', 'only this connection')
     .option('--state <path>', "state database holding ${secret:} values (default: the Project's state.path)")
-    .option('--json', 'print JSON for scripts')
-    .action(async (opts: { config: string; connection?: string; state?: string; json?: boolean }) => {
+    .option('--create-fields', "create the custom fields the mappings write and Zoho lacks (needs the scope ZohoCRM.settings.fields.ALL); without it, check prints them as a checklist")
+    .option('--json', 'print { ok, results } as JSON (schema/output/check.schema.json)')
+    .addHelpText('after', `
+Exit status: 0 when no check failed (warnings allowed), 1 otherwise.
+
+Examples:
+  $ ml-connector check --config configs
+  $ ml-connector check --connection zoho --json
+  $ ml-connector check --create-fields          # a fresh Zoho org: create PeopleSoft_Employee_ID, ...`)
+    .action(async (opts: { config: string; connection?: string; state?: string; json?: boolean; createFields?: boolean }) => {
       const config = await loadValidConfig(opts.config);
       const state = lazyState({ config: opts.config, ...(opts.state ? { state: opts.state } : {}) }, false);
       try {
-        const results = await runChecks(config, state, opts.connection);
+        const results = await runChecks(config, state, opts.connection, { createFields: opts.createFields === true });
         const ok = !results.some((r) => r.status === 'error');
         if (!ok) ctx.setExitCode(EXIT.error);
         process.stdout.write(scrub(opts.json ? JSON.stringify({ ok, results }, null, 2) : renderChecks(results, useColor())) + '\n');

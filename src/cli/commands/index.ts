@@ -12,6 +12,7 @@ export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 export const commands: Record<string, () => Promise<RegisterCommand>> = {
   validate: async () => (await import('./validate.js')).register,
   check: async () => (await import('./check.js')).register,
+  fields: async () => (await import('./fields.js')).register,
   plan: async () => (await import('./plan.js')).register,
   apply: async () => (await import('./apply.js')).register,
   auth: async () => (await import('./auth.js')).register,

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
-import { parseLimit } from './audit.js';
-import { addStateOptions, printJson, withState, type StateCliOptions } from './state.js';
+import { addStateOptions, parseLimit, printJson, withState, type StateCliOptions } from '../shared/state.js';
 import { StateError } from '../../state/errors.js';
 import type { RunRow } from '../../state/index.js';
 

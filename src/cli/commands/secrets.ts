@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { CommandContext } from '../main.js';
-import { addStateOptions, printJson, withState, type StateCliOptions } from './state.js';
+import { addStateOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';
 import { SecretError } from '../../state/errors.js';
 import { keyId, parseMasterKey } from '../../state/master-key.js';
 import { checkSecretName } from '../../state/secrets.js';

@@ -38,6 +38,7 @@ interface SimOptions {
   zohoEdition?: string;
   zohoDailyCredits?: string;
   zohoConcurrency?: string;
+  zohoFreshOrg?: boolean;
   zohoQuirk?: string[];
   zohoFault?: string[];
   peoplesoftLatency?: string;
@@ -174,6 +175,7 @@ async function runSim(opts: SimOptions): Promise<void> {
       ...optional('dailyCredits', parseNumberOption('zoho-daily-credits', opts.zohoDailyCredits, 1, 10_000_000)),
       ...optional('concurrencyLimit', parseNumberOption('zoho-concurrency', opts.zohoConcurrency, 1, 100)),
       ...optional('edition', opts.zohoEdition),
+      ...(opts.zohoFreshOrg ? { customFields: false } : {}),
       quirks: parseQuirks(opts.zohoQuirk, DEFAULT_ZOHO_QUIRKS, '--zoho-quirk'),
     },
     zohoFaults: (opts.zohoFault ?? []).map((f) => parseFault(f, ZOHO_FAULT_KEYS, ZOHO_KINDS, '--zoho-fault') as ZohoFault),
@@ -209,7 +211,7 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 /** Latency, error rates, editions, quirks and faults given on the command line. */
 interface SimSwitches {
-  zoho: { latencyMs?: number; jitterMs?: number; errorRate?: number; dailyCredits?: number; concurrencyLimit?: number; edition?: string; quirks: Record<string, unknown> };
+  zoho: { latencyMs?: number; jitterMs?: number; errorRate?: number; dailyCredits?: number; concurrencyLimit?: number; edition?: string; customFields?: boolean; quirks: Record<string, unknown> };
   zohoFaults: ZohoFault[];
   peoplesoft: { latencyMs?: number; jitterMs?: number; errorRate?: number; quirks: Record<string, unknown> };
   peoplesoftFaults: Fault[];
@@ -330,6 +332,7 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--zoho-edition <edition>', 'free, standard, professional, enterprise or ultimate (concurrency, credits, Vendors module)', 'enterprise')
     .option('--zoho-daily-credits <n>', 'API credits per 24 h before 429 TOO_MANY_REQUESTS')
     .option('--zoho-concurrency <n>', 'concurrent API calls before 429')
+    .option('--zoho-fresh-org', 'a Zoho org without the PeopleSoft custom fields (try `check --create-fields`)')
     .option('--zoho-quirk <name=value>', 'switch one Zoho behaviour the reference is unsure about (repeatable; docs/simulator-zoho.md)', collect)
     .option('--zoho-fault <spec>', 'inject a fault, e.g. status=429,times=3,kind=upsert or reset,kind=token (repeatable)', collect)
     .option('--peoplesoft-latency <ms>', 'add this delay to every PeopleSoft answer')

@@ -7,7 +7,7 @@ import { pickZohoConnection, resolveZohoCredentials } from '../../zoho/setup.js'
 import { channelIdFor, disableChannels, enableChannels, planChannels, renewChannels, type ChannelContext, type ChannelReport } from '../../zoho/webhooks.js';
 import type { ZohoConnection } from '../../config/types.generated.js';
 import type { CommandContext } from '../main.js';
-import { lazyState, type LazyState } from './check.js';
+import { lazyState, type LazyState } from '../shared/state.js';
 
 interface WebhookOptions {
   connection?: string;

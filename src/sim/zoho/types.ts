@@ -80,6 +80,11 @@ export interface ZohoSimulatorOptions {
   autoApprove?: boolean;
   /** Org time-zone offset used in every datetime the simulator writes, in minutes. Default -420 (UTC-07:00). */
   utcOffsetMinutes?: number;
+  /**
+   * The PeopleSoft custom fields (PeopleSoft_Employee_ID, Employment_Status, ...) exist, as after
+   * an admin's setup. Default true; false is a fresh org (create them with `check --create-fields`).
+   */
+  customFields?: boolean;
 }
 
 export type ZohoRequestKind =
