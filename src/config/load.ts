@@ -16,6 +16,11 @@ export const DEFAULT_CONFIG_DIR = 'configs';
 export interface LoadOptions {
   /** Environment for `${env:...}` references; default process.env. */
   env?: Env;
+  /**
+   * Also warn about credential fields whose `${env:NAME}` is unset (`validate --strict`: "is this
+   * environment ready to run?"). Off by default: CI validates pull requests without secrets.
+   */
+  credentialEnv?: boolean;
 }
 
 export interface LoadResult {
@@ -65,8 +70,18 @@ function coerceEnvScalars(root: unknown, errors: readonly { keyword: string; ins
  * `${env:...}` is judged by its resolved value (so `region: ${env:ZOHO_REGION:-eu}` is fine and
  * `ZOHO_REGION=europe` is not); everything else by what is written.
  */
-function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[]): Pick<Entry, 'value' | 'unsetEnv'> {
+function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[], credentialEnv: boolean): Pick<Entry, 'value' | 'unsetEnv'> {
   const first = validator.validate(raw);
+  if (credentialEnv) {
+    for (const pointer of first.credentials) {
+      const p = pointerToPath(pointer, raw);
+      const ref = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(String(valueAt(raw, p) ?? ''));
+      const name = ref?.[1];
+      if (name !== undefined && (env[name] === undefined || env[name] === '')) {
+        issues.push(issueAt(pd, p, 'CONFIG_UNSET_CREDENTIAL', `credential ${formatPath(p)} reads \${env:${name}}, which is not set: a command that connects would fail; set ${name} (or store it with \`ml-connector secrets set\` and write \${secret:NAME})`, 'warning'));
+      }
+    }
+  }
   const resolved = resolveEnvRefs(raw, new Set(first.credentials), env);
   const written = first.errors.filter((e) => !resolved.changed.has(e.instancePath));
   for (const p of describeSchemaErrors(written, raw, validator.kind)) {
@@ -134,7 +149,7 @@ export async function loadConfig(dir: string = DEFAULT_CONFIG_DIR, opts: LoadOpt
         if (name !== undefined) entries.push({ kind: validator.kind, name, value: raw, pd, usable: false });
         continue;
       }
-      const { value, unsetEnv } = checkDocument(pd, raw, validator, env, issues);
+      const { value, unsetEnv } = checkDocument(pd, raw, validator, env, issues, opts.credentialEnv === true);
       if (name !== undefined) entries.push({ kind: validator.kind, name, value, pd, usable: true, ...(unsetEnv?.length ? { unsetEnv } : {}) });
     }
   }

@@ -25,11 +25,18 @@ export function register(program: Command, ctx: CommandContext): void {
     .command('validate')
     .description('Check the configuration (YAML syntax, schemas, references, secrets, cron, time zones) and report every issue with file:line:col')
     .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
-    .option('--json', 'print { valid, issues, files, durationMs } as JSON')
-    .option('--strict', 'fail on warnings too (unset environment variables, ...)')
-    .addHelpText('after', '\nExit status: 0 when valid (warnings allowed unless --strict), 1 when not.')
+    .option('--json', 'print { valid, issues, files, durationMs } as JSON (schema/output/validate.schema.json)')
+    .option('--strict', 'fail on warnings too: unset environment variables, including the credentials (passwords, client secrets, tokens) a command would need')
+    .addHelpText('after', `
+Exit status: 0 when valid (warnings allowed unless --strict), 1 when not.
+
+Examples:
+  $ ml-connector validate                       # configs/, as CI runs it on a pull request (no secrets needed)
+  $ ml-connector validate -c configs --strict   # before a run: every variable, credentials included, is set
+  $ ml-connector validate --json | jq '.issues[] | select(.severity == "error")'`)
     .action(async (opts: ValidateOptions) => {
-      const result = await loadConfig(opts.config);
+      // --strict asks whether this environment can run: unset credential variables count too.
+      const result = await loadConfig(opts.config, { credentialEnv: opts.strict === true });
       const errors = result.issues.filter((i) => i.severity === 'error').length;
       const warnings = result.issues.length - errors;
       const valid = errors === 0 && (opts.strict !== true || warnings === 0);
