@@ -157,7 +157,7 @@ export function register(program: Command, _ctx: CommandContext): void {
     .command('zoho')
     .description('Authorize ml-connector in Zoho CRM (OAuth code flow, offline access) and store the refresh token as a secret')
     .option('--connection <name>', 'Zoho connection (default: the only one)')
-    .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+    .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
     .option('--state <path>', "state database to store the secret in (default: the Project's state.path)")
     .option('--no-browser', 'do not open a browser; print the URL and accept the redirected URL pasted on stdin')
     .option('--code <grantCode>', "exchange a self client's grant code instead of the browser flow")

@@ -77,7 +77,7 @@ export function register(program: Command, _ctx: CommandContext): void {
       .description(description)
       .option('--connection <name>', 'Zoho connection (default: the only one)')
       .option('--module <module>', "only this module (default: every module the connection's mappings target)")
-      .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+      .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
       .option('--state <path>', "state database holding the channel tokens (default: the Project's state.path)")
       .option('--json', 'print JSON for scripts');
   add('enable', 'Create (or replace) each channel with a new random verification token, stored as a secret').action((o: WebhookOptions) => runWebhooks('enable', o));
