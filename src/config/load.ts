@@ -169,9 +169,24 @@ export interface LoadValidOptions extends LoadOptions {
   strict?: boolean;
 }
 
+/**
+ * A --config that names no directory is one mistake with one message (and "did you mean
+ * 'configs'?"), not a list of configuration errors wrapped around it: throw it as itself.
+ */
+export function assertConfigDir(result: LoadResult, dir: string): void {
+  const missing = result.issues.find((i) => i.code === 'CONFIG_DIR_NOT_FOUND');
+  if (!missing || result.config !== undefined) return;
+  const near = /did you mean '([^']+)'/.exec(missing.message)?.[1];
+  throw new ConfigError('CONFIG_DIR_NOT_FOUND', missing.message.replace(/: (did you mean '[^']+'\?|pass --config .*)$/, ''), {
+    meta: { dir },
+    hint: near ? `Did you mean --config ${near}?` : 'Pass --config DIR with the directory that holds your *.yaml files (the example is configs/).',
+  });
+}
+
 /** Load and throw a ConfigError (code CONFIG_INVALID, meta.issues) when there is any error. */
 export async function loadValidConfig(dir: string = DEFAULT_CONFIG_DIR, opts: LoadValidOptions = {}): Promise<Config> {
   const result = await loadConfig(dir, opts);
+  assertConfigDir(result, dir);
   const failing = result.issues.filter((i) => i.severity === 'error' || opts.strict === true);
   if (failing.length > 0 || result.config === undefined) {
     const shown = failing.slice(0, 5).map(formatIssue).join('\n  ');

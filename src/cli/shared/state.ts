@@ -38,8 +38,10 @@ export function addStateOptions(cmd: Command): Command {
  * other documents do not stop state commands; a directory with no usable document does.
  */
 export async function readProjectState(dir: string): Promise<ProjectState> {
-  const { loadConfig, formatIssue } = await import('../../config/index.js');
-  const { config, issues } = await loadConfig(dir);
+  const { loadConfig, formatIssue, assertConfigDir } = await import('../../config/index.js');
+  const result = await loadConfig(dir);
+  assertConfigDir(result, dir);
+  const { config, issues } = result;
   if (config === undefined) {
     const errors = issues.filter((i) => i.severity === 'error');
     throw new ConfigError('CONFIG_INVALID', `No usable configuration in ${dir}.`, {
