@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
 import { addStateOptions, parseLimit, printJson, withState, type StateCliOptions } from '../shared/state.js';
@@ -58,4 +59,9 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--outcome <outcome>', 'applied, failed or skipped')
     .option('--limit <n>', 'at most this many of the most recent rows', '200')
     .action((opts: AuditOptions) => showAudit(opts));
+  addExamples(program.commands.find((c) => c.name() === 'audit')!, [
+    'audit --since 24h',
+    'audit --run 20261127-011328-3fa9c1 --outcome failed',
+    'audit --mapping employees-to-contacts --id KU0042 --json',
+  ]);
 }

@@ -9,6 +9,7 @@ import { createZohoClient } from '../../zoho/client.js';
 import { buildAuthorizeUrl, chooseAccountsServer, DEFAULT_REDIRECT_URI, DEFAULT_SCOPES, exchangeGrantCode, listenForRedirect, newState, parseRedirect, type RedirectListener } from '../../zoho/oauth.js';
 import { resolveZohoUrls } from '../../zoho/regions.js';
 import { pickZohoConnection, resolveZohoCredentials } from '../../zoho/setup.js';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../main.js';
 import { lazyState } from '../shared/state.js';
 
@@ -165,4 +166,11 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--secret <name>', 'name of the secret to store the refresh token as', 'zoho-refresh-token')
     .option('--timeout <seconds>', 'how long to wait for the browser', '300')
     .action((opts: AuthOptions) => authZoho(opts));
+  addExamples(auth.commands.find((c) => c.name() === 'zoho')!, [
+    'auth zoho -c configs                         # opens the consent page, stores the refresh token',
+    'auth zoho --no-browser                       # print the URL; paste the address the browser ends on',
+    'auth zoho --code 1000.abc...                 # a Self Client grant code from the API console',
+    'auth zoho --client-credentials               # check a client-credentials connection (nothing stored)',
+  ]);
+  addExamples(auth, ['auth zoho -c configs']);
 }

@@ -10,6 +10,7 @@ import { checkZohoConnection } from '../../zoho/check.js';
 import { resolveZohoCredentials } from '../../zoho/setup.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
+import { addExamples } from '../shared/help.js';
 import { lazyState } from '../shared/state.js';
 
 async function psCredentials(conn: PeopleSoftConnection, secrets: SecretSource): Promise<PsCredentials> {
@@ -74,7 +75,7 @@ export function renderChecks(results: CheckResult[], color: boolean): string {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('check')
     .description('Probe every connection with cheap calls: PeopleSoft readers, Zoho token, user, org, modules, mapping fields, credits')
     .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
@@ -82,13 +83,6 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--state <path>', "state database holding ${secret:} values (default: the Project's state.path)")
     .option('--create-fields', "create the custom fields the mappings write and Zoho lacks (needs the scope ZohoCRM.settings.fields.ALL); without it, check prints them as a checklist")
     .option('--json', 'print { ok, results } as JSON (schema/output/check.schema.json)')
-    .addHelpText('after', `
-Exit status: 0 when no check failed (warnings allowed), 1 otherwise.
-
-Examples:
-  $ ml-connector check --config configs
-  $ ml-connector check --connection zoho --json
-  $ ml-connector check --create-fields          # a fresh Zoho org: create PeopleSoft_Employee_ID, ...`)
     .action(async (opts: { config: string; connection?: string; state?: string; json?: boolean; createFields?: boolean }) => {
       const config = await loadValidConfig(opts.config);
       const state = lazyState({ config: opts.config, ...(opts.state ? { state: opts.state } : {}) }, false);
@@ -101,4 +95,9 @@ Examples:
         await state.close();
       }
     });
+  addExamples(cmd, [
+    'check -c configs',
+    'check --connection zoho --json',
+    'check --create-fields                        # a fresh Zoho org: create PeopleSoft_Employee_ID, ...',
+  ], 'Exit status: 0 when no check failed (warnings allowed), 1 otherwise.');
 }

@@ -7,6 +7,7 @@ import type { ZohoField } from '../../zoho/fields.js';
 import type { ReaderDescription } from '../../peoplesoft/describe.js';
 import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
+import { addExamples } from '../shared/help.js';
 import { lazyState } from '../shared/state.js';
 
 /**
@@ -122,17 +123,12 @@ export function register(program: Command, _ctx: CommandContext): void {
       .option('--state <path>', "state database holding ${secret:} values (default: the Project's state.path)")
       .option('--json', 'print JSON (schema/output/fields-zoho.schema.json, fields-peoplesoft.schema.json)');
   common(fields.command('zoho').description("A Zoho module's fields: API names, types, lengths, picklist values, unique/external, read-only, custom"))
-    .argument('<module>', 'module API name, e.g. Contacts, Accounts, Vendors')
-    .addHelpText('after', `
-Examples:
-  $ ml-connector fields zoho Contacts
-  $ ml-connector fields zoho Accounts --json | jq '.fields[] | select(.custom) | .apiName'`)
+    .argument('<module>', 'module API name, e.g. Contacts, Accounts, Vendors');
+  addExamples(fields.commands.at(-1)!, ['fields zoho Contacts', "fields zoho Accounts --json | jq '.fields[] | select(.custom) | .apiName'"])
     .action((module: string, opts: FieldsOptions) => showZoho(module, opts));
   common(fields.command('peoplesoft').description("The columns a PeopleSoft reader's query, service operation or component interface answers with (one row read; values never shown)"))
-    .requiredOption('--reader <name>', 'employees or vendors')
-    .addHelpText('after', `
-Examples:
-  $ ml-connector fields peoplesoft --reader employees
-  $ ml-connector fields peoplesoft --reader vendors --connection peoplesoft-fscm --json`)
+    .requiredOption('--reader <name>', 'employees or vendors');
+  addExamples(fields.commands.at(-1)!, ['fields peoplesoft --reader employees', 'fields peoplesoft --reader vendors --connection peoplesoft-fscm --json'])
     .action((opts: FieldsOptions) => showPeopleSoft(opts));
+  addExamples(fields, ['fields zoho Contacts', 'fields peoplesoft --reader employees']);
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../main.js';
 import { DEFAULT_CONFIG_DIR, type Config } from '../../config/index.js';
 import { describeError, isMlError, MlError } from '../../support/errors.js';
@@ -254,4 +255,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (opts: ServeCliOptions) => {
       await runServe(opts, ctx);
     });
+  addExamples(program.commands.find((c) => c.name() === 'serve')!, [
+    'serve -c configs --port 8080                 # schedules, /, /healthz, /metrics, /webhooks/zoho',
+    'serve --git-remote git@github.com:acme/ml-config.git --git-branch main --git-interval 60s',
+    'serve --host 127.0.0.1 --trust-proxy         # behind a reverse proxy on the same host',
+  ], 'Exit status: 0 after a clean stop (SIGTERM, SIGINT); 1 when it cannot start or listen (the reason is the last JSON line on stderr).');
 }

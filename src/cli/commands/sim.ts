@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandContext } from '../main.js';
 import { paint, useColor } from '../output.js';
+import { addExamples } from '../shared/help.js';
 import { parseFault, parseNumberOption, parseQuirks, renderDotEnv, renderExports } from '../shared/sim-switches.js';
 import { simulatorEnv } from '../../demo/env.js';
 import { OffsetClock } from '../../support/clock.js';
@@ -340,14 +341,15 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--peoplesoft-error-rate <share>', 'answer this share of gateway requests (0..1) with a 500')
     .option('--peoplesoft-quirk <name=value>', 'switch one PeopleSoft behaviour (repeatable; docs/simulators.md)', collect)
     .option('--peoplesoft-fault <spec>', 'inject a fault, e.g. status=503,retryAfter=2 or zeroRows,kind=qas (repeatable)', collect)
-    .addHelpText('after', `
-Examples:
-  $ ml-connector sim --write-env .env.sim         # then, in another shell:
-  $ node --env-file=.env.sim bin/ml-connector.js plan --config configs
-  $ ml-connector sim --env                        # the same as export lines to paste
-  $ ml-connector sim --zoho-latency 300 --zoho-fault status=429,times=5,kind=upsert
-  $ ml-connector sim --peoplesoft-quirk queryErrorStatus=500 --employees 5000`)
     .action(async (opts: SimOptions) => {
       await runSim(opts);
     });
+  addExamples(program.commands.find((c) => c.name() === 'sim')!, [
+    'sim --write-env .env.sim                     # then, in another shell:',
+    '  (node --env-file=.env.sim bin/ml-connector.js plan --config configs)',
+    'sim --env                                    # the same as export lines to paste',
+    'sim --zoho-latency 300 --zoho-fault status=429,times=5,kind=upsert',
+    'sim --peoplesoft-quirk queryErrorStatus=500 --employees 5000',
+    'sim --zoho-fresh-org                         # then: ml-connector check --create-fields',
+  ]);
 }
