@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_DIR, loadValidConfig } from '../../config/index.js';
-import { checkSecretName } from '../../state/index.js';
+// Not state/index.js: that loads the store and the native sqlite3 module at registration.
+import { checkSecretName } from '../../state/secrets.js';
 import { MlError } from '../../support/errors.js';
 import { scrub } from '../../support/redact.js';
 import { createZohoClient } from '../../zoho/client.js';
