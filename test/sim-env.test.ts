@@ -93,5 +93,9 @@ describe('ml-connector sim --env', () => {
     expect(wrong.stderr).toContain('--zoho-quirk: there is no quirk "unknownField"');
     expect(wrong.stderr).toContain('unknownFields');
     expect(wrong.stderr).not.toMatch(/^\s+at /m);
+    // A file the user named that cannot be written: one line, no stack trace, nothing left running.
+    const unwritable = spawnSync(process.execPath, [BIN, 'sim', '--no-smtp', '--write-env', join(dir, 'no-such-dir', '.env')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
+    expect(unwritable.status).toBe(1);
+    expect(unwritable.stderr).toBe(`error cannot open ${join(dir, 'no-such-dir', '.env')}: no such file or directory [ENOENT]\n`);
   }, 60_000);
 });
