@@ -71,30 +71,40 @@ afterAll(async () => {
 
 describe('--json outputs match schema/output/*.schema.json', () => {
   it('validate, check, fields', async () => {
-    const valid = await cli(['validate', '-c', sys.configDir, '--json']);
+    // Independent read-only commands, in parallel: each is a process start.
+    const [valid, invalid, check, zoho, employees, vendors] = await Promise.all([
+      cli(['validate', '-c', sys.configDir, '--json']),
+      cli(['validate', '-c', 'test/fixtures/config/unset-env', '--strict', '--json']),
+      cli(['check', '-c', sys.configDir, '--json']),
+      cli(['fields', 'zoho', 'Accounts', '-c', sys.configDir, '--json']),
+      cli(['fields', 'peoplesoft', '--reader', 'employees', '-c', sys.configDir, '--json']),
+      cli(['fields', 'peoplesoft', '--reader', 'vendors', '-c', sys.configDir, '--json']),
+    ]);
     expect(valid.code).toBe(0);
     expectValid('validate', valid.json);
-    const invalid = await cli(['validate', '-c', 'test/fixtures/config/unset-env', '--strict', '--json']);
     expect(invalid.code).toBe(1);
     expectValid('validate', invalid.json);
-    const check = await cli(['check', '-c', sys.configDir, '--json']);
     expect(check.code, check.stdout).toBe(0);
     expectValid('check', check.json);
-    expectValid('fields-zoho', (await cli(['fields', 'zoho', 'Accounts', '-c', sys.configDir, '--json'])).json);
-    expectValid('fields-peoplesoft', (await cli(['fields', 'peoplesoft', '--reader', 'employees', '-c', sys.configDir, '--json'])).json);
-    expectValid('fields-peoplesoft', (await cli(['fields', 'peoplesoft', '--reader', 'vendors', '-c', sys.configDir, '--json'])).json);
+    expectValid('fields-zoho', zoho.json);
+    expectValid('fields-peoplesoft', employees.json);
+    expectValid('fields-peoplesoft', vendors.json);
   }, 60_000);
 
   it('runs, audit, state', async () => {
     const runs = await cli(['runs', '-c', sys.configDir, '--json']);
     expectValid('runs', runs.json);
     const id = (runs.json as Array<{ id: string }>)[0]!.id;
-    expectValid('runs', (await cli(['runs', id, '-c', sys.configDir, '--json'])).json);
-    const audit = await cli(['audit', '-c', sys.configDir, '--limit', '5', '--json']);
+    const [one, audit, show, exported] = await Promise.all([
+      cli(['runs', id, '-c', sys.configDir, '--json']),
+      cli(['audit', '-c', sys.configDir, '--limit', '5', '--json']),
+      cli(['state', 'show', '-c', sys.configDir, '--check', '--json']),
+      cli(['state', 'export', '-c', sys.configDir]),
+    ]);
+    expectValid('runs', one.json);
     expect((audit.json as unknown[]).length).toBe(5);
     expectValid('audit', audit.json);
-    expectValid('state-show', (await cli(['state', 'show', '-c', sys.configDir, '--check', '--json'])).json);
-    const exported = await cli(['state', 'export', '-c', sys.configDir]);
+    expectValid('state-show', show.json);
     expectValid('state-export', exported.json);
     const file = join(dir, 'export.json');
     expectValid('state', (await cli(['state', 'export', file, '-c', sys.configDir, '--json'])).json);
