@@ -3,12 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Mapping, Project, Schedule } from '../config/types.generated.js';
 import { systemClock, type Clock } from '../support/clock.js';
-import { describeError, MlError } from '../support/errors.js';
+import { describeError } from '../support/errors.js';
 import { HTTP_ATTEMPTS_CHANNEL, type HttpAttemptEvent } from '../support/http.js';
 import type { Logger } from '../support/log.js';
 import { scrub } from '../support/redact.js';
 import { Metrics, METRICS_CONTENT_TYPE, type BuildInfo } from './metrics.js';
-import { RejectionLimiter } from './rate-limit.js';
+import { listen, send } from './http.js';
+import { createWebhookEndpoint } from './webhook-endpoint.js';
 import { RunCoordinator, type MappingHistory, type RunMappings, type RunResult } from './runner.js';
 import { renderStatusPage, type ChannelStatus } from './status-page.js';
 import { startSchedules, type RunningSchedules } from './scheduler.js';
@@ -91,64 +92,7 @@ export interface ServeHandle {
   closed: Promise<void>;
 }
 
-const MAX_WEBHOOK_BODY = 256 * 1024;
 const DEFAULT_WEBHOOK_LIMIT = { maxRejected: 20, windowMs: 60_000 };
-
-/** The caller's address; behind a trusted proxy, the address the proxy saw. */
-function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').map((s) => s.trim()).filter(Boolean).at(-1);
-  return last ?? req.socket.remoteAddress ?? 'unknown';
-}
-
-/** Listen, or fail with a message a person can act on (no raw EADDRINUSE stack). */
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const where = `${host}:${port}`;
-      if (err.code === 'EADDRINUSE') {
-        reject(new MlError('SERVE_PORT_IN_USE', `serve cannot listen on ${where}: the port is in use by another process.`, {
-          meta: { host, port },
-          hint: `Stop the other process (\`ss -ltnp 'sport = :${port}'\` shows it) or start serve with another --port.`,
-        }));
-      } else if (err.code === 'EACCES') {
-        reject(new MlError('SERVE_PORT_DENIED', `serve may not listen on ${where}: permission denied.`, {
-          meta: { host, port },
-          hint: 'Ports below 1024 need privileges; use a port such as 8080 behind the reverse proxy.',
-        }));
-      } else if (err.code === 'EADDRNOTAVAIL') {
-        reject(new MlError('SERVE_ADDRESS_UNAVAILABLE', `serve cannot listen on ${where}: this machine has no such address.`, {
-          meta: { host, port },
-          hint: 'Use --host 0.0.0.0 (every interface) or an address of this machine.',
-        }));
-      } else {
-        reject(new MlError('SERVE_LISTEN_FAILED', `serve cannot listen on ${where}: ${err.message}`, { meta: { host, port, errorCode: err.code } }));
-      }
-    });
-    server.listen(port, host, () => resolve());
-  });
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(body);
-}
 
 /**
  * `ml-connector serve`: schedules, Zoho notifications, channel renewal, pull-based GitOps,
@@ -183,8 +127,6 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   // Schedules start once the server listens: a serve that cannot answer /healthz must not run.
   let schedules: RunningSchedules | undefined;
   let channels: ChannelStatus[] | undefined = options.channels ? [] : undefined;
-  const webhookLimit = options.webhookLimit ?? DEFAULT_WEBHOOK_LIMIT;
-  const limiter = new RejectionLimiter({ max: webhookLimit.maxRejected, windowMs: webhookLimit.windowMs, now: () => clock.now() });
 
   // Webhooks: collect the modules touched, then run their mappings once the burst is over.
   const touchedModules = new Set<string>();
@@ -201,48 +143,18 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     }, options.webhookDebounceMs ?? 30_000);
   };
 
-  const handleWebhook = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!options.webhook && !options.webhookHandler) return send(res, 404, '{"error":"webhooks are not configured"}');
-    if (stopping) return send(res, 503, '{"error":"serve is stopping"}');
-    const address = clientAddress(req, options.trustProxy === true);
-    const wait = limiter.retryAfterSeconds(address);
-    if (wait > 0) {
-      metrics.webhooks.inc({ outcome: 'rate-limited' });
-      req.resume();
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(wait), connection: 'close' });
-      return void res.end('{"error":"too many refused calls from this address"}');
-    }
-    const refused = (reason: string | undefined, channelId?: string): void => {
-      metrics.webhooks.inc({ outcome: 'rejected' });
-      // Counted, never stored; one line per address and window, so a flood cannot fill the logs either.
-      if (limiter.reject(address)) logger.warn('webhook rejected', { address, reason, channelId, limit: `${webhookLimit.maxRejected} per ${webhookLimit.windowMs / 1000} s, then 429` });
-    };
-    if (options.webhookHandler) {
-      await options.webhookHandler(req, res);
-      if (res.statusCode >= 200 && res.statusCode < 300) metrics.webhooks.inc({ outcome: 'accepted' });
-      else refused(`HTTP ${res.statusCode}`);
-      return;
-    }
-    if (req.method !== 'POST') {
-      refused('not a POST');
-      return send(res, 405, '{"error":"POST only"}');
-    }
-    const body = await readBody(req, MAX_WEBHOOK_BODY);
-    if (body === undefined) {
-      refused('body too large');
-      return send(res, 413, '{"error":"too large"}');
-    }
-    const verdict = await options.webhook!(body, req.headers['content-type']);
-    if (!verdict.accepted) {
-      refused(verdict.reason, verdict.channelId);
-      return send(res, verdict.status, JSON.stringify({ error: verdict.reason ?? 'rejected' }));
-    }
-    metrics.webhooks.inc({ outcome: 'accepted' });
-    logger.info('webhook received', { channelId: verdict.channelId, module: verdict.module, operation: verdict.operation, records: verdict.ids?.length ?? 0 });
-    if (verdict.module) scheduleWebhookRun(verdict.module);
-    if (options.onWebhook) await options.onWebhook(verdict).catch((err: unknown) => logger.warn('webhook not recorded', { error: describeError(err) }));
-    send(res, verdict.status, JSON.stringify({ ok: true }));
-  };
+  const handleWebhook = createWebhookEndpoint({
+    webhook: options.webhook,
+    webhookHandler: options.webhookHandler,
+    onWebhook: options.onWebhook,
+    onModule: scheduleWebhookRun,
+    limit: options.webhookLimit ?? DEFAULT_WEBHOOK_LIMIT,
+    trustProxy: options.trustProxy === true,
+    metrics,
+    logger,
+    clock,
+    stopping: () => stopping,
+  });
 
   const health = (): { status: number; body: unknown } => {
     const body = {

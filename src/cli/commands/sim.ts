@@ -4,22 +4,21 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandContext } from '../main.js';
-import { paint, useColor } from '../output.js';
 import { addExamples } from '../shared/help.js';
-import { parseFault, parseNumberOption, parseQuirks, renderDotEnv, renderExports } from '../shared/sim-switches.js';
+import { connectionSummary, printHuman } from '../shared/sim-output.js';
+import { parseNumberOption, parseSimSwitches, renderDotEnv, renderExports, type SimSwitches, type SimSwitchOptions } from '../shared/sim-switches.js';
 import { simulatorEnv } from '../../demo/env.js';
 import { OffsetClock } from '../../support/clock.js';
 import { zoneOffsetMs } from '../../support/time-zone.js';
 import { MlError } from '../../support/errors.js';
 import { generateDataset, loadFixture, toPsDate, type PeopleSoftDataset } from '../../sim/dataset/index.js';
-import { DEFAULT_PEOPLESOFT_QUIRKS, startPeopleSoftSimulator, type Fault, type PeopleSoftSimulator } from '../../sim/peoplesoft/index.js';
+import { startPeopleSoftSimulator } from '../../sim/peoplesoft/index.js';
 import { startSmtpSink, type SmtpSink } from '../../sim/smtp/index.js';
-import { startZohoSimulator, type ZohoFault, type ZohoFixture, type ZohoSimulator } from '../../sim/zoho/index.js';
-import { DEFAULT_QUIRKS as DEFAULT_ZOHO_QUIRKS } from '../../sim/zoho/org.js';
+import { startZohoSimulator, type ZohoFixture, type ZohoSimulator } from '../../sim/zoho/index.js';
 
 const DAY_MS = 86_400_000;
 
-interface SimOptions {
+interface SimOptions extends SimSwitchOptions {
   preset?: string;
   employees?: string;
   vendors?: string;
@@ -33,29 +32,9 @@ interface SimOptions {
   json?: boolean;
   env?: boolean;
   writeEnv?: string;
-  zohoLatency?: string;
-  zohoJitter?: string;
-  zohoErrorRate?: string;
-  zohoEdition?: string;
-  zohoDailyCredits?: string;
-  zohoConcurrency?: string;
-  zohoFreshOrg?: boolean;
-  zohoQuirk?: string[];
-  zohoFault?: string[];
-  peoplesoftLatency?: string;
-  peoplesoftJitter?: string;
-  peoplesoftErrorRate?: string;
-  peoplesoftQuirk?: string[];
-  peoplesoftFault?: string[];
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-const ZOHO_FAULT_KEYS = ['times', 'status', 'retryAfterSec', 'reset', 'truncatedJson', 'delayMs', 'revokeRefreshToken'];
-const PS_FAULT_KEYS = ['times', 'status', 'retryAfter', 'delayMs', 'reset', 'ibError', 'zeroRows'];
-const ZOHO_KINDS = ['token', 'auth', 'revoke', 'list', 'get', 'upsert', 'insert', 'update', 'delete', 'search', 'coql', 'count', 'deleted', 'fields', 'modules', 'users', 'org', 'watch', 'notify'];
-const PS_KINDS = ['qas', 'employee-changes', 'ci-find', 'ci-get', 'oauth-token', 'oauth-keys', 'oauth-metadata'];
-const EDITIONS = ['free', 'standard', 'professional', 'enterprise', 'ultimate'];
-
 const parseInteger = (name: string, value: string | undefined, min: number, max: number): number | undefined => parseNumberOption(name, value, min, max);
 
 /**
@@ -110,51 +89,6 @@ function listenForStop(): { stopped: Promise<NodeJS.Signals>; cancel: () => void
   return { stopped, cancel };
 }
 
-function connectionSummary(ps: PeopleSoftSimulator, zoho: ZohoSimulator, smtp: SmtpSink | undefined, env: Record<string, string>): Record<string, unknown> {
-  return {
-    env,
-    ...(smtp ? { smtp: { host: smtp.host, port: smtp.port } } : {}),
-    zoho: {
-      url: zoho.url,
-      accountsUrl: zoho.accountsUrl,
-      apiDomain: zoho.apiDomain,
-      clientId: zoho.credentials.clientId,
-      clientSecret: zoho.credentials.clientSecret,
-      refreshToken: zoho.credentials.refreshToken,
-      orgId: zoho.credentials.orgId,
-    },
-    peoplesoft: {
-      url: ps.url,
-      node: ps.nodes.hcm,
-      fscmNode: ps.nodes.fscm,
-      username: ps.credentials.username,
-      password: ps.credentials.password,
-      oauth: { tokenUrl: ps.oauth.tokenUrl, clientId: ps.oauth.clientId, clientSecret: ps.oauth.clientSecret, audience: ps.oauth.audience },
-      employees: ps.data.employees.length,
-      vendors: ps.data.vendors.length,
-      asOf: ps.data.asOf,
-      nextDayUrl: `${ps.url}/sim/next-day`,
-    },
-  };
-}
-
-function printHuman(ps: PeopleSoftSimulator, zoho: ZohoSimulator, smtp: SmtpSink | undefined, envFile: string | undefined, stream: NodeJS.WriteStream): void {
-  const c = paint(useColor(stream));
-  const out = (line: string): void => void stream.write(line + '\n');
-  out(`${c('bold', 'PeopleSoft')}  ${ps.url}  (HCM node ${ps.nodes.hcm}, FSCM node ${ps.nodes.fscm})`);
-  out(`  Basic auth     ${ps.credentials.username} / ${ps.credentials.password}   ${c('gray', '(also ML_LIMITED: US001 only; ML_NOQAS: no QAS access)')}`);
-  out(`  OAuth2         token ${ps.oauth.tokenUrl}  client ${ps.oauth.clientId} / ${ps.oauth.clientSecret}`);
-  out(`  data           ${ps.data.employees.length} employees, ${ps.data.vendors.length} vendors, as of ${ps.data.asOf}`);
-  out(`  next day       curl -X POST ${ps.url}/sim/next-day   ${c('gray', '(PeopleSoft starts yesterday: hires, a rehire, a termination, a transfer, a vendor move, dated today)')}`);
-  out(`${c('bold', 'Zoho CRM')}    ${zoho.url}  (accounts ${zoho.accountsUrl})`);
-  out(`  client         ${zoho.credentials.clientId} / ${zoho.credentials.clientSecret}`);
-  out(`  refresh token  ${zoho.credentials.refreshToken}`);
-  if (smtp) out(`${c('bold', 'SMTP sink')}   ${smtp.host}:${smtp.port}  ${c('gray', '(alerts land here; each one is printed below)')}`);
-  if (envFile) out(`${c('bold', 'Environment')} written to ${envFile}: \`set -a; . ${envFile}; set +a\` or \`node --env-file=${envFile} bin/ml-connector.js plan\``);
-  else out(c('gray', 'Run `ml-connector sim --env` for the export lines that point configs/ at these simulators.'));
-  out(c('gray', 'These are simulator credentials, not secrets. Press Ctrl+C to stop.'));
-}
-
 async function runSim(opts: SimOptions): Promise<void> {
   if (opts.preset !== undefined && opts.preset !== 'firm') {
     throw new MlError('CLI_INVALID_OPTION', `Unknown --preset "${opts.preset}".`, { hint: 'The only preset is "firm".' });
@@ -165,29 +99,7 @@ async function runSim(opts: SimOptions): Promise<void> {
   const zohoPort = parseInteger('zoho-port', opts.zohoPort, 0, 65535);
   const psPort = parseInteger('peoplesoft-port', opts.peoplesoftPort, 0, 65535);
   const smtpPort = parseInteger('smtp-port', opts.smtpPort, 0, 65535);
-  if (opts.zohoEdition !== undefined && !EDITIONS.includes(opts.zohoEdition)) {
-    throw new MlError('CLI_INVALID_OPTION', `Unknown --zoho-edition "${opts.zohoEdition}".`, { hint: `Use one of ${EDITIONS.join(', ')}.` });
-  }
-  const switches: SimSwitches = {
-    zoho: {
-      ...optional('latencyMs', parseNumberOption('zoho-latency', opts.zohoLatency, 0, 60_000)),
-      ...optional('jitterMs', parseNumberOption('zoho-jitter', opts.zohoJitter, 0, 60_000)),
-      ...optional('errorRate', parseNumberOption('zoho-error-rate', opts.zohoErrorRate, 0, 1, false)),
-      ...optional('dailyCredits', parseNumberOption('zoho-daily-credits', opts.zohoDailyCredits, 1, 10_000_000)),
-      ...optional('concurrencyLimit', parseNumberOption('zoho-concurrency', opts.zohoConcurrency, 1, 100)),
-      ...optional('edition', opts.zohoEdition),
-      ...(opts.zohoFreshOrg ? { customFields: false } : {}),
-      quirks: parseQuirks(opts.zohoQuirk, DEFAULT_ZOHO_QUIRKS, '--zoho-quirk'),
-    },
-    zohoFaults: (opts.zohoFault ?? []).map((f) => parseFault(f, ZOHO_FAULT_KEYS, ZOHO_KINDS, '--zoho-fault') as ZohoFault),
-    peoplesoft: {
-      ...optional('latencyMs', parseNumberOption('peoplesoft-latency', opts.peoplesoftLatency, 0, 60_000)),
-      ...optional('jitterMs', parseNumberOption('peoplesoft-jitter', opts.peoplesoftJitter, 0, 60_000)),
-      ...optional('errorRate', parseNumberOption('peoplesoft-error-rate', opts.peoplesoftErrorRate, 0, 1, false)),
-      quirks: parseQuirks(opts.peoplesoftQuirk, { ...DEFAULT_PEOPLESOFT_QUIRKS, maxRowsCap: 0 }, '--peoplesoft-quirk'),
-    },
-    peoplesoftFaults: (opts.peoplesoftFault ?? []).map((f) => parseFault(f, PS_FAULT_KEYS, PS_KINDS, '--peoplesoft-fault') as Fault),
-  };
+  const switches = parseSimSwitches(opts);
   const fixture = opts.fixture === undefined ? {} : await readFixture(opts.fixture);
   // Listen for the stop signal before the (possibly long) start, so Ctrl+C during start also ends cleanly.
   const stop = listenForStop();
@@ -203,19 +115,6 @@ async function runSim(opts: SimOptions): Promise<void> {
   } finally {
     stop.cancel();
   }
-}
-
-/** `{ [key]: value }` when the value is given, `{}` otherwise (exactOptionalPropertyTypes). */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-/** Latency, error rates, editions, quirks and faults given on the command line. */
-interface SimSwitches {
-  zoho: { latencyMs?: number; jitterMs?: number; errorRate?: number; dailyCredits?: number; concurrencyLimit?: number; edition?: string; customFields?: boolean; quirks: Record<string, unknown> };
-  zohoFaults: ZohoFault[];
-  peoplesoft: { latencyMs?: number; jitterMs?: number; errorRate?: number; quirks: Record<string, unknown> };
-  peoplesoftFaults: Fault[];
 }
 
 interface SimSettings {

@@ -1,4 +1,7 @@
 import { MlError } from '../../support/errors.js';
+import { DEFAULT_PEOPLESOFT_QUIRKS, type Fault } from '../../sim/peoplesoft/index.js';
+import type { ZohoFault } from '../../sim/zoho/index.js';
+import { DEFAULT_QUIRKS as DEFAULT_ZOHO_QUIRKS } from '../../sim/zoho/org.js';
 
 /**
  * `ml-connector sim`'s switches for the simulators' failure modes, parsed from the command line:
@@ -88,4 +91,69 @@ export function renderExports(env: Record<string, string>): string {
 export function renderDotEnv(env: Record<string, string>, comment: string): string {
   const lines = Object.entries(env).map(([k, v]) => (/^[\w./:@+-]*$/.test(v) ? `${k}=${v}` : `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`));
   return `# ${comment}\n${lines.join('\n')}\n`;
+}
+
+const ZOHO_FAULT_KEYS = ['times', 'status', 'retryAfterSec', 'reset', 'truncatedJson', 'delayMs', 'revokeRefreshToken'];
+const PS_FAULT_KEYS = ['times', 'status', 'retryAfter', 'delayMs', 'reset', 'ibError', 'zeroRows'];
+const ZOHO_KINDS = ['token', 'auth', 'revoke', 'list', 'get', 'upsert', 'insert', 'update', 'delete', 'search', 'coql', 'count', 'deleted', 'fields', 'modules', 'users', 'org', 'watch', 'notify'];
+const PS_KINDS = ['qas', 'employee-changes', 'ci-find', 'ci-get', 'oauth-token', 'oauth-keys', 'oauth-metadata'];
+const EDITIONS = ['free', 'standard', 'professional', 'enterprise', 'ultimate'];
+
+
+/** `{ [key]: value }` when the value is given, `{}` otherwise (exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Latency, error rates, editions, quirks and faults given on the command line. */
+export interface SimSwitches {
+  zoho: { latencyMs?: number; jitterMs?: number; errorRate?: number; dailyCredits?: number; concurrencyLimit?: number; edition?: string; customFields?: boolean; quirks: Record<string, unknown> };
+  zohoFaults: ZohoFault[];
+  peoplesoft: { latencyMs?: number; jitterMs?: number; errorRate?: number; quirks: Record<string, unknown> };
+  peoplesoftFaults: Fault[];
+}
+
+/** The simulator flags of `sim`, as its options give them (strings from commander). */
+export interface SimSwitchOptions {
+  zohoLatency?: string;
+  zohoJitter?: string;
+  zohoErrorRate?: string;
+  zohoEdition?: string;
+  zohoDailyCredits?: string;
+  zohoConcurrency?: string;
+  zohoFreshOrg?: boolean;
+  zohoQuirk?: string[];
+  zohoFault?: string[];
+  peoplesoftLatency?: string;
+  peoplesoftJitter?: string;
+  peoplesoftErrorRate?: string;
+  peoplesoftQuirk?: string[];
+  peoplesoftFault?: string[];
+}
+
+/** Every simulator flag checked and typed, or a CLI_INVALID_OPTION that says what exists. */
+export function parseSimSwitches(opts: SimSwitchOptions): SimSwitches {
+  if (opts.zohoEdition !== undefined && !EDITIONS.includes(opts.zohoEdition)) {
+    throw new MlError('CLI_INVALID_OPTION', `Unknown --zoho-edition "${opts.zohoEdition}".`, { hint: `Use one of ${EDITIONS.join(', ')}.` });
+  }
+  return {
+    zoho: {
+      ...optional('latencyMs', parseNumberOption('zoho-latency', opts.zohoLatency, 0, 60_000)),
+      ...optional('jitterMs', parseNumberOption('zoho-jitter', opts.zohoJitter, 0, 60_000)),
+      ...optional('errorRate', parseNumberOption('zoho-error-rate', opts.zohoErrorRate, 0, 1, false)),
+      ...optional('dailyCredits', parseNumberOption('zoho-daily-credits', opts.zohoDailyCredits, 1, 10_000_000)),
+      ...optional('concurrencyLimit', parseNumberOption('zoho-concurrency', opts.zohoConcurrency, 1, 100)),
+      ...optional('edition', opts.zohoEdition),
+      ...(opts.zohoFreshOrg ? { customFields: false } : {}),
+      quirks: parseQuirks(opts.zohoQuirk, DEFAULT_ZOHO_QUIRKS, '--zoho-quirk'),
+    },
+    zohoFaults: (opts.zohoFault ?? []).map((f) => parseFault(f, ZOHO_FAULT_KEYS, ZOHO_KINDS, '--zoho-fault') as ZohoFault),
+    peoplesoft: {
+      ...optional('latencyMs', parseNumberOption('peoplesoft-latency', opts.peoplesoftLatency, 0, 60_000)),
+      ...optional('jitterMs', parseNumberOption('peoplesoft-jitter', opts.peoplesoftJitter, 0, 60_000)),
+      ...optional('errorRate', parseNumberOption('peoplesoft-error-rate', opts.peoplesoftErrorRate, 0, 1, false)),
+      quirks: parseQuirks(opts.peoplesoftQuirk, { ...DEFAULT_PEOPLESOFT_QUIRKS, maxRowsCap: 0 }, '--peoplesoft-quirk'),
+    },
+    peoplesoftFaults: (opts.peoplesoftFault ?? []).map((f) => parseFault(f, PS_FAULT_KEYS, PS_KINDS, '--peoplesoft-fault') as Fault),
+  };
 }
