@@ -132,10 +132,14 @@ describe('--json outputs match schema/output/*.schema.json', () => {
 
   it('sim --json, and the error envelope', async () => {
     const child = spawn(process.execPath, [BIN, 'sim', '--json', '--no-smtp', '--employees', '3', '--vendors', '2'], { env: { ...process.env, NO_COLOR: '1' } });
-    const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
-    expectValid('sim', JSON.parse(first));
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+      expectValid('sim', JSON.parse(first));
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
     for (const args of [['runs', 'no-such-run', '-c', sys.configDir, '--json'], ['fields', 'zoho', 'Nope', '-c', sys.configDir, '--json'], ['check', '-c', join(dir, 'missing'), '--json']]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(1);

@@ -23,7 +23,10 @@ function startSim(args: string[]): Promise<{ env: Record<string, string>; export
   const exited = new Promise<number | null>((done) => child.once('exit', done));
   const lines: string[] = [];
   return new Promise((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`no # end line within 20 s; stderr: ${err}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`no # end line within 20 s; stderr: ${err}`));
+    }, 20_000);
     void exited.then((code) => fail(new Error(`sim exited ${code}: ${err}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
