@@ -44,7 +44,7 @@ module.exports = {
       name: 'simulators-are-not-product-code',
       comment: 'Only the simulators, the demo, the bench and `ml-connector sim` import src/sim.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(sim|demo|bench)/|^src/cli/commands/sim\\.ts$' },
+      from: { path: '^src/', pathNot: '^src/(sim|demo|bench)/|^src/cli/commands/sim\\.ts$|^src/cli/shared/sim-[a-z-]+\\.ts$' },
       to: { path: '^src/sim/' },
     },
     {

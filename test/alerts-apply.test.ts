@@ -24,6 +24,7 @@ describe('apply: dirty configuration and alert email', () => {
   let dir: string;
   let server: SMTPServer;
   const mails: { raw: string; user: unknown }[] = [];
+  let smtpPort = 0;
 
   beforeAll(async () => {
     server = new SMTPServer({
@@ -39,8 +40,7 @@ describe('apply: dirty configuration and alert email', () => {
     const port = (server.server.address() as AddressInfo).port;
     dir = await mkdtemp(join(tmpdir(), 'ml-apply-alert-'));
     await cp('configs', join(dir, 'configs'), { recursive: true });
-    const project = join(dir, 'configs', 'project.yaml');
-    await writeFile(project, (await readFile(project, 'utf8')).replace('port: 587', `port: ${port}`));
+    smtpPort = port;
     const git = (...a: string[]): void => { execFileSync('git', a, { cwd: dir }); };
     git('init', '-q', '-b', 'main');
     git('add', '.');
@@ -53,7 +53,8 @@ describe('apply: dirty configuration and alert email', () => {
 
   const env = (): Record<string, string> => ({
     ML_CONNECTOR_STATE: join(dir, 'state.db'),
-    SMTP_HOST: '127.0.0.1', SMTP_PASSWORD: 'smtp-secret-7d1c',
+    // configs/ reads the SMTP port from the environment too (${env:SMTP_PORT:-587}).
+    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtpPort), SMTP_PASSWORD: 'smtp-secret-7d1c',
     PS_HCM_PASSWORD: 'ps-secret-1', PS_FSCM_PASSWORD: 'ps-secret-2',
     ZOHO_CLIENT_SECRET: 'zoho-client-secret-9a8b',
     // ZOHO_REFRESH_TOKEN deliberately unset: the token is gone and a person must run `auth zoho`.

@@ -64,6 +64,15 @@ describe('buildAlert', () => {
     expect(msg.text).toContain('KU0045 (Last_Name) ZOHO_INVALID_DATA: value <value> too long');
     expect(msg.text).not.toMatch(/rivera/i);
     expect(sanitizeMessage('changed in Zoho since 2026-11-27T10:00:00Z')).toBe('changed in Zoho since 2026-11-27T10:00:00Z');
+    // Technical facts a reader needs are not personal data: never masked.
+    for (const text of [
+      'connect ECONNREFUSED 127.0.0.1:587',
+      'POST https://hcm.example.com:8443/PSIGW/RESTListeningConnector/PSFT_HR/ExecuteQuery.v1 failed',
+      'record 5725767000000411001 changed at 2026-11-27T06:00:00-06:00 (10:15:30)',
+      'PeopleTools 8.59.12 answered 503 after 2 attempts in 1500 ms',
+      'connect ECONNREFUSED [::1]:8080',
+    ]) expect(sanitizeMessage(text)).toBe(text);
+    expect(sanitizeMessage('host 10.1.2.3 refused (555) 123-4567 and +44 20 7946 0958 for a.b@c.example')).toBe('host 10.1.2.3 refused <phone> and <phone> for <email>');
     expect(msg.text).toContain('employees-to-contacts: 148 created');
     expect(msg.text).not.toContain('555');
     expect(msg.text).toContain('2 calls retried');

@@ -72,7 +72,7 @@ describe('ml-connector validate', () => {
     expect(lenient.stdout).toMatch(/hcm\.yaml:5:10 warning \$\{env:ML_FIXTURE_HCM_URL\} in baseUrl is not set/);
     const strict = await cli(['validate', '--config', 'test/fixtures/config/unset-env', '--strict', '--json']);
     expect(strict.code).toBe(1);
-    expect(JSON.parse(strict.stdout)).toMatchObject({ valid: false, issues: [{ code: 'CONFIG_UNSET_ENV', severity: 'warning' }] });
+    expect(JSON.parse(strict.stdout)).toMatchObject({ valid: false, issues: [{ code: 'CONFIG_UNSET_ENV', severity: 'warning' }, { code: 'CONFIG_UNSET_CREDENTIAL', path: 'auth.password', severity: 'warning' }] });
   });
 
   test('plan refuses a value whose ${env:NAME} is unset, naming the variable and the line, before any call', async () => {
@@ -102,5 +102,26 @@ describe('ml-connector validate', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Usage: ml-connector validate \[options\]/);
     for (const option of ['--config <dir>', '--json', '--strict']) expect(run.stdout).toContain(option);
+  });
+});
+
+describe('ml-connector validate --strict', () => {
+  const credentials = { PS_HCM_PASSWORD: 'p1-secret', PS_FSCM_PASSWORD: 'p2-secret', ZOHO_CLIENT_SECRET: 'c-secret', ZOHO_REFRESH_TOKEN: 'r-secret', SMTP_PASSWORD: 's-secret' };
+
+  test('reports every credential variable that is unset, with file:line, and fails', async () => {
+    const { ZOHO_REFRESH_TOKEN: _unset, ...partial } = credentials;
+    const run = await cli(['validate', '--config', 'configs', '--strict', '--json'], partial);
+    expect(run.code).toBe(1);
+    const body = JSON.parse(run.stdout) as { valid: boolean; issues: Array<{ file: string; line: number; code: string; path: string; message: string }> };
+    expect(body.valid).toBe(false);
+    expect(body.issues).toEqual([expect.objectContaining({ file: 'configs/connections/zoho.yaml', line: 14, code: 'CONFIG_UNSET_CREDENTIAL', path: 'auth.refreshToken' })]);
+    expect(body.issues[0]!.message).toContain('${env:ZOHO_REFRESH_TOKEN}');
+  });
+
+  test('passes when every credential is set; without --strict, unset credentials are no issue (CI validates without secrets)', async () => {
+    expect((await cli(['validate', '--config', 'configs', '--strict'], credentials)).code).toBe(0);
+    const plain = await cli(['validate', '--config', 'configs', '--json']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toContain('CONFIG_UNSET_CREDENTIAL');
   });
 });

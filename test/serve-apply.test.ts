@@ -46,7 +46,7 @@ describe('serve with the real applier', () => {
       run: createApplyRunner({ config: () => config, store, env }),
       logger: silentLogger, port: 0, host: '127.0.0.1',
     });
-    for (let i = 0; i < 100 && (handle.metrics.get('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'succeeded' }) ?? 0) < 1; i++) await sleep(100);
+    for (let i = 0; i < 100 && ((await handle.metrics.value('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'succeeded' })) ?? 0) < 1; i++) await sleep(100);
     const health = (await (await fetch(`${handle.url}/healthz`)).json()) as { lastRuns: Record<string, { status: string; trigger: string }> };
     expect(health.lastRuns['employees-to-contacts']).toMatchObject({ status: 'succeeded', trigger: 'schedule:daily' });
     await handle.stop('test');
@@ -55,14 +55,14 @@ describe('serve with the real applier', () => {
     const contacts = zoho.records('Contacts').length;
     expect(contacts).toBeGreaterThan(100);
     const m = handle.metrics;
-    // 150 people: employees and contractors, two mappings into Contacts.
-    const created = (mapping: string): number => m.get('ml_connector_records_total', { mapping, action: 'create' }) ?? 0;
-    expect(created('employees-to-contacts') + created('contractors-to-contacts')).toBe(zoho.records('Contacts').length);
-    expect(created('contractors-to-contacts')).toBe(zoho.records('Contacts').filter((r) => r.Employee_Type === 'Contractor').length);
-    expect(created('vendors-to-accounts') + created('departments-to-accounts')).toBe(accounts);
-    expect(m.get('ml_connector_api_calls_total', { system: 'zoho' })).toBeGreaterThan(0);
-    expect(m.get('ml_connector_api_calls_total', { system: 'peoplesoft' })).toBeGreaterThan(0);
-    expect(m.get('ml_connector_last_success_timestamp_seconds', { mapping: 'vendors-to-accounts' })).toBeGreaterThan(1_700_000_000);
+    // Employees and contractors: two mappings into Contacts.
+    const created = async (mapping: string): Promise<number> => (await m.value('ml_connector_records_total', { mapping, action: 'create' })) ?? 0;
+    expect((await created('employees-to-contacts')) + (await created('contractors-to-contacts'))).toBe(zoho.records('Contacts').length);
+    expect(await created('contractors-to-contacts')).toBe(zoho.records('Contacts').filter((r) => r.Employee_Type === 'Contractor').length);
+    expect((await created('vendors-to-accounts')) + (await created('departments-to-accounts'))).toBe(accounts);
+    expect(await m.value('ml_connector_api_calls_total', { system: 'zoho' })).toBeGreaterThan(0);
+    expect(await m.value('ml_connector_api_calls_total', { system: 'peoplesoft' })).toBeGreaterThan(0);
+    expect(await m.value('ml_connector_last_success_timestamp_seconds', { mapping: 'vendors-to-accounts' })).toBeGreaterThan(1_700_000_000);
     const runs = await store.listRuns({ limit: 5 });
     expect(runs[0]).toMatchObject({ kind: 'apply', trigger: 'schedule:daily' });
     expect(runs.filter((r) => r.status === 'succeeded').length).toBeGreaterThanOrEqual(1);

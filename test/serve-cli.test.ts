@@ -4,6 +4,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 
 const BIN = join(process.cwd(), 'bin', 'ml-connector.js');
@@ -26,6 +27,16 @@ function startServe(args: string[], env: Record<string, string>): { child: Child
     void exit.then((code) => reject(new Error(`serve exited (${code}) before listening: ${JSON.stringify(lines)}`)));
   });
   return { child, lines, url, exit };
+}
+
+/** Run serve until it exits by itself; its stderr as parsed JSON lines (anything else as { raw }). */
+async function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; lines: Record<string, unknown>[]; raw: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let raw = '';
+  child.stderr.on('data', (d: Buffer) => { raw += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const lines = raw.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return { raw: l }; } });
+  return { code, lines, raw };
 }
 
 describe('ml-connector serve (built CLI)', () => {
@@ -89,12 +100,29 @@ describe('ml-connector serve (built CLI)', () => {
     expect(await s.exit).toBe(0);
   });
 
-  it('refuses to start on an invalid configuration, with a coded error', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'missing'), '--port', '0'], { env: { ...process.env, NO_COLOR: '1' } });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  it('refuses to start on an invalid configuration, with a coded error as a JSON line', async () => {
+    const { code, lines } = await runToExit(['--config', join(dir, 'missing'), '--port', '0'], {});
     expect(code).toBe(1);
-    expect(err).toMatch(/\[CONFIG_[A-Z_]+\]/);
+    expect(lines.at(-1)).toMatchObject({ level: 'error', msg: 'serve cannot run', errorCode: expect.stringMatching(/^CONFIG_[A-Z_]+$/) });
+  });
+
+  it('exits 1 with a clear message when its port is taken, and runs nothing', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const { code, lines, raw } = await runToExit(['--config', 'configs', '--port', String(port), '--host', '127.0.0.1'], { ML_CONNECTOR_STATE: join(dir, 'busy.db') });
+      expect(code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(lines.at(-1)).toMatchObject({ level: 'error', msg: 'serve cannot run', errorCode: 'SERVE_PORT_IN_USE', error: `serve cannot listen on 127.0.0.1:${port}: the port is in use by another process.` });
+      expect(String(lines.at(-1)!.hint)).toContain('--port');
+      // No stack trace, no plain-text line, and no schedule or run ever started.
+      expect(raw).not.toMatch(/^\s+at /m);
+      expect(lines.every((l) => !('raw' in l))).toBe(true);
+      expect(lines.some((l) => l.msg === 'serve listening' || l.msg === 'run started')).toBe(false);
+    } finally {
+      busy.close();
+    }
   });
 });

@@ -59,7 +59,7 @@ describe('serve: stop during an apply', () => {
     let linked = 0;
     for (const m of ALL) linked += (await store.getLinks(m)).size;
     expect(linked).toBe(zoho.records('Accounts').length + zoho.records('Contacts').length);
-    expect(handle.metrics.get('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'interrupted' })).toBe(1);
+    expect(await handle.metrics.value('ml_connector_runs_total', { mapping: 'employees-to-contacts', status: 'interrupted' })).toBe(1);
 
     // The next run (a new serve) carries on: every record exactly once in Zoho, every one linked.
     const again = await startServe({

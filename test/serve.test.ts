@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Mapping, Schedule } from '../src/config/types.generated.js';
-import { sleep } from '../src/support/clock.js';
+import { OffsetClock, sleep } from '../src/support/clock.js';
 import { createLogger, silentLogger } from '../src/support/log.js';
 import { startServe, type ServeConfig, type ServeHandle } from '../src/ops/serve.js';
 import { createTokenReceiver } from '../src/ops/webhook.js';
@@ -84,7 +84,7 @@ describe('schedules', () => {
     expect(rec.calls[0]).toEqual({ mappings: ['vendors', 'people'], full: false, trigger: 'schedule:daily' });
     await handle.stop('test');
     const runs = rec.calls.length;
-    const metrics = handle.metrics.render();
+    const metrics = (await handle.metrics.render());
     const count = (status: string): number => Number(new RegExp(`ml_connector_runs_total\\{mapping="people",status="${status}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     expect(count('succeeded')).toBeGreaterThanOrEqual(1);
     // The run in flight when stop() came ends interrupted; every run is counted once.
@@ -131,11 +131,65 @@ describe('HTTP endpoints', () => {
     await sleep(300);
     await handle.coordinator.idle();
     expect(rec.calls).toEqual([{ mappings: ['people'], full: false, trigger: 'webhook:zoho' }]);
-    expect(handle.metrics.render()).toContain('ml_connector_webhook_events_total{outcome="rejected"} 2');
+    expect((await handle.metrics.render())).toContain('ml_connector_webhook_events_total{outcome="rejected"} 2');
     // JSON lines, and the token never logged.
     expect(lines.every((l) => JSON.parse(l) && !l.includes('chan-token-5f2a9c'))).toBe(true);
     expect(lines.some((l) => JSON.parse(l).msg === 'webhook rejected')).toBe(true);
   });
+});
+
+describe('operating serve', () => {
+  it('answers /healthz with 503 while a run drains, then closes', async () => {
+    let release!: () => void;
+    const finish = new Promise<void>((r) => { release = r; });
+    // A run that finishes its batch after the stop signal, as the applier does.
+    const run = async (req: RunRequest): Promise<RunResult> => {
+      await finish;
+      return { runId: 'r1', trigger: req.trigger, status: 'interrupted', startedAt: new Date().toISOString(), mappings: req.mappings.map((m) => ({ mapping: m })) };
+    };
+    handle = await startServe({ config: config([]), run, logger: silentLogger, port: 0, host: '127.0.0.1', shutdownGraceMs: 10_000 });
+    const url = handle.url;
+    handle.coordinator.request({ mappings: ['people'], full: false, trigger: 'test' });
+    const stopped = handle.stop('SIGTERM');
+    const during = await fetch(`${url}/healthz`);
+    expect(during.status).toBe(503);
+    expect(await during.json()).toMatchObject({ status: 'stopping', running: ['people'] });
+    expect((await fetch(`${url}/webhooks/zoho`, { method: 'POST', body: '{}' })).status).toBe(404);
+    release();
+    await stopped;
+    handle = undefined;
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  it('counts a flood of refused webhook calls, stores none, and answers 429 after the limit', async () => {
+    const clock = new OffsetClock();
+    const stored: unknown[] = [];
+    handle = await startServe({
+      config: config([]), run: recordingRun(10).run, logger: silentLogger, port: 0, host: '127.0.0.1', clock,
+      webhook: createTokenReceiver(() => new Map([['1000000001', 'chan-token-5f2a9c']])),
+      onWebhook: async (v) => { stored.push(v); },
+      webhookLimit: { maxRejected: 20, windowMs: 60_000 },
+      webhookDebounceMs: 60_000,
+    });
+    const post = (token: string): Promise<Response> => fetch(`${handle!.url}/webhooks/zoho`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel_id: '1000000001', token, module: 'Contacts', ids: ['1'] }) });
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 1200; i++) {
+      const res = await post(`forged-${i}`);
+      await res.arrayBuffer();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 401: 20, 429: 1180 });
+    expect(stored).toEqual([]);
+    const limited = await post('chan-token-5f2a9c');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await handle.metrics.value('ml_connector_webhook_events_total', { outcome: 'rejected' })).toBe(20);
+    expect(await handle.metrics.value('ml_connector_webhook_events_total', { outcome: 'rate-limited' })).toBe(1181);
+    // After the window the address may call again; a real callback is accepted and recorded.
+    clock.advance(61_000);
+    expect((await post('chan-token-5f2a9c')).status).toBe(200);
+    expect(stored).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('notification channels', () => {
@@ -147,7 +201,7 @@ describe('notification channels', () => {
     });
     await sleep(50);
     expect(calls).toEqual(['p']);
-    expect(handle.metrics.get('ml_connector_failures_total', { kind: 'channel-renewal' })).toBe(1);
+    expect(await handle.metrics.value('ml_connector_failures_total', { kind: 'channel-renewal' })).toBe(1);
     expect((await fetch(`${handle.url}/healthz`)).status).toBe(200);
   });
 
@@ -200,7 +254,7 @@ describe('coordinator', () => {
     await handle.stop('SIGTERM');
     expect(Date.now() - started).toBeLessThan(1500);
     expect(rec.aborted).toBe(1);
-    expect(handle.metrics.render()).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
+    expect((await handle.metrics.render())).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
     expect(handle.coordinator.request({ mappings: ['people'], full: false, trigger: 'late' })).toEqual([]);
   });
 
@@ -221,7 +275,7 @@ describe('coordinator', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.stopAt).toBeGreaterThan(0);
     expect(seen[0]!.cutAt! - seen[0]!.stopAt).toBeGreaterThanOrEqual(280);
-    expect(handle.metrics.render()).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
+    expect((await handle.metrics.render())).toContain('ml_connector_runs_total{mapping="people",status="interrupted"} 1');
   });
 });
 
@@ -261,7 +315,7 @@ describe('pull-based GitOps', () => {
     await handle.pullNow();
     expect(handle.config().schedules[0]!.cron).toBe('30 7 * * *');
     expect(handle.gitCommit()).toBe(good);
-    const metrics = handle.metrics.render();
+    const metrics = (await handle.metrics.render());
     expect(metrics).toContain('ml_connector_config_reloads_total{result="ok"} 1');
     expect(metrics).toContain('ml_connector_config_reloads_total{result="rejected"} 1');
     await handle.stop('test');

@@ -6,7 +6,7 @@ import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulatorEnv } from '../src/demo/env.js';
 import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../src/sim/peoplesoft/index.js';
-import { startZohoSimulator, type ZohoSimulator } from '../src/sim/zoho/index.js';
+import { startZohoSimulator, type ZohoSimulator, type ZohoSimulatorOptions } from '../src/sim/zoho/index.js';
 import { OffsetClock } from '../src/support/clock.js';
 import { generateDataset } from '../src/sim/dataset/generate.js';
 
@@ -20,11 +20,11 @@ export interface SimulatedSystems {
   close(): Promise<void>;
 }
 
-export async function startSimulatedSystems(dir: string, o: { zohoLatencyMs?: number; dataset?: { employees: number; vendors: number; seed?: number } } = {}): Promise<SimulatedSystems> {
+export async function startSimulatedSystems(dir: string, o: { zohoLatencyMs?: number; zoho?: ZohoSimulatorOptions; dataset?: { employees: number; vendors: number; seed?: number } } = {}): Promise<SimulatedSystems> {
   const clock = new OffsetClock();
   const dataset = o.dataset ? generateDataset({ seed: o.dataset.seed ?? 7, employees: o.dataset.employees, vendors: o.dataset.vendors, asOf: new Date(clock.now()).toISOString().slice(0, 10) }) : undefined;
   const ps = await startPeopleSoftSimulator({ clock, ...(dataset ? { dataset } : {}) });
-  const zoho = await startZohoSimulator({ clock, ...(o.zohoLatencyMs ? { latencyMs: o.zohoLatencyMs } : {}) });
+  const zoho = await startZohoSimulator({ clock, ...(o.zohoLatencyMs ? { latencyMs: o.zohoLatencyMs } : {}), ...o.zoho });
   const env = simulatorEnv({
     zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
     peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },

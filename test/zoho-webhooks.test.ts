@@ -69,7 +69,7 @@ describe('Zoho notification channels and the webhook receiver', () => {
     expect(changes).toEqual([['EditedInZoho']]);
   });
 
-  it('refuses a callback with a wrong token (or unknown channel) with a bare 401, and records the refusal', async () => {
+  it('refuses a callback with a wrong token (or unknown channel) with a bare 401, and stores nothing for it', async () => {
     const { rig, store, url } = await setup();
     await enableChannels({ conn: rig.conn, client: rig.client, secrets: store.secrets, clock: rig.clock }, ['Contacts']);
     const post = async (body: unknown): Promise<{ status: number; text: string }> => {
@@ -83,7 +83,8 @@ describe('Zoho notification channels and the webhook receiver', () => {
     const good = await store.secrets.get(webhookSecretName('zoho', 'Contacts'));
     expect((await post({ channel_id, token: good, module: 'Contacts', operation: 'update', ids: [] })).status).toBe(200);
     const events = await store.listWebhookEvents();
-    expect(events.map((e) => e.status)).toEqual(['rejected', 'rejected', 'rejected', 'ignored']);
+    // Refusals are not stored (anyone who reaches the endpoint could grow the database); serve counts them.
+    expect(events.map((e) => e.status)).toEqual(['ignored']);
     expect(JSON.stringify(events)).not.toContain(good);
     expect(JSON.stringify(events)).not.toContain('guessed-token');
   });

@@ -24,12 +24,37 @@ export const EXIT = {
   changes: 2,
 } as const;
 
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EEXIST: 'already exists',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * A file the user named that cannot be read or written (`--write-env /root/x`, `state export
+ * /full/disk`) is a user action gone wrong, not a bug: it is told as one line with the path and
+ * the reason, never a stack trace.
+ */
+function systemError(err: unknown): { code: string; message: string; meta: Record<string, unknown> } | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string' || !(e.code in SYSTEM_ERRORS)) return undefined;
+  const what = e.syscall === 'open' || e.syscall === 'read' ? 'cannot open' : e.syscall.startsWith('write') ? 'cannot write' : `cannot ${e.syscall}`;
+  return { code: e.code, message: `${what} ${e.path ?? ''}: ${SYSTEM_ERRORS[e.code]}`.replace(/ :/, ':'), meta: { ...(e.path ? { path: e.path } : {}), syscall: e.syscall } };
+}
+
 /** Print an error for a person (stderr) or as a JSON envelope (stdout with --json). Never a secret. */
 export function printError(err: unknown, json: boolean): void {
+  const system = systemError(err);
   if (json) {
     const body = isMlError(err)
       ? err.toJSON()
-      : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), meta: {} };
+      : system ?? { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), meta: {} };
     process.stdout.write(scrub(JSON.stringify({ error: body })) + '\n');
     return;
   }
@@ -37,6 +62,8 @@ export function printError(err: unknown, json: boolean): void {
   if (isMlError(err)) {
     process.stderr.write(scrub(`${c('red', 'error')} ${err.message} ${c('gray', `[${err.code}]`)}\n`));
     if (err.hint) process.stderr.write(scrub(`  ${err.hint}\n`));
+  } else if (system) {
+    process.stderr.write(scrub(`${c('red', 'error')} ${system.message} ${c('gray', `[${system.code}]`)}\n`));
   } else {
     const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(scrub(`${c('red', 'error')} ${msg}\n`));

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { suggest } from './suggest.js';
 import type { ConfigIssue } from './issues.js';
 
 /**
@@ -57,6 +58,21 @@ function checkText(buf: Buffer): string | undefined {
   return undefined;
 }
 
+/**
+ * For a --config that does not exist: a sibling directory with a similar name that holds YAML
+ * (`config` → `configs`), as the user would type it. Best effort: unreadable parents give none.
+ */
+async function nearbyConfigDir(absDir: string): Promise<string | undefined> {
+  const parent = path.dirname(absDir);
+  const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
+  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  const name = suggest(path.basename(absDir), dirs);
+  if (name === undefined) return undefined;
+  const holdsYaml = (await readdir(path.join(parent, name)).catch(() => [] as string[])).some((f) => /\.ya?ml$/.test(f))
+    || (await stat(path.join(parent, name, 'connections')).catch(() => undefined))?.isDirectory() === true;
+  return holdsYaml ? displayPath(path.join(parent, name)) : undefined;
+}
+
 /** Read the configuration files under `dir`, reporting the ones that cannot be parsed at all. */
 export async function readConfigFiles(dir: string): Promise<ReadFilesResult> {
   const absDir = path.resolve(dir);
@@ -70,8 +86,9 @@ export async function readConfigFiles(dir: string): Promise<ReadFilesResult> {
     return { files: [], issues };
   }
   if (!dirStat?.isDirectory()) {
+    const near = await nearbyConfigDir(absDir);
     issues.push(
-      fileIssue(shownDir, 'CONFIG_DIR_NOT_FOUND', `configuration directory '${shownDir}' not found: pass --config DIR with the directory that holds your *.yaml files`),
+      fileIssue(shownDir, 'CONFIG_DIR_NOT_FOUND', `configuration directory '${shownDir}' not found${near ? `: did you mean '${near}'?` : ': pass --config DIR with the directory that holds your *.yaml files'}`),
     );
     return { files: [], issues };
   }

@@ -7,7 +7,7 @@ export { DEFAULT_STATE_PATH, defaultProject } from './config.js';
 export type { ConfigIssue, IssueCode } from './issues.js';
 export { ISSUE_CODES, formatIssue, sortIssues } from './issues.js';
 export type { LoadOptions, LoadResult, LoadValidOptions } from './load.js';
-export { DEFAULT_CONFIG_DIR, loadConfig, loadValidConfig } from './load.js';
+export { DEFAULT_CONFIG_DIR, assertConfigDir, loadConfig, loadValidConfig } from './load.js';
 export type { CredentialContext, Env, SecretSource } from './references.js';
 export { expandEnv, isCredentialRef, requireResolved, resolveCredential } from './references.js';
 export { MAX_FILE_BYTES } from './files.js';

@@ -16,6 +16,11 @@ export const DEFAULT_CONFIG_DIR = 'configs';
 export interface LoadOptions {
   /** Environment for `${env:...}` references; default process.env. */
   env?: Env;
+  /**
+   * Also warn about credential fields whose `${env:NAME}` is unset (`validate --strict`: "is this
+   * environment ready to run?"). Off by default: CI validates pull requests without secrets.
+   */
+  credentialEnv?: boolean;
 }
 
 export interface LoadResult {
@@ -38,20 +43,55 @@ function valueAt(root: unknown, p: (string | number)[]): unknown {
   return v;
 }
 
+/** Set a resolved `${env:}` string to the integer, number or boolean its schema wants; true when any was. */
+function coerceEnvScalars(root: unknown, errors: readonly { keyword: string; instancePath: string; params: Record<string, unknown> }[]): boolean {
+  let coerced = false;
+  for (const e of errors) {
+    if (e.keyword !== 'type') continue;
+    const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const key = segments.pop();
+    const parent = valueAt(root, segments) as Record<string, unknown> | undefined;
+    const text = key === undefined ? undefined : parent?.[key];
+    if (typeof text !== 'string' || key === undefined || !parent) continue;
+    const wanted = String(e.params.type);
+    const value = wanted === 'integer' && /^-?\d+$/.test(text) ? Number(text)
+      : wanted === 'number' && text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text)
+        : wanted === 'boolean' && (text === 'true' || text === 'false') ? text === 'true'
+          : undefined;
+    if (value === undefined) continue;
+    parent[key] = value;
+    coerced = true;
+  }
+  return coerced;
+}
+
 /**
  * Schema errors, env references and credential checks of one document. A string that uses
  * `${env:...}` is judged by its resolved value (so `region: ${env:ZOHO_REGION:-eu}` is fine and
  * `ZOHO_REGION=europe` is not); everything else by what is written.
  */
-function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[]): Pick<Entry, 'value' | 'unsetEnv'> {
+function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[], credentialEnv: boolean): Pick<Entry, 'value' | 'unsetEnv'> {
   const first = validator.validate(raw);
+  if (credentialEnv) {
+    for (const pointer of first.credentials) {
+      const p = pointerToPath(pointer, raw);
+      const ref = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(String(valueAt(raw, p) ?? ''));
+      const name = ref?.[1];
+      if (name !== undefined && (env[name] === undefined || env[name] === '')) {
+        issues.push(issueAt(pd, p, 'CONFIG_UNSET_CREDENTIAL', `credential ${formatPath(p)} reads \${env:${name}}, which is not set: a command that connects would fail; set ${name} (or store it with \`ml-connector secrets set\` and write \${secret:NAME})`, 'warning'));
+      }
+    }
+  }
   const resolved = resolveEnvRefs(raw, new Set(first.credentials), env);
   const written = first.errors.filter((e) => !resolved.changed.has(e.instancePath));
   for (const p of describeSchemaErrors(written, raw, validator.kind)) {
     issues.push(issueAt(pd, p.path, p.code, p.message, 'error', p.onKey));
   }
   if (resolved.changed.size > 0) {
-    const second = validator.validate(resolved.value);
+    let second = validator.validate(resolved.value);
+    // A number or boolean from the environment arrives as text (`port: ${env:SMTP_PORT:-587}`):
+    // it takes the type the schema asks for when it reads as one, and is then checked as such.
+    if (coerceEnvScalars(resolved.value, second.errors.filter((e) => resolved.changed.has(e.instancePath)))) second = validator.validate(resolved.value);
     const fromEnv = second.errors.filter((e) => resolved.changed.has(e.instancePath));
     for (const p of describeSchemaErrors(fromEnv, resolved.value, validator.kind)) {
       issues.push(issueAt(pd, p.path, p.code, `${p.message} (resolved from ${show(valueAt(raw, p.path))})`, 'error', p.onKey));
@@ -109,7 +149,7 @@ export async function loadConfig(dir: string = DEFAULT_CONFIG_DIR, opts: LoadOpt
         if (name !== undefined) entries.push({ kind: validator.kind, name, value: raw, pd, usable: false });
         continue;
       }
-      const { value, unsetEnv } = checkDocument(pd, raw, validator, env, issues);
+      const { value, unsetEnv } = checkDocument(pd, raw, validator, env, issues, opts.credentialEnv === true);
       if (name !== undefined) entries.push({ kind: validator.kind, name, value, pd, usable: true, ...(unsetEnv?.length ? { unsetEnv } : {}) });
     }
   }
@@ -129,9 +169,24 @@ export interface LoadValidOptions extends LoadOptions {
   strict?: boolean;
 }
 
+/**
+ * A --config that names no directory is one mistake with one message (and "did you mean
+ * 'configs'?"), not a list of configuration errors wrapped around it: throw it as itself.
+ */
+export function assertConfigDir(result: LoadResult, dir: string): void {
+  const missing = result.issues.find((i) => i.code === 'CONFIG_DIR_NOT_FOUND');
+  if (!missing || result.config !== undefined) return;
+  const near = /did you mean '([^']+)'/.exec(missing.message)?.[1];
+  throw new ConfigError('CONFIG_DIR_NOT_FOUND', missing.message.replace(/: (did you mean '[^']+'\?|pass --config .*)$/, ''), {
+    meta: { dir },
+    hint: near ? `Did you mean --config ${near}?` : 'Pass --config DIR with the directory that holds your *.yaml files (the example is configs/).',
+  });
+}
+
 /** Load and throw a ConfigError (code CONFIG_INVALID, meta.issues) when there is any error. */
 export async function loadValidConfig(dir: string = DEFAULT_CONFIG_DIR, opts: LoadValidOptions = {}): Promise<Config> {
   const result = await loadConfig(dir, opts);
+  assertConfigDir(result, dir);
   const failing = result.issues.filter((i) => i.severity === 'error' || opts.strict === true);
   if (failing.length > 0 || result.config === undefined) {
     const shown = failing.slice(0, 5).map(formatIssue).join('\n  ');

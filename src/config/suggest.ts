@@ -1,17 +1,8 @@
+import { distance } from 'fastest-levenshtein';
+
 /** Levenshtein distance, case-insensitive (a key typed `BaseURL` is still a near miss of `baseUrl`). */
 export function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= t.length; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = cur;
-  }
-  return prev[t.length] ?? 0;
+  return distance(a.toLowerCase(), b.toLowerCase());
 }
 
 /**

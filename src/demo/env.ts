@@ -2,6 +2,8 @@
 export interface SimulatorInfo {
   zoho: { url: string; accountsUrl: string; clientId: string; clientSecret: string; refreshToken: string };
   peoplesoft: { url: string; node: string; fscmNode: string; username: string; password: string };
+  /** The local SMTP sink alerts go to (sim, demo); without it alerts go to a port nobody answers. */
+  smtp?: { host: string; port: number };
 }
 
 /**
@@ -25,8 +27,10 @@ export function simulatorEnv(info: SimulatorInfo, statePath: string): Record<str
     ZOHO_CLIENT_SECRET: info.zoho.clientSecret,
     ZOHO_REFRESH_TOKEN: info.zoho.refreshToken,
     ML_CONNECTOR_STATE: statePath,
-    // Alerts go nowhere in the demo: a local port where nothing listens is refused at once.
-    SMTP_HOST: '127.0.0.1',
+    // Alerts go to the simulators' SMTP sink when there is one; otherwise to a local port where
+    // nothing listens, refused at once.
+    SMTP_HOST: info.smtp?.host ?? '127.0.0.1',
+    ...(info.smtp ? { SMTP_PORT: String(info.smtp.port) } : {}),
     SMTP_PASSWORD: 'demo-smtp-password',
   };
 }

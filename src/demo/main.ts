@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { OffsetClock } from '../support/clock.js';
 import { startPeopleSoftSimulator } from '../sim/peoplesoft/index.js';
 import { startZohoSimulator } from '../sim/zoho/index.js';
+import { startSmtpSink } from '../sim/smtp/index.js';
 import { simulatorEnv } from './env.js';
 import { gitStamp } from '../gitops/stamp.js';
 import { DAY_MS } from './time.js';
@@ -110,15 +111,19 @@ async function main(): Promise<number> {
   psClock.advance(-DAY_MS);
   const ps = await startPeopleSoftSimulator({ clock: psClock, serverTimezone: SERVER_TZ });
   const zoho = await startZohoSimulator();
+  // configs/ sends alert emails; here they land in a local SMTP sink instead of nowhere.
+  const smtp = await startSmtpSink();
   const env = simulatorEnv({
     zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
     peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
+    smtp: { host: smtp.host, port: smtp.port },
   }, join(dir, 'state.db'));
 
   try {
     heading('Start the simulators', 'PeopleSoft (HCM and FSCM Integration Gateway) and Zoho CRM (accounts server and API) on local ports.\nThe configuration reads their URLs and credentials from environment variables (PS_HCM_URL, ZOHO_REFRESH_TOKEN, ...).');
     out(`   PeopleSoft  ${ps.url}  nodes ${ps.nodes.hcm} / ${ps.nodes.fscm}, ${ps.data.employees.length} employees, ${ps.data.vendors.length} vendors`);
     out(`   Zoho CRM    ${zoho.url}  (empty organisation)`);
+    out(`   SMTP        ${smtp.host}:${smtp.port}  (a local sink: alert emails land here)`);
     out(`   State       ${join(dir, 'state.db')} (temporary)`);
 
     // apply refuses uncommitted configuration; the demo only writes to the simulator, so edits are welcome.
@@ -160,14 +165,18 @@ async function main(): Promise<number> {
 
     out();
     out(bold(`Done in ${((Date.now() - began) / 1000).toFixed(1)} s.`));
-    out('Next: read README.md ("Quick start", "Going to production"), change a mapping in configs/mappings/,');
-    out('and run `npm run demo` again, or `ml-connector sim` to keep the simulators running for your own commands.');
+    out(bold('Try your own changes against the simulators:'));
+    out('   $ npx ml-connector sim --write-env .env.sim        # keeps PeopleSoft, Zoho and an SMTP sink running');
+    out('   $ node --env-file=.env.sim bin/ml-connector.js plan --config configs   # in another shell');
+    out('   Edit a mapping in configs/mappings/, plan again, apply. README.md, "Try your own changes against');
+    out('   the simulators", has the rest; "Going to production" says what to ask the PeopleSoft and Zoho teams for.');
     return 0;
   } catch (err) {
     out();
     out(bold(`The demo stopped at step ${stepNo}: ${err instanceof Error ? err.message : String(err)}`));
     return 1;
   } finally {
+    await smtp.close();
     await zoho.close();
     await ps.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { maskPersonalText } from '../support/personal-text.js';
 import { scrub } from '../support/redact.js';
 
 /** The events an alert can be sent for (Project `alerts.email.on`). */
@@ -77,18 +78,13 @@ function authAdvice(code: string): string {
   return "PeopleSoft refused the integration user's credentials (password expired or changed, or the account is locked). Ask the PeopleSoft security team to reset the password of the integration OPRID, then update the PS_*_PASSWORD secret. Nothing is read from PeopleSoft until then.";
 }
 
-// Anything around an @ (refused addresses are often not valid ones), phone-like digit runs, and
-// quoted values (a name Zoho refused) are masked.
-const EMAIL = /[^\s@<>"'(),;:[\]]*@[^\s@<>"'(),;:[\]]*/g;
-const PHONE = /\+?\d[\d ().-]{7,}\d/g;
-const QUOTED = /"[^"\n]*"|'[^'\n]*'|“[^”\n]*”/g;
-
 /**
  * A record error message may quote the value Zoho refused (an email address, a phone number, a
- * name). The recipient needs the key and the reason, not the value: mask them and cut it short.
+ * name). The recipient needs the key and the reason, not the value: mask them (support/
+ * personal-text keeps addresses, ports, times and ids intact) and cut it short.
  */
 export function sanitizeMessage(message: string): string {
-  const masked = scrub(message).replace(EMAIL, '<email>').replace(PHONE, (m) => (/^\d{4}-\d{2}-\d{2}/.test(m) ? m : '<phone>')).replace(QUOTED, '<value>');
+  const masked = maskPersonalText(scrub(message));
   return masked.length > 200 ? `${masked.slice(0, 197)}...` : masked;
 }
 

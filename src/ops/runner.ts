@@ -2,8 +2,8 @@ import type { Logger } from '../support/log.js';
 import { describeError, isMlError } from '../support/errors.js';
 import { scrub } from '../support/redact.js';
 import type { Clock } from '../support/clock.js';
-import type { RunReport } from './alerts.js';
-import { METRIC, type Metrics } from './metrics.js';
+import { isAuthFailure, type RunReport } from './alerts.js';
+import type { Metrics } from './metrics.js';
 
 /** What serve asks for: apply these mappings (in order), incrementally or as a full reconcile. */
 export interface RunRequest {
@@ -33,6 +33,22 @@ export interface RunResult extends RunReport {
 /** The applier's entry point, injected so serve does not depend on how apply is put together. */
 export type RunMappings = (request: RunRequest, ctx: RunContext) => Promise<RunResult>;
 
+/** A mapping's last finished run and last success, as the state database recorded them. */
+export interface MappingHistory {
+  mapping: string;
+  last?: LastRun;
+  lastSuccessAt?: string;
+}
+
+export interface LastRun {
+  runId: string;
+  status: RunResult['status'];
+  finishedAt: string;
+  trigger: string;
+  /** Records of this mapping by action in that run. */
+  counts?: Record<string, number>;
+}
+
 /** After cutting the calls in flight, how long a run gets to record itself as interrupted. */
 const CUT_WAIT_MS = 5_000;
 
@@ -59,12 +75,25 @@ export class RunCoordinator {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private readonly cut = new AbortController();
-  private readonly lastRuns = new Map<string, { runId: string; status: RunResult['status']; finishedAt: string; trigger: string }>();
+  private readonly lastRuns = new Map<string, LastRun>();
+  private finished: RunResult | undefined;
+  private readonly lastSuccesses = new Map<string, string>();
   private stopping = false;
 
-  constructor(private readonly options: CoordinatorOptions) {
-    for (const [name, help] of [METRIC.runs, METRIC.records, METRIC.failures, METRIC.apiCalls, METRIC.credits, METRIC.lastSuccess]) {
-      options.metrics.declare(name, help, name.endsWith('_total') ? 'counter' : 'gauge');
+  constructor(private readonly options: CoordinatorOptions) {}
+
+  /**
+   * What the state database remembers from before this process started (the last finished run
+   * of each mapping and its last success), so /healthz, the status page and
+   * `ml_connector_last_success_timestamp_seconds` survive a restart.
+   */
+  restore(history: readonly MappingHistory[]): void {
+    for (const h of history) {
+      if (h.last && !this.lastRuns.has(h.mapping)) this.lastRuns.set(h.mapping, h.last);
+      if (h.lastSuccessAt && !this.lastSuccesses.has(h.mapping)) {
+        this.lastSuccesses.set(h.mapping, h.lastSuccessAt);
+        this.options.metrics.lastSuccess.set({ mapping: h.mapping }, Math.floor(Date.parse(h.lastSuccessAt) / 1000));
+      }
     }
   }
 
@@ -74,8 +103,18 @@ export class RunCoordinator {
   }
 
   /** The last finished run of each mapping, for /healthz. */
-  last(): Record<string, { runId: string; status: RunResult['status']; finishedAt: string; trigger: string }> {
+  last(): Record<string, LastRun> {
     return Object.fromEntries(this.lastRuns);
+  }
+
+  /** When each mapping last succeeded (ISO), from this process or the state database. */
+  lastSuccess(): Record<string, string> {
+    return Object.fromEntries(this.lastSuccesses);
+  }
+
+  /** The last run this process finished, whole (its problems feed the status page). */
+  lastResult(): RunResult | undefined {
+    return this.finished;
   }
 
   /** Ask for a run; returns the mappings started now ([] when queued behind the run in progress). */
@@ -97,12 +136,12 @@ export class RunCoordinator {
   private start(req: RunRequest): void {
     for (const m of req.mappings) {
       this.running.add(m);
-      this.options.metrics.set(METRIC.running[0], METRIC.running[1], { mapping: m }, 1);
+      this.options.metrics.running.set({ mapping: m }, 1);
     }
     const p = this.execute(req).finally(() => {
       for (const m of req.mappings) {
         this.running.delete(m);
-        this.options.metrics.set(METRIC.running[0], METRIC.running[1], { mapping: m }, 0);
+        this.options.metrics.running.set({ mapping: m }, 0);
       }
       this.inFlight.delete(p);
       this.drainPending();
@@ -124,6 +163,8 @@ export class RunCoordinator {
     const log = logger.child({ mappings: req.mappings, trigger: req.trigger, full: req.full });
     log.info('run started');
     const startedAt = new Date(clock.now()).toISOString();
+    // Wall time, not the injected clock: the histogram says how long runs really take.
+    const began = performance.now();
     let result: RunResult;
     try {
       result = await this.options.run(req, { signal: this.abort.signal, cut: this.cut.signal, logger: log });
@@ -142,13 +183,14 @@ export class RunCoordinator {
       };
     }
     this.record(result);
+    metrics.runDuration.observe({ kind: req.full ? 'full' : 'incremental', status: result.status }, (performance.now() - began) / 1000);
     const level = result.status === 'succeeded' ? 'info' : 'error';
     log[level]('run finished', { runId: result.runId, status: result.status, ...(result.error ? { error: result.error.code } : {}) });
     if (this.options.onFinished) {
       try {
         await this.options.onFinished(result);
       } catch (err) {
-        metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'alert' });
+        metrics.failure('alert');
         log.error('alert not sent', { error: scrub(describeError(err)) });
       }
     }
@@ -156,23 +198,28 @@ export class RunCoordinator {
 
   private record(result: RunResult): void {
     const { metrics, clock } = this.options;
+    this.finished = result;
+    const finishedAt = result.finishedAt ?? new Date(clock.now()).toISOString();
     for (const m of result.mappings) {
-      this.lastRuns.set(m.mapping, { runId: result.runId, status: result.status, finishedAt: result.finishedAt ?? new Date(clock.now()).toISOString(), trigger: result.trigger });
-      metrics.inc(METRIC.runs[0], METRIC.runs[1], { mapping: m.mapping, status: result.status });
+      this.lastRuns.set(m.mapping, { runId: result.runId, status: result.status, finishedAt, trigger: result.trigger, counts: m.counts ?? {} });
+      metrics.runs.inc({ mapping: m.mapping, status: result.status });
       for (const [action, n] of Object.entries(m.counts ?? {})) {
-        if (n > 0) metrics.inc(METRIC.records[0], METRIC.records[1], { mapping: m.mapping, action }, n);
+        if (n > 0) metrics.records.inc({ action, mapping: m.mapping }, n);
       }
-      if ((m.failed?.length ?? 0) > 0) metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'record' }, m.failed!.length);
-      if (m.guard) metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'guard' });
-      if (result.status === 'succeeded') metrics.set(METRIC.lastSuccess[0], METRIC.lastSuccess[1], { mapping: m.mapping }, Math.floor(clock.now() / 1000));
+      if ((m.failed?.length ?? 0) > 0) metrics.failure('record', m.failed!.length);
+      if (m.guard) metrics.failure('guard');
+      if (result.status === 'succeeded') {
+        this.lastSuccesses.set(m.mapping, finishedAt);
+        metrics.lastSuccess.set({ mapping: m.mapping }, Math.floor(Date.parse(finishedAt) / 1000));
+      }
     }
     if (result.status === 'failed' || result.status === 'interrupted') {
-      metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: result.error?.code.includes('AUTH') ? 'auth' : 'run' });
+      metrics.failure(isAuthFailure(result.error?.code) || result.error?.code.includes('AUTH') ? 'auth' : 'run');
     }
     for (const [system, n] of Object.entries(result.apiCalls ?? {})) {
-      if (n) metrics.inc(METRIC.apiCalls[0], METRIC.apiCalls[1], { system }, n);
+      if (n) metrics.apiCalls.inc({ system }, n);
     }
-    if (result.credits) metrics.inc(METRIC.credits[0], METRIC.credits[1], {}, result.credits);
+    if (result.credits) metrics.credits.inc(result.credits);
   }
 
   /**

@@ -1,12 +1,17 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Mapping, Project, Schedule } from '../config/types.generated.js';
 import { systemClock, type Clock } from '../support/clock.js';
 import { describeError } from '../support/errors.js';
+import { HTTP_ATTEMPTS_CHANNEL, type HttpAttemptEvent } from '../support/http.js';
 import type { Logger } from '../support/log.js';
 import { scrub } from '../support/redact.js';
-import { Metrics, METRIC } from './metrics.js';
-import { RunCoordinator, type RunMappings, type RunResult } from './runner.js';
+import { Metrics, METRICS_CONTENT_TYPE, type BuildInfo } from './metrics.js';
+import { listen, send } from './http.js';
+import { createWebhookEndpoint } from './webhook-endpoint.js';
+import { RunCoordinator, type MappingHistory, type RunMappings, type RunResult } from './runner.js';
+import { renderStatusPage, type ChannelStatus } from './status-page.js';
 import { startSchedules, type RunningSchedules } from './scheduler.js';
 import type { WebhookReceiver } from './webhook.js';
 import type { GitConfigSync } from './git-sync.js';
@@ -22,8 +27,8 @@ export interface ServeConfig {
 
 /** Keeps Zoho notification channels alive; returns when the earliest one expires. */
 export interface ChannelKeeper {
-  /** Enable missing channels and renew those expiring soon. Returns the next expiry (ms epoch), if any. */
-  renew(config: ServeConfig): Promise<{ nextExpiry: number | undefined }>;
+  /** Enable missing channels and renew those expiring soon. Returns the next expiry (ms epoch), if any, and the channels. */
+  renew(config: ServeConfig): Promise<{ nextExpiry: number | undefined; channels?: ChannelStatus[] }>;
 }
 
 export interface ServeOptions {
@@ -54,6 +59,19 @@ export interface ServeOptions {
   alert?: (result: RunResult) => Promise<void>;
   /** Wait this long for running applies on shutdown before abandoning them. */
   shutdownGraceMs?: number;
+  /** Version labels of `ml_connector_build_info` and the status page. */
+  build?: BuildInfo;
+  /** What the state database remembers of earlier runs (last run and last success per mapping). */
+  history?: () => Promise<MappingHistory[]>;
+  /** Which system an HTTP origin belongs to (`zoho`, `peoplesoft`), for the API-latency histogram. */
+  systemOf?: (origin: string) => string | undefined;
+  /** Refused /webhooks/zoho calls allowed per client address and window before it gets 429. */
+  webhookLimit?: { maxRejected: number; windowMs: number };
+  /**
+   * Behind a reverse proxy every call comes from the proxy: take the client address from the
+   * right-most X-Forwarded-For entry (the one the proxy added) instead.
+   */
+  trustProxy?: boolean;
 }
 
 export interface ServeHandle {
@@ -74,28 +92,7 @@ export interface ServeHandle {
   closed: Promise<void>;
 }
 
-const MAX_WEBHOOK_BODY = 256 * 1024;
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(body);
-}
+const DEFAULT_WEBHOOK_LIMIT = { maxRejected: 20, windowMs: 60_000 };
 
 /**
  * `ml-connector serve`: schedules, Zoho notifications, channel renewal, pull-based GitOps,
@@ -104,9 +101,8 @@ function send(res: ServerResponse, status: number, body: string, type = 'applica
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const logger = options.logger;
   const clock = options.clock ?? systemClock;
-  const metrics = new Metrics();
-  metrics.set(METRIC.up[0], METRIC.up[1], {}, 1);
-  for (const [name, help] of [METRIC.webhooks, METRIC.configReloads]) metrics.declare(name, help, 'counter');
+  const build = options.build ?? { version: 'unknown', node: process.version };
+  const metrics = new Metrics(build);
   const startedAt = clock.now();
   let config = options.config;
   let stopping = false;
@@ -120,7 +116,17 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     clock,
     ...(options.alert ? { onFinished: options.alert } : {}),
   });
-  let schedules: RunningSchedules = startSchedules(config.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: config.project.defaults?.timezone });
+  metrics.declareMappings(config.mappings.map((m) => m.name));
+  if (options.history) {
+    try {
+      coordinator.restore(await options.history());
+    } catch (err) {
+      logger.warn('run history not read from the state database; /metrics starts without last-success times', { error: scrub(describeError(err)) });
+    }
+  }
+  // Schedules start once the server listens: a serve that cannot answer /healthz must not run.
+  let schedules: RunningSchedules | undefined;
+  let channels: ChannelStatus[] | undefined = options.channels ? [] : undefined;
 
   // Webhooks: collect the modules touched, then run their mappings once the burst is over.
   const touchedModules = new Set<string>();
@@ -137,28 +143,18 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     }, options.webhookDebounceMs ?? 30_000);
   };
 
-  const handleWebhook = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (options.webhookHandler) {
-      await options.webhookHandler(req, res);
-      const accepted = res.statusCode >= 200 && res.statusCode < 300;
-      metrics.inc(METRIC.webhooks[0], METRIC.webhooks[1], { outcome: accepted ? 'accepted' : 'rejected' });
-      return;
-    }
-    if (!options.webhook) return send(res, 404, '{"error":"webhooks are not configured"}');
-    if (req.method !== 'POST') return send(res, 405, '{"error":"POST only"}');
-    const body = await readBody(req, MAX_WEBHOOK_BODY);
-    if (body === undefined) return send(res, 413, '{"error":"too large"}');
-    const verdict = await options.webhook(body, req.headers['content-type']);
-    metrics.inc(METRIC.webhooks[0], METRIC.webhooks[1], { outcome: verdict.accepted ? 'accepted' : 'rejected' });
-    if (!verdict.accepted) {
-      logger.warn('webhook rejected', { status: verdict.status, reason: verdict.reason, channelId: verdict.channelId });
-    } else {
-      logger.info('webhook received', { channelId: verdict.channelId, module: verdict.module, operation: verdict.operation, records: verdict.ids?.length ?? 0 });
-      if (verdict.module && !stopping) scheduleWebhookRun(verdict.module);
-    }
-    if (options.onWebhook) await options.onWebhook(verdict).catch((err: unknown) => logger.warn('webhook not recorded', { error: describeError(err) }));
-    send(res, verdict.status, JSON.stringify(verdict.accepted ? { ok: true } : { error: verdict.reason ?? 'rejected' }));
-  };
+  const handleWebhook = createWebhookEndpoint({
+    webhook: options.webhook,
+    webhookHandler: options.webhookHandler,
+    onWebhook: options.onWebhook,
+    onModule: scheduleWebhookRun,
+    limit: options.webhookLimit ?? DEFAULT_WEBHOOK_LIMIT,
+    trustProxy: options.trustProxy === true,
+    metrics,
+    logger,
+    clock,
+    stopping: () => stopping,
+  });
 
   const health = (): { status: number; body: unknown } => {
     const body = {
@@ -167,19 +163,45 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       running: coordinator.active(),
       lastRuns: coordinator.last(),
       gitCommit: sync?.commit,
-      schedules: schedules.times(),
+      schedules: schedules?.times() ?? [],
     };
     return { status: stopping ? 503 : 200, body };
   };
 
+  const statusPage = (): string => {
+    const last = coordinator.last();
+    const running = new Set(coordinator.active());
+    const success = coordinator.lastSuccess();
+    return renderStatusPage({
+      project: config.project.name,
+      version: build.version,
+      startedAt,
+      now: clock.now(),
+      stopping,
+      gitCommit: sync?.commit,
+      mappings: config.mappings.map((m) => ({ name: m.name, module: m.target.module, running: running.has(m.name), last: last[m.name], lastSuccessAt: success[m.name] })),
+      lastResult: coordinator.lastResult(),
+      schedules: schedules?.times() ?? [],
+      channels,
+      links: [
+        { href: '/healthz', label: 'Health (JSON)' },
+        { href: '/metrics', label: 'Metrics (Prometheus)' },
+      ],
+    });
+  };
+
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    // While draining, answer but do not keep connections: the load balancer sees 503 and goes.
+    if (stopping) res.setHeader('connection', 'close');
     const route = async (): Promise<void> => {
-      if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      if (path === '/healthz' && read) {
         const h = health();
         return send(res, h.status, JSON.stringify(h.body));
       }
-      if (path === '/metrics' && req.method === 'GET') return send(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+      if (path === '/metrics' && read) return send(res, 200, await metrics.render(), METRICS_CONTENT_TYPE);
+      if (path === '/' && read) return send(res, stopping ? 503 : 200, statusPage(), 'text/html; charset=utf-8');
       if (path === '/webhooks/zoho') return handleWebhook(req, res);
       send(res, 404, '{"error":"not found"}');
     };
@@ -189,14 +211,22 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, options.host ?? '0.0.0.0', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '0.0.0.0';
+  await listen(server, options.port ?? 8080, host);
+  const port = (server.address() as AddressInfo).port;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info('serve listening', { url, healthz: `${url}/healthz`, metrics: `${url}/metrics`, webhooks: options.webhook || options.webhookHandler ? `${url}/webhooks/zoho` : 'off' });
+  metrics.up.set(1);
+
+  // API latency of every HTTP attempt the runs make (published by support/http's send()).
+  const onAttempt = (message: unknown): void => {
+    const e = message as HttpAttemptEvent;
+    const system = options.systemOf?.(e.origin);
+    if (system) metrics.apiLatency.observe({ system, outcome: e.status !== undefined && e.status < 500 && e.status !== 429 ? 'ok' : 'error' }, e.durationMs / 1000);
+  };
+  subscribe(HTTP_ATTEMPTS_CHANNEL, onAttempt);
+
+  schedules = startSchedules(config.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: config.project.defaults?.timezone });
+  logger.info('serve listening', { url, status: `${url}/`, healthz: `${url}/healthz`, metrics: `${url}/metrics`, webhooks: options.webhook || options.webhookHandler ? `${url}/webhooks/zoho` : 'off' });
 
   // Channel renewal: the keeper renews what has less than half its lifetime left; look again when
   // half of the earliest channel's remaining time has passed (at least a minute, at most 6 h).
@@ -204,11 +234,13 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     if (!options.channels || stopping) return;
     let nextInMs = 60 * 60_000;
     try {
-      const { nextExpiry } = await options.channels.renew(config);
+      const renewed = await options.channels.renew(config);
+      const nextExpiry = renewed.nextExpiry;
+      if (renewed.channels) channels = renewed.channels;
       if (nextExpiry !== undefined) nextInMs = Math.max(60_000, (nextExpiry - clock.now()) / 2);
       logger.info('notification channels checked', { nextExpiry: nextExpiry ? new Date(nextExpiry).toISOString() : undefined });
     } catch (err) {
-      metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'channel-renewal' });
+      metrics.failure('channel-renewal');
       logger.error('notification channel renewal failed; retrying in 5 minutes', { error: scrub(describeError(err)) });
       nextInMs = 5 * 60_000;
     }
@@ -230,16 +262,17 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       const next = await options.git!.load(dir);
       // Validate the schedules before swapping anything: a bad cron keeps the old config running.
       const nextSchedules = startSchedules(next.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: next.project.defaults?.timezone });
-      schedules.stop();
+      schedules?.stop();
       schedules = nextSchedules;
       config = next;
+      metrics.declareMappings(next.mappings.map((m) => m.name));
     });
-    if (outcome.kind === 'updated') metrics.inc(METRIC.configReloads[0], METRIC.configReloads[1], { result: 'ok' });
+    if (outcome.kind === 'updated') metrics.configReloads.inc({ result: 'ok' });
     if (outcome.kind === 'rejected' && outcome.error !== 'already rejected') {
-      metrics.inc(METRIC.configReloads[0], METRIC.configReloads[1], { result: 'rejected' });
-      metrics.inc(METRIC.failures[0], METRIC.failures[1], { kind: 'config-reload' });
+      metrics.configReloads.inc({ result: 'rejected' });
+      metrics.failure('config-reload');
     }
-    if (outcome.kind === 'fetch-failed') metrics.inc(METRIC.configReloads[0], METRIC.configReloads[1], { result: 'fetch-failed' });
+    if (outcome.kind === 'fetch-failed') metrics.configReloads.inc({ result: 'fetch-failed' });
   };
   const pullLoop = async (): Promise<void> => {
     await pullNow();
@@ -253,18 +286,22 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     if (stopping) return closed;
     stopping = true;
     logger.info('serve stopping', { reason, running: coordinator.active() });
-    schedules.stop();
+    schedules?.stop();
     if (webhookTimer) clearTimeout(webhookTimer);
     for (const t of timers) clearTimeout(t);
     timers.clear();
-    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // The server keeps answering while runs drain: /healthz says 503 (what the documentation
+    // promises a load balancer or probe), instead of refusing connections.
     server.closeIdleConnections();
     const ended = await coordinator.stop(options.shutdownGraceMs ?? 30_000);
     if (!ended) logger.warn('shutdown grace period over: running applies abandoned; the next run resumes from the last committed batch');
-    server.closeAllConnections();
-    await serverClosed;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    unsubscribe(HTTP_ATTEMPTS_CHANNEL, onAttempt);
     await sync?.dispose();
-    metrics.set(METRIC.up[0], METRIC.up[1], {}, 0);
+    metrics.up.set(0);
     logger.info('serve stopped', { reason, clean: ended });
     resolveClosed();
   };

@@ -6,5 +6,6 @@ export { StateError, SecretError } from './errors.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { DEFAULT_STATE_PATH, resolveStatePath } from './path.js';
 export { parseSince } from './audit.js';
+export type { MappingRunHistory } from './runs.js';
 export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, type StateExport } from './export.js';
 export type * from './types.js';

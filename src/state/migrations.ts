@@ -139,36 +139,6 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 3,
-    name: 'source histories (whole JOB histories of readers with history: changed-rows)',
-    sql: `
-      CREATE TABLE histories (
-        scope TEXT NOT NULL,
-        source_key TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        data TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (scope, source_key)
-      ) WITHOUT ROWID;
-    `,
-  },
-  {
-    version: 4,
-    name: 'explicit pairings (ml-connector adopt)',
-    sql: `
-      CREATE TABLE pairings (
-        mapping TEXT NOT NULL,
-        external_id TEXT NOT NULL,
-        module TEXT NOT NULL,
-        zoho_id TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        run_id TEXT REFERENCES runs (id),
-        PRIMARY KEY (mapping, external_id)
-      ) WITHOUT ROWID;
-      CREATE UNIQUE INDEX pairings_by_zoho_id ON pairings (module, zoho_id);
-    `,
-  },
-  {
     version: 6,
     name: 'runs of kind adopt, blocked runs, facts',
     // Runs of `ml-connector adopt` (kind adopt) and runs a guard stopped (status blocked): the
@@ -206,6 +176,36 @@ export const MIGRATIONS: readonly Migration[] = [
         value TEXT NOT NULL,
         updated_at TEXT NOT NULL
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 7,
+    name: 'source histories (whole JOB histories of readers with history: changed-rows)',
+    sql: `
+      CREATE TABLE histories (
+        scope TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scope, source_key)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 8,
+    name: 'explicit pairings (ml-connector adopt)',
+    sql: `
+      CREATE TABLE pairings (
+        mapping TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        module TEXT NOT NULL,
+        zoho_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        run_id TEXT REFERENCES runs (id),
+        PRIMARY KEY (mapping, external_id)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX pairings_by_zoho_id ON pairings (module, zoho_id);
     `,
   },
 ];

@@ -130,3 +130,39 @@ export async function markInterruptedRuns(q: Queryable, finishedAt: string, stal
   }
   return gone;
 }
+
+/** A mapping's last finished apply and its last successful one (serve's status after a restart). */
+export interface MappingRunHistory {
+  mapping: string;
+  /** `counts`: this mapping's records applied by action (create, update, ...), from the audit trail. */
+  last?: { runId: string; status: FinalRunStatus; finishedAt: string; trigger: string; counts: Record<string, number> };
+  lastSuccessAt?: string;
+}
+
+/**
+ * Per mapping named in any finished apply: the newest one with the mapping's records applied by
+ * action, and when the newest successful one finished. One pass over the runs table with a
+ * window function, then one indexed count of the audit trail per mapping.
+ */
+export async function readMappingHistory(q: Queryable): Promise<MappingRunHistory[]> {
+  const rows = await q.all<{ mapping: string; id: string; status: FinalRunStatus; finished_at: string; trigger: string; last_success: string | null }>(
+    `WITH per_mapping AS (
+       SELECT j.value AS mapping, r.id, r.status, r.finished_at, r.trigger, r.counts, r.started_at,
+              ROW_NUMBER() OVER (PARTITION BY j.value ORDER BY r.started_at DESC, r.id DESC) AS n,
+              MAX(CASE WHEN r.status = 'succeeded' THEN r.finished_at END) OVER (PARTITION BY j.value) AS last_success
+       FROM runs r, json_each(r.mappings) j
+       WHERE r.kind = 'apply' AND r.status != 'running' AND r.finished_at IS NOT NULL)
+     SELECT mapping, id, status, finished_at, trigger, last_success FROM per_mapping WHERE n = 1 ORDER BY mapping`,
+  );
+  // The run row counts all its mappings together; the audit trail has each mapping's own.
+  const perMapping = new Map<string, Record<string, number>>();
+  for (const r of rows) {
+    const counted = await q.all<{ action: string; n: number }>(`SELECT action, count(*) AS n FROM audit WHERE run_id = ? AND mapping = ? AND outcome = 'applied' GROUP BY action`, [r.id, r.mapping]);
+    perMapping.set(r.mapping, Object.fromEntries(counted.map((c) => [c.action, c.n])));
+  }
+  return rows.map((r) => ({
+    mapping: r.mapping,
+    last: { runId: r.id, status: r.status, finishedAt: r.finished_at, trigger: r.trigger, counts: perMapping.get(r.mapping) ?? {} },
+    ...(r.last_success ? { lastSuccessAt: r.last_success } : {}),
+  }));
+}

@@ -14,7 +14,7 @@ import { findPairingByZohoId, readAllPairings, readPairings, removePairingRows, 
 import type { MasterKeySource } from './master-key.js';
 import { SCHEMA_VERSION, migrate, readSchemaVersion, tooNewError } from './migrations.js';
 import { currentProcess, describeOwner, type ProcessIdentity } from './process.js';
-import { completeRun, createRunId, insertRun, markInterruptedRuns, readRun, readRuns, touchRuns, unknownRun } from './runs.js';
+import { completeRun, createRunId, insertRun, markInterruptedRuns, readMappingHistory, readRun, readRuns, touchRuns, unknownRun, type MappingRunHistory } from './runs.js';
 import { EncryptedSecretStore } from './secrets.js';
 import type {
   AuditInput, AuditQuery, AuditRow, BatchCommit, HistoryInput, Link, LinkInput, Lock, LockInfo, LockOptions, OpenReport, Pairing, PairingInput, RunFinish, RunRow,
@@ -49,7 +49,7 @@ export interface StateStats {
   schemaVersion: number;
   sizeBytes: number;
   walBytes: number;
-  rows: Record<'links' | 'snapshots' | 'sourceHashes' | 'watermarks' | 'pairings' | 'runs' | 'audit' | 'webhookEvents' | 'secrets' | 'locks', number>;
+  rows: Record<'links' | 'snapshots' | 'sourceHashes' | 'histories' | 'watermarks' | 'pairings' | 'facts' | 'runs' | 'audit' | 'webhookEvents' | 'secrets' | 'locks', number>;
 }
 
 export interface StateStore {
@@ -119,6 +119,8 @@ export interface StateStore {
   finishRun(runId: string, r: RunFinish): Promise<void>;
   listRuns(opts?: { limit?: number }): Promise<RunRow[]>;
   getRun(id: string): Promise<RunRow | undefined>;
+  /** Per mapping: the last finished apply and when the last successful one finished. */
+  mappingHistory(): Promise<MappingRunHistory[]>;
 
   recordAudit(rows: AuditInput[]): Promise<void>;
   queryAudit(q: AuditQuery): Promise<AuditRow[]>;
@@ -378,6 +380,9 @@ class SqliteStateStore implements StateStore {
   getRun(id: string): Promise<RunRow | undefined> {
     return readRun(this.db, id);
   }
+  mappingHistory(): Promise<MappingRunHistory[]> {
+    return readMappingHistory(this.db);
+  }
 
   recordAudit(rows: AuditInput[]): Promise<void> {
     return this.db.transaction((tx) => insertAudit(tx, rows, this.now()), 'writing audit rows');
@@ -447,8 +452,10 @@ class SqliteStateStore implements StateStore {
         links: await count('links'),
         snapshots: await count('snapshots'),
         sourceHashes: await count('source_hashes'),
+        histories: await count('histories'),
         watermarks: await count('watermarks'),
         pairings: await count('pairings'),
+        facts: await count('facts'),
         runs: await count('runs'),
         audit: await count('audit'),
         webhookEvents: await count('webhook_events'),

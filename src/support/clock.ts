@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /** Time as the code sees it; tests and simulators swap in a clock they can advance. */
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -38,9 +39,24 @@ export class OffsetClock implements Clock {
   }
 }
 
+/**
+ * A run's stop signal is shared by every call of the run at once: the queued and in-flight Zoho
+ * calls (p-queue adds one abort listener per queued job) and every backoff sleep. Dozens of
+ * listeners on it are the design, not a leak, so Node's leak heuristic (a warning past 10, a
+ * non-JSON line in serve's log) is switched off for such a signal where the fan-out happens.
+ * Each listener is still removed when its job or sleep ends.
+ */
+const fannedOut = new WeakSet<AbortSignal>();
+export function allowManyListeners(signal: AbortSignal | undefined): void {
+  if (signal && !fannedOut.has(signal)) {
+    fannedOut.add(signal);
+    setMaxListeners(0, signal);
+  }
+}
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
+    allowManyListeners(signal);
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();

@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { channel } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { HttpError } from './errors.js';
 import { sleep } from './clock.js';
@@ -54,6 +55,38 @@ export interface SendOptions {
 }
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/** What `send()` publishes after every attempt on the diagnostics channel below. */
+export interface HttpAttemptEvent {
+  /** `https://host:port` of the call: enough to tell Zoho from PeopleSoft, never a path or query. */
+  origin: string;
+  method: HttpCall['method'];
+  /** The HTTP status, or undefined when the attempt failed without one (network, timeout). */
+  status: number | undefined;
+  durationMs: number;
+}
+
+/**
+ * Every attempt of every call, for whoever listens (serve's API-latency histogram). A diagnostics
+ * channel rather than a callback threaded through each client: the clients are built deep inside
+ * a run, and publishing costs nothing while nobody subscribes.
+ */
+export const HTTP_ATTEMPTS_CHANNEL = 'ml-connector:http:attempt';
+const attempts = channel(HTTP_ATTEMPTS_CHANNEL);
+
+function originOf(url: string | URL): string {
+  try {
+    return new URL(String(url)).origin;
+  } catch {
+    return 'invalid';
+  }
+}
+
+function publishAttempt(call: HttpCall, status: number | undefined, began: number): void {
+  if (!attempts.hasSubscribers) return;
+  const event: HttpAttemptEvent = { origin: originOf(call.url), method: call.method, status, durationMs: performance.now() - began };
+  attempts.publish(event);
+}
 
 /** Network failures worth retrying (undici and Node codes). */
 const RETRYABLE_NETWORK = new Set([
@@ -124,6 +157,8 @@ export async function send(call: HttpCall, options: SendOptions = {}): Promise<H
     options.onAttempt?.(attempt);
     const timeout = AbortSignal.timeout(call.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const began = performance.now();
+    let answered = false;
     try {
       const res = await request(call.url, {
         method: call.method,
@@ -133,6 +168,8 @@ export async function send(call: HttpCall, options: SendOptions = {}): Promise<H
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       });
       const body = await res.body.text();
+      answered = true;
+      publishAttempt(call, res.statusCode, began);
       const headers = flattenHeaders(res.headers);
       if (attempt < policy.maxAttempts && retryOn(res.statusCode, body)) {
         const retryAfter = parseRetryAfter(headers['retry-after']);
@@ -146,6 +183,7 @@ export async function send(call: HttpCall, options: SendOptions = {}): Promise<H
       }
       return { status: res.statusCode, headers, body, attempts: attempt, durationMs: Date.now() - started };
     } catch (err) {
+      if (!answered) publishAttempt(call, undefined, began);
       if (options.signal?.aborted) throw err;
       const timedOut = timeout.aborted;
       const code = timedOut ? 'TIMEOUT' : networkCode(err);

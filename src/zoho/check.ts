@@ -5,7 +5,9 @@ import type { Clock } from '../support/clock.js';
 import { describeError, isMlError } from '../support/errors.js';
 import type { Logger } from '../support/log.js';
 import { createZohoClient, type ZohoCredentials } from './client.js';
-import { checkMappingAgainstFields, type Locate } from './fields.js';
+import { checkMappingAgainstFields, type Locate, type ZohoField } from './fields.js';
+import { describeNeededField, planMissingFields, type NeededField } from './field-plan.js';
+import type { ZohoClient } from './client.js';
 import { resolveZohoUrls } from './regions.js';
 import type { TokenCache } from './token-cache.js';
 
@@ -18,6 +20,8 @@ export interface ZohoCheckContext {
   tokenCache?: TokenCache | false;
   /** Source positions of a mapping's nodes, so field issues name the mapping line. */
   locate?: (mapping: Mapping) => Locate | undefined;
+  /** Create the custom fields the mappings need and the modules lack (`check --create-fields`). */
+  createFields?: boolean;
 }
 
 /** What to check when Zoho could not be reached at all (the transport error carries no hint). */
@@ -35,6 +39,47 @@ const failure = (target: string, err: unknown, details: Record<string, unknown> 
     details: { ...details, ...(isMlError(err) ? { code: err.code } : {}) },
   };
 };
+
+/** The fields to create, as lines a person can follow in Setup (or `check --create-fields` does). */
+function checklist(needed: readonly NeededField[]): string[] {
+  if (needed.length === 0) return [];
+  return ['Create in Zoho (Setup > Modules and Fields, or run `ml-connector check --create-fields`):', ...needed.map((f) => `  [ ] ${describeNeededField(f)}`)];
+}
+
+/**
+ * `check --create-fields`, one module: create what its mappings write and it lacks, then read
+ * the fields again and confirm each came out under the API name the mapping uses.
+ */
+async function createMissingFields(client: ZohoClient, base: string, module: string, mine: readonly Mapping[], all: readonly Mapping[]): Promise<CheckResult> {
+  const target = `${base}/${module} fields`;
+  try {
+    const needed = planMissingFields(module, mine, await client.getFields(module), all);
+    if (needed.length === 0) return { target, status: 'ok', summary: 'every field the mappings write exists; nothing to create', details: { module, created: [] } };
+    const created = await client.createFields(module, needed);
+    const after: ZohoField[] = await client.getFields(module);
+    const problems = created.filter((c) => !c.ok).map((c) => `${c.apiName}: ${c.code}${c.message ? ` (${c.message})` : ''}`);
+    for (const c of created.filter((x) => x.ok)) {
+      if (!after.some((f) => f.apiName === c.apiName)) {
+        const actual = after.find((f) => f.label === c.label)?.apiName;
+        problems.push(`${c.apiName}: Zoho named the new field ${actual ?? 'differently'}; rename its API name in Setup to ${c.apiName}, or change the mapping`);
+      }
+    }
+    const ok = created.filter((c) => c.ok).map((c) => c.apiName);
+    return {
+      target,
+      status: problems.length ? 'error' : 'ok',
+      summary: `${ok.length} of ${needed.length} custom fields created${ok.length ? `: ${ok.join(', ')}` : ''}`,
+      ...(problems.length ? { diagnosis: problems.join('\n') } : {}),
+      details: { module, created: created.map((c) => ({ ...c, ...needed.find((n) => n.apiName === c.apiName) })) },
+    };
+  } catch (err) {
+    const scope = isMlError(err) && /SCOPE/.test(err.code);
+    return {
+      ...failure(target, err, { module }),
+      ...(scope ? { diagnosis: 'Creating fields needs the scope ZohoCRM.settings.fields.ALL (or .CREATE), which ml-connector does not ask for by default. Add it to auth.scopes and run `ml-connector auth zoho` again, or create the fields by hand from the checklist `ml-connector check` prints.' } : {}),
+    };
+  }
+}
 
 /**
  * `ml-connector check`, Zoho part: a token (kept from an earlier run, or one refresh), who we are, which org and modules, the
@@ -119,12 +164,20 @@ export async function checkZohoConnection(conn: ZohoConnection, mappings: Mappin
     results.push(failure(`${base}/modules`, err));
   }
 
+  if (ctx.createFields) {
+    for (const module of [...new Set(mine.map((m) => m.target.module))]) {
+      if (available && !available.has(module)) continue;
+      results.push(await createMissingFields(client, base, module, mine, mappings));
+    }
+  }
+
   for (const mapping of mine) {
     const target = `${base}/${mapping.target.module} (${mapping.name})`;
     if (available && !available.has(mapping.target.module)) continue;
     try {
       const fields = await client.getFields(mapping.target.module);
       const issues = checkMappingAgainstFields(mapping, fields, ctx.locate?.(mapping));
+      const needed = issues.some((i) => i.code === 'ZOHO_FIELD_UNKNOWN') ? planMissingFields(mapping.target.module, [mapping], fields, mappings) : [];
       const errors = issues.filter((i) => i.severity === 'error');
       const warnings = issues.filter((i) => i.severity === 'warning');
       const ext = fields.find((f) => f.apiName === mapping.externalId.field);
@@ -134,8 +187,8 @@ export async function checkZohoConnection(conn: ZohoConnection, mappings: Mappin
         summary: errors.length || warnings.length
           ? `${errors.length} error(s), ${warnings.length} warning(s) in the mapping's fields`
           : `${mapping.fields.length} mapped fields match Zoho; external id ${mapping.externalId.field} is ${ext?.external ? 'external' : 'unique'}`,
-        ...(issues.length ? { diagnosis: issues.map((i) => i.message).join('\n') } : {}),
-        details: { module: mapping.target.module, fields: fields.length, issues },
+        ...(issues.length ? { diagnosis: [...issues.map((i) => i.message), ...checklist(needed)].join('\n') } : {}),
+        details: { module: mapping.target.module, fields: fields.length, issues, ...(needed.length ? { neededFields: needed } : {}) },
       });
     } catch (err) {
       results.push(failure(target, err));

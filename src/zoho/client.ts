@@ -8,6 +8,8 @@ import { silentLogger, type Logger } from '../support/log.js';
 import { registerSecret } from '../support/redact.js';
 import { concurrencyOf, SUB_CONCURRENCY } from './credits.js';
 import { readField, type ZohoField } from './fields.js';
+import { createCustomFields, type FieldCreation } from './field-create.js';
+import type { NeededField } from './field-plan.js';
 import { getByExternalId, getRecord, getRecords, listRecords, searchByField, type ListOptions } from './records.js';
 import { DEFAULT_SCOPES } from './scopes.js';
 import { resolveZohoUrls } from './regions.js';
@@ -100,6 +102,8 @@ export interface ZohoClient {
   /** Records whose `field` is empty (COQL `is null`), in pages. */
   withEmptyField(module: string, field: string, fields: string[], o?: { signal?: AbortSignal }): AsyncIterable<ZohoRecord[]>;
   getFields(module: string): Promise<ZohoField[]>;
+  /** Create custom fields (needs ZohoCRM.settings.fields.CREATE); the module's fields are read anew next time. */
+  createFields(module: string, fields: readonly NeededField[]): Promise<FieldCreation[]>;
   getModules(): Promise<ZohoModule[]>;
   getCurrentUser(): Promise<ZohoUser>;
   getOrg(): Promise<ZohoOrg>;
@@ -248,6 +252,14 @@ export function createZohoClient(conn: ZohoConnection, opts: ZohoClientOptions):
     changedSince: (module, fields, since, o) => changedSince(t, module, fields, since, o?.signal),
     withEmptyField: (module, field, fields, o) => withEmptyField(t, module, field, fields, o?.signal),
     getFields,
+    async createFields(module, fields) {
+      try {
+        return await createCustomFields(t, module, fields);
+      } finally {
+        fieldCache.delete(module);
+        resolvedFields.delete(module);
+      }
+    },
     async getModules() {
       const ans = await t.call({ method: 'GET', path: '/settings/modules', kind: 'modules' });
       const list = ((ans.json ?? {}) as { modules?: Array<Record<string, unknown>> }).modules ?? [];

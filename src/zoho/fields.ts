@@ -1,4 +1,5 @@
 import type { Mapping } from '../config/types.generated.js';
+import { suggest } from '../config/suggest.js';
 
 /** Field metadata (`GET /settings/fields?module=`) and the check of a mapping against it. */
 
@@ -93,8 +94,9 @@ export function checkMappingAgainstFields(mapping: Mapping, fields: ZohoField[],
   const writable = (name: string, path: (string | number)[]): ZohoField | undefined => {
     const f = byName.get(name);
     if (!f) {
-      const near = fields.find((x) => x.apiName.toLowerCase() === name.toLowerCase());
-      add('error', 'ZOHO_FIELD_UNKNOWN', path, `${module} has no field "${name}"${near ? ` (API names are case-sensitive: did you mean "${near.apiName}"?)` : ''}`, name);
+      const near = suggestField(name, fields);
+      const why = near === undefined ? ': create it in Zoho (`ml-connector check --create-fields`, or the checklist below)' : near.toLowerCase() === name.toLowerCase() ? ` (API names are case-sensitive: did you mean "${near}"?)` : ` (did you mean "${near}"?)`;
+      add('error', 'ZOHO_FIELD_UNKNOWN', path, `${module} has no field "${name}"${why}`, name);
       return undefined;
     }
     if (f.readOnly) {
@@ -160,12 +162,17 @@ export function checkMappingAgainstFields(mapping: Mapping, fields: ZohoField[],
   const ext = byName.get(mapping.externalId.field);
   const extPath = ['externalId', 'field'];
   if (!ext) {
-    const near = fields.find((x) => x.apiName.toLowerCase() === mapping.externalId.field.toLowerCase());
-    add('error', 'ZOHO_FIELD_UNKNOWN', extPath, `the external-id field ${module}.${mapping.externalId.field} does not exist${near ? ` (did you mean "${near.apiName}"?)` : ''}; create it in Zoho Setup as a single-line field with "Do not allow duplicate values"`, mapping.externalId.field);
+    const near = suggestField(mapping.externalId.field, fields);
+    add('error', 'ZOHO_FIELD_UNKNOWN', extPath, `the external-id field ${module}.${mapping.externalId.field} does not exist${near ? ` (did you mean "${near}"?)` : ''}; create it in Zoho Setup as a single-line field with "Do not allow duplicate values"`, mapping.externalId.field);
   } else if (!ext.unique && !ext.external) {
     add('error', 'ZOHO_EXTERNAL_ID_NOT_UNIQUE', extPath, `the external-id field ${module}.${ext.apiName} is neither unique nor external in Zoho, so reruns could duplicate records; tick "Do not allow duplicate values" on it`, ext.apiName);
   } else if (ext.readOnly) {
     add('error', 'ZOHO_FIELD_READ_ONLY', extPath, `the external-id field ${module}.${ext.apiName} is read-only`, ext.apiName);
   }
   return issues;
+}
+
+/** The field name `name` was probably meant to be ("did you mean"), among the module's fields. */
+export function suggestField(name: string, fields: readonly ZohoField[]): string | undefined {
+  return suggest(name, fields.map((f) => f.apiName));
 }

@@ -21,6 +21,7 @@ export interface WebhookEvent {
   module?: string;
   operation?: string;
   recordIds: string[];
+  /** Only callbacks that proved themselves are recorded (`rejected` is kept for older rows). */
   status: 'received' | 'processed' | 'ignored' | 'rejected';
   /** Secret-free note. Never the token. */
   detail?: string;
@@ -135,14 +136,9 @@ export function createWebhookReceiver(o: WebhookReceiverOptions): (req: Incoming
     // Compare even when the channel is unknown, so timing does not tell which channel ids exist.
     const tokenOk = constantTimeEqual(token, known?.token ?? '\u0000no-channel');
     if (!cb || !known || !tokenOk) {
-      await o.sink.recordWebhookEvent({
-        source: 'zoho',
-        ...(channelId ? { channelId } : {}),
-        recordIds: [],
-        status: 'rejected',
-        detail: !cb ? 'unreadable body' : !known ? 'unknown channel' : 'token mismatch',
-      });
-      logger.warn('zoho webhook rejected', { channelId: channelId ?? null });
+      // Not recorded: whoever can reach the endpoint could otherwise grow the state database at
+      // will. The caller (serve) counts refusals and rate-limits their sources.
+      logger.debug('zoho webhook rejected', { channelId: channelId ?? null, reason: !cb ? 'unreadable body' : !known ? 'unknown channel' : 'token mismatch' });
       return reply(res, 401);
     }
     const module = typeof cb.module === 'string' && cb.module === known.module ? cb.module : known.module;

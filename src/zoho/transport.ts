@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
+import { allowManyListeners } from '../support/clock.js';
 import { MlError } from '../support/errors.js';
 import { sleep } from '../support/clock.js';
 import { backoffDelay, DEFAULT_RETRY, send, type HttpResult, type RetryPolicy } from '../support/http.js';
@@ -96,6 +97,7 @@ export class ZohoTransport {
   }
 
   async call(req: ApiRequest): Promise<ApiAnswer> {
+    allowManyListeners(req.signal);
     const run = (): Promise<ApiAnswer> => this.queue.add(() => this.attempt(req), req.signal ? { signal: req.signal } : {});
     return req.heavy ? this.heavyQueue.add(run, req.signal ? { signal: req.signal } : {}) : run();
   }

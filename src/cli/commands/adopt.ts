@@ -10,6 +10,7 @@ import { checkPairing } from '../../zoho/pairing.js';
 import { resolveZohoCredentials } from '../../zoho/setup.js';
 import type { CommandContext } from '../shared/context.js';
 import { paint, useColor } from '../output.js';
+import { addExamples } from '../shared/help.js';
 import { openStateFromOptions } from '../shared/state.js';
 
 interface AdoptOptions {
@@ -105,7 +106,7 @@ function renderList(pairings: Pairing[]): string {
 }
 
 export function register(program: Command, _ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('adopt')
     .description('Pair a source record with an existing Zoho record that match rules cannot find (like terraform import): the next plan adopts it instead of creating a duplicate')
     .argument('[externalId]', "the source record's external id, e.g. an EMPLID (100042) or SETID-VENDOR_ID")
@@ -113,19 +114,9 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--mapping <name>', 'the mapping the source record belongs to')
     .option('--remove', 'remove the pairings of the external ids given instead (before they are adopted)')
     .option('--list', "list the pairings not yet adopted (of --mapping, or all)")
-    .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+    .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
     .option('--state <path>', "state database (default: the Project's state.path)")
     .option('--json', 'print JSON for scripts')
-    .addHelpText('after', [
-      '',
-      'Examples:',
-      '  ml-connector adopt --mapping employees-to-contacts 100042 5725767000000900001',
-      '  ml-connector adopt --mapping employees-to-contacts --remove 100042',
-      '  ml-connector adopt --list',
-      '',
-      'Zoho is asked first: the record must exist and carry no external id of another source record.',
-      'The pairing is stored in the state database and recorded in the audit trail (`ml-connector audit`).',
-    ].join('\n'))
     .action(async (externalId: string | undefined, zohoId: string | undefined, opts: AdoptOptions) => {
       const config = await loadValidConfig(opts.config);
       if (opts.list) {
@@ -158,4 +149,9 @@ export function register(program: Command, _ctx: CommandContext): void {
         await store.close();
       }
     });
+  addExamples(cmd, [
+    'adopt --mapping employees-to-contacts 100042 5725767000000900001   # pair EMPLID 100042 with that Zoho contact',
+    'adopt --mapping employees-to-contacts --remove 100042',
+    'adopt --list',
+  ], 'Zoho is asked first: the record must exist and carry no external id of another source record.\nThe pairing is stored in the state database and recorded in the audit trail (`ml-connector audit`); the next plan shows it as adopt.');
 }

@@ -1,35 +1,19 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import { DEFAULT_CONFIG_DIR } from '../../config/index.js';
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runReconcile } from '../../engine/run.js';
 import { assertCleanConfig } from '../../gitops/stamp.js';
 import { MlError } from '../../support/errors.js';
 import type { CommandContext } from '../shared/context.js';
+import { addExamples, APPLY_EXAMPLES } from '../shared/help.js';
+import { confirm } from '../shared/prompt.js';
 import { EXIT, paint, printError, useColor } from '../output.js';
 import { configStamp, openCliSession, parseAsOf, printPlan, shouldMask, type ReconcileCliOptions } from '../shared/reconcile.js';
 
 interface ApplyCliOptions extends ReconcileCliOptions {
   autoApprove?: boolean;
   allowDirty?: boolean;
-}
-
-/** Ask on the terminal; "yes" only. Ctrl-C or a closed stdin answers no. */
-async function confirm(): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const abort = new AbortController();
-  rl.once('SIGINT', () => abort.abort());
-  rl.once('close', () => abort.abort());
-  try {
-    const answer = await rl.question('\nApply these changes to Zoho? Only "yes" is accepted: ', { signal: abort.signal });
-    return answer.trim() === 'yes';
-  } catch {
-    process.stderr.write('\n');
-    return false;
-  } finally {
-    rl.close();
-  }
 }
 
 /**
@@ -94,10 +78,10 @@ function renderOutcome(r: RunOutcome, color: boolean): string {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('apply [plan]')
     .description('Make Zoho match the plan: a saved plan file, or a fresh plan confirmed first')
-    .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+    .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
     .option('--mapping <name>', 'apply only this mapping (repeatable; without a plan file)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--auto-approve', 'apply without asking (required when not on a terminal)')
     .option('--allow-large-change', 'apply even when a guard tripped (recorded in the audit trail)')
@@ -149,7 +133,9 @@ export function register(program: Command, ctx: CommandContext): void {
             }
             process.off('SIGINT', onSignal);
             try {
-              return await confirm();
+              const yes = await confirm('\nApply these changes to Zoho? Only "yes" is accepted: ');
+              if (!yes) process.stderr.write('Apply cancelled; nothing was written.\n');
+              return yes;
             } finally {
               process.once('SIGINT', onSignal);
             }
@@ -172,4 +158,5 @@ export function register(program: Command, ctx: CommandContext): void {
         await cli.close();
       }
     });
+  addExamples(cmd, APPLY_EXAMPLES);
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../shared/context.js';
 import { paint, useColor } from '../output.js';
-import { parseLimit } from '../shared/args.js';
-import { addStateOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';
+import { addStateOptions, parseLimit, printJson, withState, type StateCliOptions } from '../shared/state.js';
 import { StateError } from '../../state/errors.js';
 import type { AuditOutcome, AuditQuery } from '../../state/index.js';
 
@@ -14,7 +14,6 @@ interface AuditOptions extends StateCliOptions {
   outcome?: string;
   limit?: string;
 }
-
 
 async function showAudit(opts: AuditOptions): Promise<void> {
   const query: AuditQuery = { limit: parseLimit(opts.limit, 200) };
@@ -60,4 +59,9 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--outcome <outcome>', 'applied, failed or skipped')
     .option('--limit <n>', 'at most this many of the most recent rows', '200')
     .action((opts: AuditOptions) => showAudit(opts));
+  addExamples(program.commands.find((c) => c.name() === 'audit')!, [
+    'audit --since 24h',
+    'audit --run 20261127-011328-3fa9c1 --outcome failed',
+    'audit --mapping employees-to-contacts --id KU0042 --json',
+  ]);
 }

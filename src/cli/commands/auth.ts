@@ -2,13 +2,15 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_DIR, loadValidConfig } from '../../config/index.js';
-import { checkSecretName } from '../../state/index.js';
+// Not state/index.js: that loads the store and the native sqlite3 module at registration.
+import { checkSecretName } from '../../state/secrets.js';
 import { MlError } from '../../support/errors.js';
 import { scrub } from '../../support/redact.js';
 import { createZohoClient } from '../../zoho/client.js';
 import { buildAuthorizeUrl, chooseAccountsServer, DEFAULT_REDIRECT_URI, DEFAULT_SCOPES, exchangeGrantCode, listenForRedirect, newState, parseRedirect, type RedirectListener } from '../../zoho/oauth.js';
 import { resolveZohoUrls } from '../../zoho/regions.js';
 import { pickZohoConnection, resolveZohoCredentials } from '../../zoho/setup.js';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../shared/context.js';
 import { lazyState } from '../shared/state.js';
 
@@ -157,7 +159,7 @@ export function register(program: Command, _ctx: CommandContext): void {
     .command('zoho')
     .description('Authorize ml-connector in Zoho CRM (OAuth code flow, offline access) and store the refresh token as a secret')
     .option('--connection <name>', 'Zoho connection (default: the only one)')
-    .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+    .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
     .option('--state <path>', "state database to store the secret in (default: the Project's state.path)")
     .option('--no-browser', 'do not open a browser; print the URL and accept the redirected URL pasted on stdin')
     .option('--code <grantCode>', "exchange a self client's grant code instead of the browser flow")
@@ -165,4 +167,11 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--secret <name>', 'name of the secret to store the refresh token as', 'zoho-refresh-token')
     .option('--timeout <seconds>', 'how long to wait for the browser', '300')
     .action((opts: AuthOptions) => authZoho(opts));
+  addExamples(auth.commands.find((c) => c.name() === 'zoho')!, [
+    'auth zoho -c configs                         # opens the consent page, stores the refresh token',
+    'auth zoho --no-browser                       # print the URL; paste the address the browser ends on',
+    'auth zoho --code 1000.abc...                 # a Self Client grant code from the API console',
+    'auth zoho --client-credentials               # check a client-credentials connection (nothing stored)',
+  ]);
+  addExamples(auth, ['auth zoho -c configs']);
 }

@@ -3,7 +3,6 @@ import { loadValidConfig, resolveCredential, DEFAULT_CONFIG_DIR, type Config, ty
 import type { PeopleSoftConnection } from '../../config/types.generated.js';
 import type { CheckResult } from '../../model/index.js';
 import { checkPeopleSoftConnection, type PsCredentials } from '../../peoplesoft/index.js';
-import type { StateStore } from '../../state/index.js';
 import { describeError, isMlError } from '../../support/errors.js';
 import { createLogger } from '../../support/log.js';
 import { scrub } from '../../support/redact.js';
@@ -12,6 +11,7 @@ import { checkSharedOrgs } from '../../zoho/shared-org.js';
 import { resolveZohoCredentials } from '../../zoho/setup.js';
 import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, useColor } from '../output.js';
+import { addExamples } from '../shared/help.js';
 import { lazyState } from '../shared/state.js';
 
 async function psCredentials(conn: PeopleSoftConnection, secrets: SecretSource): Promise<PsCredentials> {
@@ -30,7 +30,7 @@ const failed = (target: string, err: unknown): CheckResult => ({
 });
 
 /** Every connection of the config, probed; PeopleSoft and Zoho in parallel. */
-export async function runChecks(config: Config, secrets: SecretSource, only?: string): Promise<CheckResult[]> {
+export async function runChecks(config: Config, secrets: SecretSource, only?: string, o: { createFields?: boolean } = {}): Promise<CheckResult[]> {
   const logger = createLogger({ level: 'warn' });
   const mappings = [...config.mappings.values()];
   const jobs: Array<Promise<CheckResult[]>> = [];
@@ -52,6 +52,7 @@ export async function runChecks(config: Config, secrets: SecretSource, only?: st
             credentials,
             logger,
             locate: (m) => (path) => config.locate('Mapping', m.name, path),
+            ...(o.createFields ? { createFields: true } : {}),
           }),
         (err: unknown) => [failed(`zoho/${conn.name}/auth`, err)],
       ),
@@ -76,18 +77,19 @@ export function renderChecks(results: CheckResult[], color: boolean): string {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('check')
     .description('Probe every connection with cheap calls: PeopleSoft readers, Zoho token, user, org, modules, mapping fields, credits')
-    .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+    .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
     .option('--connection <name>', 'only this connection')
     .option('--state <path>', "state database holding ${secret:} values (default: the Project's state.path)")
-    .option('--json', 'print JSON for scripts')
-    .action(async (opts: { config: string; connection?: string; state?: string; json?: boolean }) => {
+    .option('--create-fields', "create the custom fields the mappings write and Zoho lacks (needs the scope ZohoCRM.settings.fields.ALL); without it, check prints them as a checklist")
+    .option('--json', 'print { ok, results } as JSON (schema/output/check.schema.json)')
+    .action(async (opts: { config: string; connection?: string; state?: string; json?: boolean; createFields?: boolean }) => {
       const config = await loadValidConfig(opts.config);
       const state = lazyState({ config: opts.config, ...(opts.state ? { state: opts.state } : {}) }, false);
       try {
-        const results = await runChecks(config, state, opts.connection);
+        const results = await runChecks(config, state, opts.connection, { createFields: opts.createFields === true });
         const ok = !results.some((r) => r.status === 'error');
         if (!ok) ctx.setExitCode(EXIT.error);
         process.stdout.write(scrub(opts.json ? JSON.stringify({ ok, results }, null, 2) : renderChecks(results, useColor())) + '\n');
@@ -95,4 +97,9 @@ export function register(program: Command, ctx: CommandContext): void {
         await state.close();
       }
     });
+  addExamples(cmd, [
+    'check -c configs',
+    'check --connection zoho --json',
+    'check --create-fields                        # a fresh Zoho org: create PeopleSoft_Employee_ID, ...',
+  ], 'Exit status: 0 when no check failed (warnings allowed), 1 otherwise.');
 }

@@ -29,6 +29,11 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Probe every connection with cheap calls: PeopleSoft readers, Zoho token, user, org, modules, mapping fields, credits',
     load: async () => (await import('./check.js')).register,
   },
+  fields: {
+    usage: 'fields',
+    summary: "Show what there is to map: a Zoho module's fields, or the columns a PeopleSoft reader answers with",
+    load: async () => (await import('./fields.js')).register,
+  },
   plan: {
     usage: 'plan [options]',
     summary: 'Show what apply would change in Zoho, record by record and field by field (reads only)',

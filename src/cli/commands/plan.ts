@@ -9,6 +9,7 @@ import { renderBaseComparison, renderBaseComparisonMarkdown } from '../../gitops
 import { maskValue, savePlan } from '../../plan/index.js';
 import { MlError } from '../../support/errors.js';
 import type { CommandContext } from '../shared/context.js';
+import { addExamples, PLAN_EXAMPLES } from '../shared/help.js';
 import { EXIT } from '../output.js';
 import { configStamp, openCliSession, parseAsOf, printPlan, shouldMask, writeChunks, type ReconcileCliOptions } from '../shared/reconcile.js';
 
@@ -28,10 +29,10 @@ function unwritablePlan(file: string, reason: string): MlError {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('plan')
     .description('Show what apply would change in Zoho, record by record and field by field (reads only)')
-    .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+    .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
     .option('--mapping <name>', 'plan only this mapping (repeatable; looked-up mappings are read, not planned)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--out <file>', 'save the plan as versioned JSON, for `ml-connector apply <file>`')
     .option('--json', 'print the plan as JSON (schema/plan.schema.json)')
@@ -93,4 +94,5 @@ export function register(program: Command, ctx: CommandContext): void {
         await cli.close();
       }
     });
+  addExamples(cmd, PLAN_EXAMPLES);
 }

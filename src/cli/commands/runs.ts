@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../shared/context.js';
 import { paint, useColor } from '../output.js';
-import { parseLimit } from '../shared/args.js';
-import { addStateOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';
+import { addStateOptions, parseLimit, printJson, withState, type StateCliOptions } from '../shared/state.js';
 import { StateError } from '../../state/errors.js';
 import type { RunRow } from '../../state/index.js';
 
@@ -46,4 +46,5 @@ export function register(program: Command, _ctx: CommandContext): void {
     .argument('[id]', 'show only this run')
     .option('--limit <n>', 'how many runs to list', '20')
     .action((id: string | undefined, opts: StateCliOptions & { limit?: string }) => showRuns(id, opts));
+  addExamples(program.commands.find((c) => c.name() === 'runs')!, ['runs', 'runs --limit 5 --json', 'runs 20261127-011328-3fa9c1']);
 }

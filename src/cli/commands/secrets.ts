@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../shared/context.js';
 import { addStateOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';
 import { SecretError } from '../../state/errors.js';
@@ -115,15 +116,22 @@ async function rotateKey(opts: SecretsOptions & { newKeyFile?: string; newKeyEnv
 
 export function register(program: Command, _ctx: CommandContext): void {
   const secrets = program.command('secrets').description('Credentials encrypted in the state database (AES-256-GCM under the master key).');
-  addKeyOption(secrets.command('set').description('Store or replace a secret. The value is read from stdin, or a hidden prompt on a terminal; never from arguments.'))
+  addExamples(addKeyOption(secrets.command('set').description('Store or replace a secret. The value is read from stdin, or a hidden prompt on a terminal; never from arguments.'))
     .argument('<name>', 'secret name, used as ${secret:NAME} in the config')
-    .action((name: string, opts: SecretsOptions) => setSecret(name, opts));
-  addKeyOption(secrets.command('list').description('List secret names and dates (never values).')).action((opts: SecretsOptions) => listSecrets(opts));
-  addKeyOption(secrets.command('rm').description('Remove a secret.'))
+    .action((name: string, opts: SecretsOptions) => setSecret(name, opts)), [
+    'secrets set ps-hcm-password                  # asks for the value without showing it',
+    'secrets set zoho-client-secret < secret.txt  # or from a file or pipe',
+  ], 'Needs the master key: ML_CONNECTOR_MASTER_KEY (base64 of 32 bytes), ML_CONNECTOR_MASTER_KEY_FILE or --master-key-file.');
+  addExamples(addKeyOption(secrets.command('list').description('List secret names and dates (never values).')).action((opts: SecretsOptions) => listSecrets(opts)), ['secrets list', 'secrets list --json']);
+  addExamples(addKeyOption(secrets.command('rm').description('Remove a secret.'))
     .argument('<name>', 'secret name')
-    .action((name: string, opts: SecretsOptions) => removeSecret(name, opts));
-  addKeyOption(secrets.command('rotate-key').description('Re-encrypt every secret with a new master key, in one transaction (all or nothing).'))
+    .action((name: string, opts: SecretsOptions) => removeSecret(name, opts)), ['secrets rm old-token']);
+  addExamples(addKeyOption(secrets.command('rotate-key').description('Re-encrypt every secret with a new master key, in one transaction (all or nothing).'))
     .option('--new-key-file <path>', 'read the new base64 key from this file (default: stdin or a hidden prompt)')
     .option('--new-key-env <var>', 'read the new base64 key from this environment variable')
-    .action((opts: SecretsOptions & { newKeyFile?: string; newKeyEnv?: string }) => rotateKey(opts));
+    .action((opts: SecretsOptions & { newKeyFile?: string; newKeyEnv?: string }) => rotateKey(opts)), [
+    'secrets rotate-key --new-key-file /etc/ml-connector/master.key.new',
+    'secrets rotate-key --new-key-env NEW_MASTER_KEY',
+  ]);
+  addExamples(secrets, ['secrets set zoho-refresh-token', 'secrets list'], 'Refer to a stored secret as ${secret:NAME} in a credential field.');
 }

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../shared/context.js';
 import { DEFAULT_CONFIG_DIR, type Config } from '../../config/index.js';
-import { MlError } from '../../support/errors.js';
-import { createLogger, type LogLevel } from '../../support/log.js';
+import { describeError, isMlError, MlError } from '../../support/errors.js';
+import { createLogger, type Logger, type LogLevel } from '../../support/log.js';
+import { EXIT } from '../output.js';
 
 interface ServeCliOptions {
   config: string;
@@ -18,6 +21,35 @@ interface ServeCliOptions {
   logLevel: string;
   shutdownGrace: string;
   webhookDebounce: string;
+  trustProxy?: boolean;
+}
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Origins of the configured systems, so each HTTP attempt lands in the right latency series. */
+function systemsOf(config: Config, zohoUrls: (c: import('../../config/types.generated.js').ZohoConnection) => { accountsUrl: string; apiUrl: string }): Map<string, string> {
+  const origins = new Map<string, string>();
+  const add = (url: string, system: string): void => {
+    try {
+      origins.set(new URL(url).origin, system);
+    } catch {
+      /* an invalid URL was reported by validation; nothing to label */
+    }
+  };
+  for (const c of config.peoplesoft.values()) {
+    add(c.baseUrl, 'peoplesoft');
+    if (c.auth.type === 'oauth2' && c.auth.tokenUrl) add(c.auth.tokenUrl, 'peoplesoft');
+  }
+  for (const c of config.zoho.values()) {
+    try {
+      const u = zohoUrls(c);
+      add(u.accountsUrl, 'zoho');
+      add(u.apiUrl, 'zoho');
+    } catch {
+      /* unknown region: reported when the connection is used */
+    }
+  }
+  return origins;
 }
 
 /** `60s`, `5m`, `1h`, or plain seconds. */
@@ -35,11 +67,27 @@ function toServeConfig(config: Config): import('../../ops/serve.js').ServeConfig
   return { project: config.project, schedules: [...config.schedules.values()], mappings: [...config.mappings.values()], source: config };
 }
 
-async function runServe(opts: ServeCliOptions): Promise<void> {
-  if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) {
-    throw new MlError('CLI_INVALID_OPTION', `--log-level must be debug, info, warn or error (got "${opts.logLevel}").`);
+/**
+ * serve's stderr is JSON lines only, for the log collector: Node's own warnings and the error
+ * that stops serve (a busy port, a bad configuration) become lines too, and the exit code says
+ * it failed, so systemd or Kubernetes restart it.
+ */
+async function runServe(opts: ServeCliOptions, ctx: CommandContext): Promise<void> {
+  const level = (['debug', 'info', 'warn', 'error'].includes(opts.logLevel) ? opts.logLevel : 'info') as LogLevel;
+  const logger = createLogger({ format: 'json', level, base: { service: 'ml-connector', host: hostname() } });
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => logger.warn('node warning', { name: w.name, warning: w.message }));
+  try {
+    if (level !== opts.logLevel) throw new MlError('CLI_INVALID_OPTION', `--log-level must be debug, info, warn or error (got "${opts.logLevel}").`);
+    await serveUntilStopped(opts, logger);
+  } catch (err) {
+    const fields = isMlError(err) ? { ...err.meta, errorCode: err.code, error: err.message, ...(err.hint ? { hint: err.hint } : {}) } : { errorCode: 'INTERNAL', error: describeError(err) };
+    logger.error('serve cannot run', fields);
+    ctx.setExitCode(EXIT.error);
   }
-  const logger = createLogger({ format: 'json', level: opts.logLevel as LogLevel, base: { service: 'ml-connector', host: hostname() } });
+}
+
+async function serveUntilStopped(opts: ServeCliOptions, logger: Logger): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new MlError('CLI_INVALID_OPTION', `--port must be 0-65535 (got "${opts.port}").`);
@@ -56,6 +104,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   const zohoLib = await import('../../zoho/index.js');
   const { renewChannels, channelResolver, planChannels } = await import('../../zoho/webhooks.js');
   const { resolveZohoCredentials } = await import('../../zoho/setup.js');
+  const { resolveZohoUrls } = await import('../../zoho/regions.js');
 
   // The first configuration: from the git remote (pull-based GitOps) or the local directory.
   let sync: InstanceType<typeof GitConfigSync> | undefined;
@@ -99,18 +148,29 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
         channel: (id) => channelResolver(hooked, modules(), store.secrets)(id),
         sink: store,
         onChange: ({ module }) => handle?.zohoChanged(module),
+        // Echoes: runs write through their own clients, so a callback about serve's own write is
+        // recognised by our Zoho user inside an apply's time window (from the run history).
+        ownUserId: async () => (await client.getCurrentUser()).id,
+        applyWindows: async () => (await store.listRuns({ limit: 20 }))
+          .filter((r) => r.kind === 'apply')
+          .map((r) => ({ start: Date.parse(r.startedAt), end: r.finishedAt ? Date.parse(r.finishedAt) : Date.now() })),
         logger,
       });
       channels = {
         async renew() {
           const reports = await renewChannels({ conn: hooked, client, secrets: store.secrets, clock: { now: () => Date.now() } }, modules());
           const expiries = reports.map((r) => r.expiresAt).filter((e): e is number => e !== undefined);
-          return { nextExpiry: expiries.length ? Math.min(...expiries) : undefined };
+          return {
+            nextExpiry: expiries.length ? Math.min(...expiries) : undefined,
+            channels: reports.map((r) => ({ module: r.module, channelId: r.channelId, ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}) })),
+          };
         },
       };
     }
 
     const shouldAlert = createAlertThrottle(60 * 60_000);
+    // Per configuration (a git pull swaps it): which origin is which system, for the latency metric.
+    const systemOrigins = new WeakMap<Config, Map<string, string>>();
     handle = await startServe({
       config: toServeConfig(config),
       run: createApplyRunner({ config: current, store, gitCommit: () => sync?.commit ?? localCommit, gitDirty: () => dirtyNow }),
@@ -118,6 +178,15 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
       port,
       host: opts.host,
       shutdownGraceMs: parseDuration(opts.shutdownGrace, '--shutdown-grace'),
+      build: { version: pkg.version, node: process.version },
+      history: () => store.mappingHistory(),
+      systemOf: (origin) => {
+        const c = current();
+        let origins = systemOrigins.get(c);
+        if (!origins) systemOrigins.set(c, (origins = systemsOf(c, resolveZohoUrls)));
+        return origins.get(origin);
+      },
+      trustProxy: opts.trustProxy === true,
       webhookDebounceMs: parseDuration(opts.webhookDebounce, '--webhook-debounce'),
       ...(webhookHandler ? { webhookHandler } : {}),
       ...(channels ? { channels } : {}),
@@ -166,7 +235,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   }
 }
 
-export function register(program: Command, _ctx: CommandContext): void {
+export function register(program: Command, ctx: CommandContext): void {
   program
     .command('serve')
     .description('Run inside your network: apply on the schedules, take Zoho notifications on /webhooks/zoho, renew notification channels, optionally pull the configuration from git; /healthz and /metrics; JSON logs; stops cleanly on SIGTERM.')
@@ -181,7 +250,13 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .option('--shutdown-grace <duration>', 'on SIGTERM, how long a running apply may take to finish its batch', '30s')
     .option('--webhook-debounce <duration>', 'quiet time after a Zoho notification before the affected mappings run', '30s')
+    .option('--trust-proxy', 'behind a reverse proxy: rate-limit refused webhook calls by the X-Forwarded-For address the proxy adds')
     .action(async (opts: ServeCliOptions) => {
-      await runServe(opts);
+      await runServe(opts, ctx);
     });
+  addExamples(program.commands.find((c) => c.name() === 'serve')!, [
+    'serve -c configs --port 8080                 # schedules, /, /healthz, /metrics, /webhooks/zoho',
+    'serve --git-remote git@github.com:acme/ml-config.git --git-branch main --git-interval 60s',
+    'serve --host 127.0.0.1 --trust-proxy         # behind a reverse proxy on the same host',
+  ], 'Exit status: 0 after a clean stop (SIGTERM, SIGINT); 1 when it cannot start or listen (the reason is the last JSON line on stderr).');
 }

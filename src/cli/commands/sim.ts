@@ -1,18 +1,25 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { CommandContext } from '../shared/context.js';
-import { paint, useColor } from '../output.js';
+import { firmHandMadeRecords } from '../../sim/firm-zoho.js';
+import { addExamples } from '../shared/help.js';
+import { connectionSummary, printHuman } from '../shared/sim-output.js';
+import { parseNumberOption, parseSimSwitches, renderDotEnv, renderExports, type SimSwitches, type SimSwitchOptions } from '../shared/sim-switches.js';
+import { simulatorEnv } from '../../demo/env.js';
 import { OffsetClock } from '../../support/clock.js';
 import { zoneOffsetMs } from '../../support/time-zone.js';
-
-const DAY_MS = 86_400_000;
 import { MlError } from '../../support/errors.js';
 import { generateDataset, loadFixture, toPsDate, type PeopleSoftDataset } from '../../sim/dataset/index.js';
-import { startPeopleSoftSimulator, type PeopleSoftSimulator } from '../../sim/peoplesoft/index.js';
+import { startPeopleSoftSimulator } from '../../sim/peoplesoft/index.js';
+import { startSmtpSink, type SmtpSink } from '../../sim/smtp/index.js';
 import { startZohoSimulator, type ZohoFixture, type ZohoSimulator } from '../../sim/zoho/index.js';
-import { firmHandMadeRecords } from '../../sim/firm-zoho.js';
 
-interface SimOptions {
+const DAY_MS = 86_400_000;
+
+interface SimOptions extends SimSwitchOptions {
   preset?: string;
   employees?: string;
   vendors?: string;
@@ -21,18 +28,16 @@ interface SimOptions {
   zohoPort?: string;
   peoplesoftPort?: string;
   peoplesoftTimezone?: string;
+  smtpPort?: string;
+  smtp: boolean;
   emptyZoho?: boolean;
   json?: boolean;
+  env?: boolean;
+  writeEnv?: string;
 }
 
-function parseInteger(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new MlError('CLI_INVALID_OPTION', `--${name} must be a whole number from ${min} to ${max} (got "${value}").`, { meta: { [name]: value } });
-  }
-  return n;
-}
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+const parseInteger = (name: string, value: string | undefined, min: number, max: number): number | undefined => parseNumberOption(name, value, min, max);
 
 /**
  * A fixture file is either a PeopleSoft dataset (docs/simulators.md) or
@@ -58,11 +63,11 @@ async function readFixture(file: string): Promise<{ peoplesoft?: PeopleSoftDatas
   return { peoplesoft: loadFixture(json) };
 }
 
-function describeStartError(err: unknown, which: string, port: number | undefined): unknown {
+function describeStartError(err: unknown, which: 'Zoho' | 'PeopleSoft' | 'SMTP', port: number | undefined): unknown {
   if ((err as { code?: string }).code === 'EADDRINUSE') {
     return new MlError('SIM_PORT_IN_USE', `The ${which} simulator cannot listen on port ${port}: it is in use.`, {
       meta: { port },
-      hint: `Choose another --${which === 'Zoho' ? 'zoho' : 'peoplesoft'}-port, or leave it out for a free port.`,
+      hint: `Choose another --${which.toLowerCase()}-port, or leave it out for a free port.`,
     });
   }
   return err;
@@ -86,50 +91,6 @@ function listenForStop(): { stopped: Promise<NodeJS.Signals>; cancel: () => void
   return { stopped, cancel };
 }
 
-function connectionSummary(ps: PeopleSoftSimulator, zoho: ZohoSimulator): Record<string, unknown> {
-  return {
-    zoho: {
-      records: { Contacts: zoho.records('Contacts').length, Accounts: zoho.records('Accounts').length },
-      url: zoho.url,
-      accountsUrl: zoho.accountsUrl,
-      apiDomain: zoho.apiDomain,
-      clientId: zoho.credentials.clientId,
-      clientSecret: zoho.credentials.clientSecret,
-      refreshToken: zoho.credentials.refreshToken,
-      orgId: zoho.credentials.orgId,
-    },
-    peoplesoft: {
-      url: ps.url,
-      node: ps.nodes.hcm,
-      fscmNode: ps.nodes.fscm,
-      username: ps.credentials.username,
-      password: ps.credentials.password,
-      oauth: { tokenUrl: ps.oauth.tokenUrl, clientId: ps.oauth.clientId, clientSecret: ps.oauth.clientSecret, audience: ps.oauth.audience },
-      employees: ps.data.employees.length,
-      vendors: ps.data.vendors.length,
-      asOf: ps.data.asOf,
-      nextDayUrl: `${ps.url}/sim/next-day`,
-    },
-  };
-}
-
-function printHuman(ps: PeopleSoftSimulator, zoho: ZohoSimulator): void {
-  const c = paint(useColor());
-  const out = (line: string): void => void process.stdout.write(line + '\n');
-  out(`${c('bold', 'PeopleSoft')}  ${ps.url}  (HCM node ${ps.nodes.hcm}, FSCM node ${ps.nodes.fscm})`);
-  out(`  Basic auth     ${ps.credentials.username} / ${ps.credentials.password}   ${c('gray', '(also ML_LIMITED: US001 only; ML_NOQAS: no QAS access)')}`);
-  out(`  OAuth2         token ${ps.oauth.tokenUrl}  client ${ps.oauth.clientId} / ${ps.oauth.clientSecret}`);
-  out(`  data           ${ps.data.employees.length} employees, ${ps.data.vendors.length} vendors, as of ${ps.data.asOf}`);
-  out(`  next day       curl -X POST ${ps.url}/sim/next-day   ${c('gray', '(PeopleSoft starts yesterday: hires, a rehire, a termination, a transfer, a vendor move, dated today)')}`);
-  out(`${c('bold', 'Zoho CRM')}    ${zoho.url}  (accounts ${zoho.accountsUrl})`);
-  const contacts = zoho.records('Contacts').length;
-  const accounts = zoho.records('Accounts').length;
-  out(`  records        ${contacts} contacts, ${accounts} accounts   ${c('gray', contacts + accounts > 0 ? "(typed in by hand before ml-connector, as in the firm's story; --empty-zoho starts empty)" : '(an empty organisation)')}`);
-  out(`  client         ${zoho.credentials.clientId} / ${zoho.credentials.clientSecret}`);
-  out(`  refresh token  ${zoho.credentials.refreshToken}`);
-  out(c('gray', 'These are simulator credentials, not secrets. Press Ctrl+C to stop.'));
-}
-
 async function runSim(opts: SimOptions): Promise<void> {
   if (opts.preset !== undefined && opts.preset !== 'firm') {
     throw new MlError('CLI_INVALID_OPTION', `Unknown --preset "${opts.preset}".`, { hint: 'The only preset is "firm".' });
@@ -139,6 +100,8 @@ async function runSim(opts: SimOptions): Promise<void> {
   const seed = parseInteger('seed', opts.seed, 0, 2 ** 31 - 1);
   const zohoPort = parseInteger('zoho-port', opts.zohoPort, 0, 65535);
   const psPort = parseInteger('peoplesoft-port', opts.peoplesoftPort, 0, 65535);
+  const smtpPort = parseInteger('smtp-port', opts.smtpPort, 0, 65535);
+  const switches = parseSimSwitches(opts);
   const fixture = opts.fixture === undefined ? {} : await readFixture(opts.fixture);
   // Listen for the stop signal before the (possibly long) start, so Ctrl+C during start also ends cleanly.
   const stop = listenForStop();
@@ -149,7 +112,7 @@ async function runSim(opts: SimOptions): Promise<void> {
     } catch {
       throw new MlError('CLI_INVALID_OPTION', `Unknown --peoplesoft-timezone "${timezone}".`, { hint: 'Use an IANA time zone such as America/Chicago or UTC.' });
     }
-    const signal = await serveUntil(stop.stopped, opts, { employees, vendors, seed, zohoPort, psPort, fixture, timezone });
+    const signal = await serveUntil(stop.stopped, opts, { employees, vendors, seed, zohoPort, psPort, smtpPort, fixture, timezone, switches });
     process.stderr.write(`Simulators stopped (${signal}).\n`);
   } finally {
     stop.cancel();
@@ -162,6 +125,8 @@ interface SimSettings {
   seed: number | undefined;
   zohoPort: number | undefined;
   psPort: number | undefined;
+  smtpPort: number | undefined;
+  switches: SimSwitches;
   fixture: { peoplesoft?: PeopleSoftDataset; zoho?: ZohoFixture };
   /** The PeopleSoft database's time zone (configs/ says America/Chicago). */
   timezone: string;
@@ -182,28 +147,71 @@ async function serveUntil(stopped: Promise<NodeJS.Signals>, opts: SimOptions, se
     ...(seed === undefined ? {} : { seed }),
   });
 
-  const ps = await startPeopleSoftSimulator({ clock, dataset, serverTimezone: settings.timezone, ...(psPort === undefined ? {} : { port: psPort }) }).catch((err: unknown) => {
+  const { switches } = settings;
+  const ps = await startPeopleSoftSimulator({
+    clock, dataset, serverTimezone: settings.timezone, ...(psPort === undefined ? {} : { port: psPort }),
+    ...switches.peoplesoft, quirks: switches.peoplesoft.quirks as never,
+  }).catch((err: unknown) => {
     throw describeStartError(err, 'PeopleSoft', psPort);
   });
+  const opened: Array<{ close(): Promise<void> }> = [ps];
+  const closeAll = async (): Promise<void> => {
+    for (const o of opened.reverse()) await o.close();
+  };
   let zoho: ZohoSimulator;
+  let smtp: SmtpSink | undefined;
+  let stateDir: string | undefined;
   try {
     // The firm's Zoho org is not empty: a dozen records typed in by hand before ml-connector came.
-    const handMade = fixture.zoho === undefined && opts.emptyZoho !== true ? firmHandMadeRecords(dataset).records : undefined;
+    const handMade = fixture.zoho === undefined && opts.emptyZoho !== true ? firmHandMadeRecords(ps.data).records : undefined;
     zoho = await startZohoSimulator({
       ...(zohoPort === undefined ? {} : { port: zohoPort }),
       ...(fixture.zoho === undefined ? {} : { fixture: fixture.zoho }),
       ...(handMade === undefined ? {} : { handMade }),
+      ...switches.zoho, edition: (switches.zoho.edition ?? 'enterprise') as never, quirks: switches.zoho.quirks as never,
+    }).catch((err: unknown) => {
+      throw describeStartError(err, 'Zoho', zohoPort);
     });
-  } catch (err) {
-    await ps.close();
-    throw describeStartError(err, 'Zoho', zohoPort);
-  }
+    opened.push(zoho);
+    if (opts.smtp) {
+      smtp = await startSmtpSink({
+        ...(settings.smtpPort === undefined ? {} : { port: settings.smtpPort }),
+        onMessage: (m) => process.stderr.write(`mail to ${m.to.join(', ')}: ${m.subject}\n`),
+      }).catch((err: unknown) => {
+        throw describeStartError(err, 'SMTP', settings.smtpPort);
+      });
+      opened.push(smtp);
+    }
+    for (const f of switches.zohoFaults) zoho.inject(f);
+    for (const f of switches.peoplesoftFaults) ps.inject(f);
 
-  if (opts.json) process.stdout.write(JSON.stringify(connectionSummary(ps, zoho)) + '\n');
-  else printHuman(ps, zoho);
-  const signal = await stopped;
-  await Promise.all([ps.close(), zoho.close()]);
-  return signal;
+    // A state database of its own for this session: the simulators start empty every time, so
+    // links kept from an earlier session would point at records that no longer exist.
+    stateDir = await mkdtemp(join(tmpdir(), 'ml-connector-sim-'));
+    const env = {
+      ...simulatorEnv({
+        zoho: { url: zoho.url, accountsUrl: zoho.accountsUrl, clientId: zoho.credentials.clientId, clientSecret: zoho.credentials.clientSecret, refreshToken: zoho.credentials.refreshToken },
+        peoplesoft: { url: ps.url, node: ps.nodes.hcm, fscmNode: ps.nodes.fscm, username: ps.credentials.username, password: ps.credentials.password },
+        ...(smtp ? { smtp: { host: smtp.host, port: smtp.port } } : {}),
+      }, join(stateDir, 'state.db')),
+      // Lets the state database keep the Zoho access token and secrets between commands.
+      ML_CONNECTOR_MASTER_KEY: randomBytes(32).toString('base64'),
+    };
+    const envFile = opts.writeEnv === undefined ? undefined : resolve(opts.writeEnv);
+    if (envFile) await writeFile(envFile, renderDotEnv(env, `ml-connector sim (pid ${process.pid}): configs/ pointed at the simulators; valid while it runs`), { mode: 0o600 });
+
+    if (opts.json) process.stdout.write(JSON.stringify(connectionSummary(ps, zoho, smtp, env)) + '\n');
+    else if (opts.env) {
+      process.stdout.write(`# ml-connector sim: paste into another shell, then run e.g. ml-connector plan --config configs\n${renderExports(env)}# end\n`);
+      printHuman(ps, zoho, smtp, envFile, process.stderr);
+    } else printHuman(ps, zoho, smtp, envFile, process.stdout);
+    const signal = await stopped;
+    if (envFile) await rm(envFile, { force: true });
+    return signal;
+  } finally {
+    await closeAll();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  }
 }
 
 export function register(program: Command, _ctx: CommandContext): void {
@@ -218,9 +226,35 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--zoho-port <port>', 'Zoho simulator port (default: a free port)')
     .option('--peoplesoft-port <port>', 'PeopleSoft simulator port (default: a free port)')
     .option('--peoplesoft-timezone <zone>', "IANA time zone of the simulated PeopleSoft database; match the connection's normalization.serverTimezone", 'America/Chicago')
+    .option('--env', 'print `export NAME=...` lines (stdout) that point configs/ at the simulators; the rest goes to stderr')
+    .option('--write-env <path>', 'also write them to a .env file (removed when sim stops; read it with node --env-file=PATH)')
     .option('--empty-zoho', "start the Zoho org empty (default: the firm's dozen hand-made contacts and accounts; a --fixture with a zoho part replaces them)")
-    .option('--json', 'print one JSON object with URLs and credentials as the first line')
+    .option('--json', 'print one JSON object with URLs, credentials and the environment as the first line')
+    .option('--smtp-port <port>', 'port of the local SMTP sink that receives alerts (default: a free port)')
+    .option('--no-smtp', 'no SMTP sink (alerts then fail to send, as with an unreachable relay)')
+    .option('--zoho-latency <ms>', 'add this delay to every Zoho answer')
+    .option('--zoho-jitter <ms>', 'and up to this much more, at random')
+    .option('--zoho-error-rate <share>', 'answer this share of Zoho API calls (0..1) with a 500')
+    .option('--zoho-edition <edition>', 'free, standard, professional, enterprise or ultimate (concurrency, credits, Vendors module)', 'enterprise')
+    .option('--zoho-daily-credits <n>', 'API credits per 24 h before 429 TOO_MANY_REQUESTS')
+    .option('--zoho-concurrency <n>', 'concurrent API calls before 429')
+    .option('--zoho-fresh-org', 'a Zoho org without the PeopleSoft custom fields (try `check --create-fields`)')
+    .option('--zoho-quirk <name=value>', 'switch one Zoho behaviour the reference is unsure about (repeatable; docs/simulator-zoho.md)', collect)
+    .option('--zoho-fault <spec>', 'inject a fault, e.g. status=429,times=3,kind=upsert or reset,kind=token (repeatable)', collect)
+    .option('--peoplesoft-latency <ms>', 'add this delay to every PeopleSoft answer')
+    .option('--peoplesoft-jitter <ms>', 'and up to this much more, at random')
+    .option('--peoplesoft-error-rate <share>', 'answer this share of gateway requests (0..1) with a 500')
+    .option('--peoplesoft-quirk <name=value>', 'switch one PeopleSoft behaviour (repeatable; docs/simulators.md)', collect)
+    .option('--peoplesoft-fault <spec>', 'inject a fault, e.g. status=503,retryAfter=2 or zeroRows,kind=qas (repeatable)', collect)
     .action(async (opts: SimOptions) => {
       await runSim(opts);
     });
+  addExamples(program.commands.find((c) => c.name() === 'sim')!, [
+    'sim --write-env .env.sim                     # then, in another shell:',
+    '  (node --env-file=.env.sim bin/ml-connector.js plan --config configs)',
+    'sim --env                                    # the same as export lines to paste',
+    'sim --zoho-latency 300 --zoho-fault status=429,times=5,kind=upsert',
+    'sim --peoplesoft-quirk queryErrorStatus=500 --employees 5000',
+    'sim --zoho-fresh-org                         # then: ml-connector check --create-fields',
+  ]);
 }

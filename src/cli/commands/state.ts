@@ -1,21 +1,10 @@
 import type { Command } from 'commander';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, useColor } from '../output.js';
-import { addStateOptions, openStateFromOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';
-// Light modules only: the store (and the native sqlite3 module) and the config loader are
-// imported when a command runs, so `ml-connector --help` and unrelated commands start faster.
+import { describeLock, printJson, withState, addStateOptions, type StateCliOptions } from '../shared/state.js';
 import { StateError } from '../../state/errors.js';
-import { resolveStatePath } from '../../state/path.js';
-import type { LockInfo, StateStore } from '../../state/index.js';
-import { ConfigError } from '../../support/errors.js';
-import { createLogger } from '../../support/log.js';
-
-
-export function describeLock(l: LockInfo): string {
-  const stale = l.staleReason === 'process-gone' ? ' (stale: its process is gone)' : l.staleReason === 'heartbeat-old' ? ' (stale: no heartbeat)' : '';
-  return `${l.name}: held by "${l.holder}" pid ${l.pid} on ${l.host} since ${l.acquiredAt}, last heartbeat ${l.heartbeatAt}${stale}`;
-}
 
 function formatBytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -127,18 +116,24 @@ export function register(program: Command, ctx: CommandContext): void {
   addStateOptions(state.command('show').description('Show the state database: sizes, watermarks, locks (stale ones flagged), recent runs.'))
     .option('--check', 'also run an integrity check (exit 1 if it finds damage)')
     .action((opts: StateCliOptions & { check?: boolean }) => showState(opts, ctx));
+  addExamples(state.commands.at(-1)!, ['state show', 'state show --check --json', 'state show --state /var/lib/ml-connector/state.db']);
   addStateOptions(state.command('export').description('Write the state (never secrets) as JSON to FILE, or to stdout without FILE.'))
     .argument('[file]', 'file to write (mode 0600: it holds personal data); - or nothing for stdout')
     .action((file: string | undefined, opts: StateCliOptions) => exportStateFile(file, opts));
+  addExamples(state.commands.at(-1)!, ['state export backup.json', 'state export | gzip > state-export.json.gz']);
   addStateOptions(state.command('import').description('Replace the state (links, snapshots, watermarks, runs, audit) with an export; secrets are kept.'))
     .argument('<file>', 'a file written by `ml-connector state export`')
     .option('--force', 'replace a state database that already holds links or runs')
     .action((file: string, opts: StateCliOptions & { force?: boolean }) => importStateFile(file, opts));
+  addExamples(state.commands.at(-1)!, ['state import backup.json --state new.db', 'state import backup.json --force']);
   addStateOptions(state.command('unlock').description('Break a stale lock left by a crashed or killed apply (reports who held it).'))
     .argument('[name]', 'lock name', 'apply')
     .option('--force', 'break it even though its holder looks alive')
     .action((name: string, opts: StateCliOptions & { force?: boolean }) => unlockState(name, opts));
+  addExamples(state.commands.at(-1)!, ['state unlock                                 # the apply lock, if its holder is gone', 'state unlock --force                         # a machine that was switched off']);
   addStateOptions(state.command('prune').description('Delete old history: finished runs with their audit rows, and webhook events. Links and secrets stay.'))
     .requiredOption('--older-than <when>', 'a date (2026-01-01) or a duration back from now (90d, 12h)')
     .action((opts: StateCliOptions & { olderThan: string }) => pruneState(opts));
+  addExamples(state.commands.at(-1)!, ['state prune --older-than 90d', 'state prune --older-than 2026-01-01 --json']);
+  addExamples(state, ['state show', 'state export backup.json']);
 }

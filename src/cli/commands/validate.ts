@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_DIR, loadConfig, type ConfigIssue } from '../../config/index.js';
 import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, useColor } from '../output.js';
+import { addExamples } from '../shared/help.js';
 
 interface ValidateOptions {
   config: string;
@@ -21,15 +22,15 @@ function formatLine(i: ConfigIssue, c: ReturnType<typeof paint>): string {
 
 /** `ml-connector validate`: every problem of the configuration at once, with file:line:col. */
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('validate')
     .description('Check the configuration (YAML syntax, schemas, references, secrets, cron, time zones) and report every issue with file:line:col')
     .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
-    .option('--json', 'print { valid, issues, files, durationMs } as JSON')
-    .option('--strict', 'fail on warnings too (unset environment variables, ...)')
-    .addHelpText('after', '\nExit status: 0 when valid (warnings allowed unless --strict), 1 when not.')
+    .option('--json', 'print { valid, issues, files, durationMs } as JSON (schema/output/validate.schema.json)')
+    .option('--strict', 'fail on warnings too: unset environment variables, including the credentials (passwords, client secrets, tokens) a command would need')
     .action(async (opts: ValidateOptions) => {
-      const result = await loadConfig(opts.config);
+      // --strict asks whether this environment can run: unset credential variables count too.
+      const result = await loadConfig(opts.config, { credentialEnv: opts.strict === true });
       const errors = result.issues.filter((i) => i.severity === 'error').length;
       const warnings = result.issues.length - errors;
       const valid = errors === 0 && (opts.strict !== true || warnings === 0);
@@ -48,4 +49,9 @@ export function register(program: Command, ctx: CommandContext): void {
       const strictNote = !valid && errors === 0 ? ' (--strict: warnings fail)' : '';
       process.stdout.write(`${verdict}: ${counts} in ${files}, checked in ${time}${strictNote}\n`);
     });
+  addExamples(cmd, [
+    'validate                                     # configs/, as CI runs it on a pull request (no secrets needed)',
+    'validate -c configs --strict                 # before a run: every variable, credentials included, is set',
+    "validate --json | jq '.issues[] | select(.severity == \"error\")'",
+  ], 'Exit status: 0 when valid (warnings allowed unless --strict), 1 when not.');
 }

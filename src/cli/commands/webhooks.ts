@@ -6,6 +6,7 @@ import { createZohoClient, type ZohoClient } from '../../zoho/client.js';
 import { pickZohoConnection, resolveZohoCredentials } from '../../zoho/setup.js';
 import { channelIdFor, disableChannels, enableChannels, planChannels, renewChannels, type ChannelContext, type ChannelReport } from '../../zoho/webhooks.js';
 import type { ZohoConnection } from '../../config/types.generated.js';
+import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../shared/context.js';
 import { lazyState, type LazyState } from '../shared/state.js';
 
@@ -77,13 +78,14 @@ export function register(program: Command, _ctx: CommandContext): void {
       .description(description)
       .option('--connection <name>', 'Zoho connection (default: the only one)')
       .option('--module <module>', "only this module (default: every module the connection's mappings target)")
-      .option('--config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
+      .option('-c, --config <dir>', 'configuration directory', DEFAULT_CONFIG_DIR)
       .option('--state <path>', "state database holding the channel tokens (default: the Project's state.path)")
       .option('--json', 'print JSON for scripts');
-  add('enable', 'Create (or replace) each channel with a new random verification token, stored as a secret').action((o: WebhookOptions) => runWebhooks('enable', o));
-  add('renew', 'Push the expiry of channels due within half their lifetime (re-create those Zoho dropped)')
+  addExamples(add('enable', 'Create (or replace) each channel with a new random verification token, stored as a secret').action((o: WebhookOptions) => runWebhooks('enable', o)), ['webhooks enable -c configs', 'webhooks enable --module Contacts --json']);
+  addExamples(add('renew', 'Push the expiry of channels due within half their lifetime (re-create those Zoho dropped)')
     .option('--force', 'renew every channel now')
-    .action((o: WebhookOptions) => runWebhooks('renew', o));
-  add('disable', 'Delete the channels and their tokens').action((o: WebhookOptions) => runWebhooks('disable', o));
-  add('list', 'Show our channels and when they expire').action((o: WebhookOptions) => runWebhooks('list', o));
+    .action((o: WebhookOptions) => runWebhooks('renew', o)), ['webhooks renew', 'webhooks renew --force     # every channel, now']);
+  addExamples(add('disable', 'Delete the channels and their tokens').action((o: WebhookOptions) => runWebhooks('disable', o)), ['webhooks disable', 'webhooks disable --module Accounts']);
+  addExamples(add('list', 'Show our channels and when they expire').action((o: WebhookOptions) => runWebhooks('list', o)), ['webhooks list', 'webhooks list --json']);
+  addExamples(webhooks, ['webhooks list', 'webhooks enable -c configs'], 'serve enables and renews the channels itself; these are for a look or a change by hand.');
 }

@@ -1,12 +1,11 @@
-/**
- * The state as commands open it: one set of options (--state, --config, --master-key-file), the
- * Project's state settings read from --config or configs/, and the one way to open the store
- * (src/engine/state.ts).
- */
+/** What the commands that open the state database share: options, opening it, printing JSON. */
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import type { SecretSource } from '../../config/index.js';
-import type { StateStore } from '../../state/index.js';
+// Light modules only: the store (and the native sqlite3 module) and the config loader are
+// imported when a command runs, so `ml-connector --help` and unrelated commands start faster.
+import { StateError } from '../../state/errors.js';
+import type { LockInfo, StateStore } from '../../state/index.js';
 import { ConfigError } from '../../support/errors.js';
 import { createLogger } from '../../support/log.js';
 
@@ -29,7 +28,7 @@ export interface ProjectState {
 export function addStateOptions(cmd: Command): Command {
   return cmd
     .option('--state <path>', 'state database file (default: the Project\'s state.path, else .ml-connector/state.db)')
-    .option('--config <dir>', 'configuration directory (default: configs when it exists); its Project document sets state.path and state.masterKeyFile')
+    .option('-c, --config <dir>', 'configuration directory (default: configs when it exists); its Project document sets state.path and state.masterKeyFile')
     .option('--json', 'print JSON for scripts instead of text');
 }
 
@@ -38,8 +37,10 @@ export function addStateOptions(cmd: Command): Command {
  * other documents do not stop state commands; a directory with no usable document does.
  */
 export async function readProjectState(dir: string): Promise<ProjectState> {
-  const { loadConfig, formatIssue } = await import('../../config/index.js');
-  const { config, issues } = await loadConfig(dir);
+  const { loadConfig, formatIssue, assertConfigDir } = await import('../../config/index.js');
+  const result = await loadConfig(dir);
+  assertConfigDir(result, dir);
+  const { config, issues } = result;
   if (config === undefined) {
     const errors = issues.filter((i) => i.severity === 'error');
     throw new ConfigError('CONFIG_INVALID', `No usable configuration in ${dir}.`, {
@@ -92,6 +93,11 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+export function describeLock(l: LockInfo): string {
+  const stale = l.staleReason === 'process-gone' ? ' (stale: its process is gone)' : l.staleReason === 'heartbeat-old' ? ' (stale: no heartbeat)' : '';
+  return `${l.name}: held by "${l.holder}" pid ${l.pid} on ${l.host} since ${l.acquiredAt}, last heartbeat ${l.heartbeatAt}${stale}`;
+}
+
 /** The state store opened only when a `${secret:}` is first needed, and closed at the end. */
 export interface LazyState extends SecretSource {
   store(): Promise<StateStore>;
@@ -104,9 +110,20 @@ export function lazyState(opts: { config?: string; state?: string; masterKeyFile
   return {
     store,
     get: async (name) => (await store()).secrets.get(name),
+    // A store that never opened has nothing to close; its error was reported to whoever needed
+    // it (or swallowed by a best-effort user such as the token cache) and must not replace the
+    // command's own error in a `finally`.
     close: async () => {
-      if (opened) await (await opened).close();
+      if (opened) await opened.then((s) => s.close(), () => undefined);
     },
   };
 }
 
+export function parseLimit(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StateError('CLI_INVALID_OPTION', `--limit must be a whole number above 0 (got "${value}").`, { meta: { limit: value } });
+  }
+  return n;
+}

@@ -9,7 +9,7 @@ import { applyScenarioDay, type ScenarioDayReport } from '../dataset/scenario.js
 import { DEFAULT_USERS, TokenIssuer } from './auth.js';
 import { handleRequest, type GatewayState } from './gateway.js';
 import { FaultPlan, RequestRecorder } from './traffic.js';
-import type { PeopleSoftSimulator, StartPeopleSoftOptions } from './types.js';
+import type { PeopleSoftQuirks, PeopleSoftSimulator, StartPeopleSoftOptions } from './types.js';
 
 export type * from './types.js';
 export { DEFAULT_USERS, QAS_PERMISSION_LIST } from './auth.js';
@@ -25,6 +25,22 @@ export const DEFAULT_OAUTH_CLIENT = { clientId: 'ml-connector-sim', clientSecret
  * operation ML_EMPL_CHANGES, VENDOR_CI over CI REST, HTTP Basic and OAuth2 bearer auth, faults.
  * See docs/simulators.md for the data contract.
  */
+/** The quirks' defaults (docs/simulators.md): the strict answer wherever the reference is unsure. */
+export const DEFAULT_PEOPLESOFT_QUIRKS: Required<Omit<PeopleSoftQuirks, 'maxRowsCap'>> = {
+  blankAsSpace: true,
+  aliasPrefixes: false,
+  querynameWithEquals: false,
+  queryErrorStatus: 200,
+  splitEncodedCommas: false,
+  jsonRequiresJsonResp: true,
+  ciNotFoundStatus: 404,
+  ciHistoryItems: false,
+  allowMissingNode: false,
+  changedRowsOnly: false,
+  omitColumns: {},
+  controlCharsInNames: false,
+};
+
 export async function startPeopleSoftSimulator(opts: StartPeopleSoftOptions = {}): Promise<PeopleSoftSimulator> {
   const clock: Clock = opts.clock ?? new OffsetClock();
   // The database's wall time: what it writes into LASTUPDDTTM and what "today" means to it.
@@ -33,7 +49,7 @@ export async function startPeopleSoftSimulator(opts: StartPeopleSoftOptions = {}
   const users = opts.users ?? DEFAULT_USERS.map((u) => ({ ...u }));
   const syncUser = users.find((u) => u.oprid === 'ML_SYNC') ?? users[0];
   if (syncUser === undefined) throw new MlError('SIM_CONFIG_INVALID', 'The PeopleSoft simulator needs at least one user.');
-  const q = opts.quirks ?? {};
+  const q: PeopleSoftQuirks = opts.quirks ?? {};
   let issuer: TokenIssuer | undefined;
   const nextDay = (): ScenarioDayReport => {
     const movable = clock as Clock & { advance?: (ms: number) => void };
@@ -51,21 +67,7 @@ export async function startPeopleSoftSimulator(opts: StartPeopleSoftOptions = {}
     clock: wallClock,
     nodes: opts.nodes ?? { ...DEFAULT_NODES },
     users,
-    quirks: {
-      blankAsSpace: q.blankAsSpace ?? true,
-      aliasPrefixes: q.aliasPrefixes ?? false,
-      querynameWithEquals: q.querynameWithEquals ?? false,
-      queryErrorStatus: q.queryErrorStatus ?? 200,
-      splitEncodedCommas: q.splitEncodedCommas ?? false,
-      jsonRequiresJsonResp: q.jsonRequiresJsonResp ?? true,
-      ciNotFoundStatus: q.ciNotFoundStatus ?? 404,
-      ciHistoryItems: q.ciHistoryItems ?? false,
-      allowMissingNode: q.allowMissingNode ?? false,
-      maxRowsCap: q.maxRowsCap,
-      changedRowsOnly: q.changedRowsOnly ?? false,
-      omitColumns: q.omitColumns ?? {},
-      controlCharsInNames: q.controlCharsInNames ?? false,
-    },
+    quirks: { ...DEFAULT_PEOPLESOFT_QUIRKS, ...Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)), maxRowsCap: q.maxRowsCap },
     recorder: new RequestRecorder(),
     faults: new FaultPlan({ latencyMs: opts.latencyMs ?? 0, jitterMs: opts.jitterMs ?? 0, errorRate: opts.errorRate ?? 0 }, opts.seed ?? 1),
     issuer: () => {

@@ -8,6 +8,7 @@ import type { RecordReader } from './records-read.js';
 import { countRecords, handleDelete, handleWrite, parseSinceHeader, type WriteOp } from './records-write.js';
 import { scopesFor, type Route } from './routes.js';
 import { getFields, getModules, getOrg, getUsers, missingModule } from './settings-api.js';
+import { createFields } from './fields-create.js';
 import type { TokenRegistry } from './tokens.js';
 import type { ModuleStore } from './store.js';
 
@@ -145,7 +146,7 @@ function dispatch(ctx: ApiContext, req: IncomingMessage, url: URL, route: Route,
     ctx.notifier.emit(module, op, ids, affected, true);
   switch (route.kind) {
     case 'fields':
-      return getFields(ctx.org, q, route.fieldId);
+      return req.method === 'POST' ? createFields(ctx.org, q, body) : getFields(ctx.org, q, route.fieldId);
     case 'modules':
       return getModules(ctx.org, header(req, 'if-modified-since'));
     case 'users':

@@ -49,7 +49,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
   const edition = opts.edition ?? 'enterprise';
   // Vendors is an inventory module: Professional and up (the product description; reference §3.1 says UNCONFIRMED).
   const vendors = opts.vendorsModule ?? !(edition === 'free' || edition === 'standard');
-  const org = new Org(clock, opts.utcOffsetMinutes ?? -420, quirks, vendors, edition);
+  const org = new Org(clock, opts.utcOffsetMinutes ?? -420, quirks, vendors, edition, opts.customFields ?? true);
   const ttlSec = 3600;
   const tokens = new TokenRegistry(clock, ttlSec * 1000, quirks.accessDeniedCooldownSec * 1000, quirks.grantCodeTtlSec * 1000);
   tokens.addRefreshToken(client.refreshToken, client.clientId, parseScopes(client.scopes.join(',')));

@@ -73,8 +73,9 @@ export class Org {
     readonly quirks: ResolvedQuirks,
     vendors: boolean,
     readonly edition: ZohoEdition,
+    customFields = true,
   ) {
-    this.modules = defineModules(vendors);
+    this.modules = defineModules(vendors, customFields);
     for (const def of this.modules.values()) this.stores.set(def.apiName, new ModuleStore(def));
     this.startedAt = this.nowSeconds();
   }

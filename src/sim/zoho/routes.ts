@@ -36,7 +36,8 @@ export function classify(method: string, pathname: string): Route {
   const [a, b, c] = seg;
   const api = { area: 'api' as const };
   if (a === 'settings' && b === 'fields' && seg.length <= 3) {
-    return byMethod(method, { GET: 'fields' }, c === undefined ? api : { ...api, fieldId: c });
+    // POST creates custom fields (on the collection only, as in the reference).
+    return byMethod(method, c === undefined ? { GET: 'fields', POST: 'fields' } : { GET: 'fields' }, c === undefined ? api : { ...api, fieldId: c });
   }
   if (a === 'settings' && b === 'modules' && seg.length === 2) return byMethod(method, { GET: 'modules' }, api);
   if (a === 'coql' && seg.length === 1) return byMethod(method, { POST: 'coql' }, api);
@@ -80,7 +81,9 @@ export function scopesFor(route: Route, method: string): string[] {
     case 'coql':
       return ['zohocrm.coql.read'];
     case 'fields':
-      return ['zohocrm.settings.all', 'zohocrm.settings.fields.all', 'zohocrm.settings.fields.read'];
+      return method === 'POST'
+        ? ['zohocrm.settings.all', 'zohocrm.settings.fields.all', 'zohocrm.settings.fields.create']
+        : ['zohocrm.settings.all', 'zohocrm.settings.fields.all', 'zohocrm.settings.fields.read'];
     case 'modules':
       return ['zohocrm.settings.all', 'zohocrm.settings.modules.all', 'zohocrm.settings.modules.read'];
     case 'users':

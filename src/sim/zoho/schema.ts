@@ -14,7 +14,10 @@ export type ZohoDataType =
   | 'date'
   | 'datetime'
   | 'lookup'
-  | 'ownerlookup';
+  | 'ownerlookup'
+  | 'boolean'
+  | 'integer'
+  | 'double';
 
 export interface FieldDef {
   apiName: string;
@@ -188,13 +191,17 @@ function defineModule(apiName: string, singular: string, index: number, nameFiel
   };
 }
 
-/** The modules of the simulated org; Vendors only when the edition has it. */
-export function defineModules(vendors: boolean): Map<string, ModuleDef> {
+/**
+ * The modules of the simulated org; Vendors only when the edition has it. `customFields: false`
+ * is a fresh org, before an admin created the PeopleSoft fields (`check --create-fields` does).
+ */
+export function defineModules(vendors: boolean, customFields = true): Map<string, ModuleDef> {
+  const keep = (specs: Spec[]): Spec[] => (customFields ? specs : specs.filter((f) => f.custom !== true));
   const list = [
-    defineModule('Contacts', 'Contact', 1, 'Full_Name', 'Email', CONTACTS),
-    defineModule('Accounts', 'Account', 2, 'Account_Name', 'Account_Name', ACCOUNTS),
+    defineModule('Contacts', 'Contact', 1, 'Full_Name', 'Email', keep(CONTACTS)),
+    defineModule('Accounts', 'Account', 2, 'Account_Name', 'Account_Name', keep(ACCOUNTS)),
   ];
-  if (vendors) list.push(defineModule('Vendors', 'Vendor', 3, 'Vendor_Name', 'Vendor_Name', VENDORS));
+  if (vendors) list.push(defineModule('Vendors', 'Vendor', 3, 'Vendor_Name', 'Vendor_Name', keep(VENDORS)));
   return new Map(list.map((m) => [m.apiName, m]));
 }
 
@@ -209,6 +216,9 @@ const JSON_TYPE: Record<ZohoDataType, string> = {
   datetime: 'string',
   lookup: 'jsonobject',
   ownerlookup: 'jsonobject',
+  boolean: 'boolean',
+  integer: 'integer',
+  double: 'double',
 };
 
 /** One field as `GET /crm/v8/settings/fields` shows it. */

@@ -58,6 +58,11 @@ export class ModuleStore {
     return this.def.fields.filter((f) => f.unique === true || f.apiName === this.def.systemDuplicateField);
   }
 
+  /** A field created after start (POST settings/fields): a unique one is indexed from now on (no record holds it yet). */
+  addField(field: FieldDef): void {
+    if ((field.unique === true || field.external === true) && !this.indexes.has(field.apiName)) this.indexes.set(field.apiName, new Map());
+  }
+
   get size(): number {
     return this.byId.size;
   }

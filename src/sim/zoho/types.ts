@@ -88,6 +88,11 @@ export interface ZohoSimulatorOptions {
   utcOffsetMinutes?: number;
   /** The token endpoint answers 429 or a 5xx from the start (see `failTokenEndpoint`). */
   tokenEndpointFailure?: TokenEndpointFailure;
+  /**
+   * The PeopleSoft custom fields (PeopleSoft_Employee_ID, Employment_Status, ...) exist, as after
+   * an admin's setup. Default true; false is a fresh org (create them with `check --create-fields`).
+   */
+  customFields?: boolean;
 }
 
 /** `POST /oauth/v2/token` failing: this status for the next `times` requests (default: until switched off). */

@@ -114,6 +114,12 @@ function checkValue(org: Org, f: FieldDef, value: unknown, path: string): unknow
     }
     return id;
   }
+  if (f.type === 'boolean') return typeof value === 'boolean' ? value : invalid(name, path, { expected_data_type: 'boolean' });
+  if (f.type === 'integer' || f.type === 'double') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+    if (!Number.isFinite(n) || (f.type === 'integer' && !Number.isInteger(n))) return invalid(name, path, { expected_data_type: f.type });
+    return n;
+  }
   if (typeof value !== 'string') return invalid(name, path, { expected_data_type: f.type === 'textarea' ? 'textarea' : f.type });
   if (f.length !== undefined && codePoints(value) > f.length) return invalid(name, path, { maximum_length: f.length });
   switch (f.type) {
