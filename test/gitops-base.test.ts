@@ -7,10 +7,9 @@ import { loadValidConfig } from '../src/config/index.js';
 import type { Mapping } from '../src/config/types.generated.js';
 import type { SourceRecord } from '../src/model/index.js';
 import { compareMappings } from '../src/gitops/compare.js';
-import { estimateImpactOffline, measureImpact } from '../src/gitops/impact.js';
+import { collectStats, estimateImpactOffline, measureImpact, namedValues } from '../src/gitops/impact.js';
 import { planBaseComparison } from '../src/gitops/base-plan.js';
 import { renderBaseComparison, renderBaseComparisonMarkdown } from '../src/gitops/render.js';
-import { maskValue } from '../src/plan/mask.js';
 import { openStateStore } from '../src/state/index.js';
 
 const employees = (m: Partial<Mapping> = {}): Mapping => ({
@@ -41,16 +40,16 @@ describe('measureImpact (online, pure)', () => {
     { to: 'Department', from: 'DEPT_DESCR' },
   ] });
   const diffs = compareMappings([base], [head]);
-  const [impact] = measureImpact(diffs, new Map([['people', base]]), new Map([['people', head]]), () => records, { mask: (f, v) => maskValue(f, v) });
+  const [impact] = measureImpact(diffs, new Map([['people', base]]), new Map([['people', head]]), () => records);
 
-  it('counts, per changed field, the records whose value changes, with masked samples', () => {
+  it('counts, per changed field, the records whose value changes, with samples', () => {
     expect(impact!.fields.map((f) => [f.field, f.kind, f.records])).toEqual([
       ['Email', 'remapped', 1],
       ['Department', 'added', 3],
       ['Title', 'removed', 3],
     ]);
     const email = impact!.fields[0]!;
-    expect(email.samples).toEqual([{ key: 'E2', before: 'o•••@example.com', after: 'o•••@corp.example.com' }]);
+    expect(email.samples).toEqual([{ key: 'E2', before: 'obi@example.com', after: 'o.okafor@corp.example.com' }]);
     expect(impact!.recordsTouched).toBe(3);
     expect(impact!.notes.join(' ')).toContain('keep their current value');
   });
@@ -60,19 +59,20 @@ describe('measureImpact (online, pure)', () => {
     const text = renderBaseComparison(comparison);
     expect(text).toContain('people → Contacts (changed; 3 of 3 records would change)');
     expect(text).toContain('Email: re-mapped from EMAIL → from EMAIL_BUSN: 1 record');
-    expect(text).toContain('E2: "o•••@example.com" → "o•••@corp.example.com"');
+    expect(text).toContain('E2: "obi@example.com" → "o.okafor@corp.example.com"');
     const md = renderBaseComparisonMarkdown(comparison);
-    expect(md).toContain('| `Email` | re-mapped: from EMAIL → from EMAIL_BUSN | 1 record | E2: "o•••@example.com" → "o•••@corp.example.com" |');
-    expect(md).not.toContain('obi@example.com');
+    expect(md).toContain('| `Email` | re-mapped: from EMAIL → from EMAIL_BUSN | 1 record | E2: "obi@example.com" → "o.okafor@corp.example.com" |');
   });
 });
 
 describe('estimateImpactOffline (pure)', () => {
-  it('a change whose new value needs PeopleSoft: "at most" every linked record, samples say the new value is unknown', () => {
+  it('a change whose new value needs PeopleSoft: "at most" every linked record, samples say the new value is unknown', async () => {
     const base = employees();
     const head = employees({ fields: [{ to: 'Last_Name', from: 'LAST_NAME' }, { to: 'Email', from: 'EMAIL' }, { to: 'Title', from: 'JOB_TITLE', transforms: ['upper'] }] });
     const stored = [{ externalId: 'E1', values: { Title: 'Engineer' } }, { externalId: 'E2', values: { Title: 'Analyst' } }];
-    const [impact] = estimateImpactOffline(compareMappings([base], [head]), new Map([['people', base]]), new Map([['people', head]]), () => stored);
+    const diffs = compareMappings([base], [head]);
+    const stats = await collectStats([stored], ['Title'], namedValues([base, head]), { diff: diffs[0]!, base, head, max: 3 });
+    const [impact] = estimateImpactOffline(diffs, new Map([['people', base]]), new Map([['people', head]]), () => stats);
     expect(impact!.fields.map((f) => [f.field, f.records, f.precision])).toEqual([['Title', 2, 'at-most']]);
     const text = renderBaseComparison({ baseRef: 'main', baseCommit: 'a'.repeat(40), headCommit: 'b'.repeat(40), headDirty: false, mode: 'offline', mappings: [impact!] });
     expect(text).toContain('E1: "Engineer" → (new value needs PeopleSoft)');
@@ -111,7 +111,7 @@ describe('planBaseComparison against a real git repository and state database', 
   it('offline (no credentials): exact counts where the stored values suffice', async () => {
     const head = await loadValidConfig(join(repo, 'configs'));
     const state = await openStateStore(statePath, { readonly: true });
-    const result = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', state, mask: maskValue });
+    const result = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', state, mask: { personal: () => new Set(['Account_Name']), key: 'k' } });
     await state.close();
     expect(result.baseCommit).toBe(git('rev-parse', 'HEAD'));
     expect(result.headDirty).toBe(true);

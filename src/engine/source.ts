@@ -8,6 +8,7 @@ import type { Mapping } from '../config/types.generated.js';
 import { sourceFieldsUsed } from '../mapping/index.js';
 import type { RecordProblem, SourceRecord } from '../model/index.js';
 import { computeReadWindow, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
+import { addDays, dateInZone } from '../peoplesoft/dates.js';
 import { MlError } from '../support/errors.js';
 import type { Session } from './session.js';
 
@@ -33,11 +34,23 @@ export interface MappingSource {
   hashMode: boolean;
   /** A full read after an earlier apply: was this record changed since then (only those carry their event)? */
   recent?: (r: SourceRecord) => boolean;
+  /** Whether a record's lifecycle event happened since the last apply (the planner labels only those). */
+  newEvent: (r: SourceRecord) => boolean;
   pages(signal?: AbortSignal): AsyncGenerator<SourcePageRead>;
   facts(): SourceFacts;
 }
 
-export function openSource(session: Session, mapping: Mapping, o: { mode: 'full' | 'incremental'; previousCursor: string | undefined; now: number }): MappingSource {
+export interface OpenSourceOptions {
+  mode: 'full' | 'incremental';
+  previousCursor: string | undefined;
+  now: number;
+  /** When this mapping was last applied (its watermark's time): events since then are news. */
+  lastApplied?: string | undefined;
+  /** Source fields to keep (default: those the mapping reads). */
+  fields?: readonly string[];
+}
+
+export function openSource(session: Session, mapping: Mapping, o: OpenSourceOptions): MappingSource {
   const conn = session.config.peoplesoft.get(mapping.source.connection);
   if (!conn) throw new MlError('PS_CONNECTION_NOT_FOUND', `Mapping ${mapping.name}: no PeopleSoft connection "${mapping.source.connection}".`, { hint: 'Check source.connection.' });
   const reader = conn.readers[mapping.source.entity];
@@ -60,7 +73,8 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
       (r.cursor !== undefined && since.since !== undefined && Date.parse(r.cursor) > Date.parse(since.since)) ||
       (r.effectiveDate !== undefined && since.effdtFrom !== undefined && since.effdtTo !== undefined && r.effectiveDate >= since.effdtFrom && r.effectiveDate <= since.effdtTo)
     : undefined;
-  const used = [...sourceFieldsUsed(mapping)];
+  const newEvent = eventIsNews(window.asOf, o, schedule?.window?.lookbackDays ?? reader?.changeDetection?.effectiveDateWindowDays ?? 1, session.config.project.defaults?.timezone);
+  const used = o.fields ? [...o.fields] : [...sourceFieldsUsed(mapping)];
   let rowCount = 0;
   const previousMs = o.previousCursor !== undefined ? Date.parse(o.previousCursor) : -Infinity;
   const capMs = Date.parse(window.until);
@@ -117,6 +131,7 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
     window,
     hashMode,
     ...(recent ? { recent } : {}),
+    newEvent,
     pages,
     facts: () => ({
       rowCount,
@@ -126,10 +141,33 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
   };
 }
 
-/** Every source record of a mapping as of now (a full read), e.g. for `plan --base`. */
-export async function readFullSource(session: Session, mapping: Mapping, o: { now?: number; signal?: AbortSignal } = {}): Promise<SourceRecord[]> {
-  const source = openSource(session, mapping, { mode: 'full', previousCursor: undefined, now: o.now ?? session.clock.now() });
-  const out: SourceRecord[] = [];
-  for await (const page of source.pages(o.signal)) out.push(...page.records);
-  return out;
+/**
+ * When a record's lifecycle event is news: its current row became effective after the day of the
+ * last apply, or on that day and the person's rows changed since (entered after the apply). The
+ * first time a mapping is planned, only events of the last `lookbackDays` are: an initial sync is
+ * not 150 hires. Anything else is history, however recently the record changed for another reason
+ * (a 2017 hire renamed today is labelled by the rename's cause, not as a hire).
+ */
+function eventIsNews(asOf: string, o: OpenSourceOptions, lookbackDays: number, timezone: string | undefined): (r: SourceRecord) => boolean {
+  const lastMs = o.lastApplied !== undefined ? Date.parse(o.lastApplied) : NaN;
+  if (!Number.isFinite(lastMs)) {
+    const from = addDays(asOf, -lookbackDays);
+    return (r) => r.effectiveDate !== undefined && r.effectiveDate >= from;
+  }
+  const lastDate = dateInZone(lastMs, timezone ?? 'UTC');
+  const cursorMs = o.previousCursor !== undefined ? Date.parse(o.previousCursor) : NaN;
+  return (r) => {
+    if (r.effectiveDate === undefined) return false;
+    if (r.effectiveDate > lastDate) return true;
+    return r.effectiveDate === lastDate && r.cursor !== undefined && Number.isFinite(cursorMs) && Date.parse(r.cursor) > cursorMs;
+  };
+}
+
+/**
+ * Every source record of a mapping as of now (a full read), a page at a time, keeping `fields`
+ * (e.g. `plan --base`, which maps each record with two versions of the mapping).
+ */
+export async function* readFullSource(session: Session, mapping: Mapping, o: { now?: number; signal?: AbortSignal; fields?: readonly string[] } = {}): AsyncGenerator<SourceRecord[]> {
+  const source = openSource(session, mapping, { mode: 'full', previousCursor: undefined, now: o.now ?? session.clock.now(), ...(o.fields ? { fields: o.fields } : {}) });
+  for await (const page of source.pages(o.signal)) yield page.records;
 }
