@@ -65,13 +65,14 @@ export function openSource(session: Session, mapping: Mapping, o: OpenSourceOpti
   });
   const window = windowOf(o.mode === 'full');
   const hashMode = reader?.changeDetection?.mode === 'hash';
-  // A full read after an earlier apply: the records an incremental read would have returned (their
-  // lifecycle events are news; the others' are history).
-  const since = o.mode === 'full' ? windowOf(false) : undefined;
-  const recent = since?.mode === 'incremental'
-    ? (r: SourceRecord): boolean =>
-      (r.cursor !== undefined && since.since !== undefined && Date.parse(r.cursor) > Date.parse(since.since)) ||
-      (r.effectiveDate !== undefined && since.effdtFrom !== undefined && since.effdtTo !== undefined && r.effectiveDate >= since.effdtFrom && r.effectiveDate <= since.effdtTo)
+  // A full read after an earlier apply: which records changed in PeopleSoft since then (the others
+  // change because of the mapping). Exact, not the read window (which overlaps the last run on
+  // purpose): a row entered after the last read, or one that became effective after the last
+  // apply's day. Hash change detection answers it with the stored hashes (the planner's default).
+  const lastDate = o.lastApplied !== undefined && Number.isFinite(Date.parse(o.lastApplied)) ? dateInZone(Date.parse(o.lastApplied), session.config.project.defaults?.timezone ?? 'UTC') : undefined;
+  const lastCursorMs = o.previousCursor !== undefined ? Date.parse(o.previousCursor) : NaN;
+  const recent = o.mode === 'full' && !hashMode && lastDate !== undefined && Number.isFinite(lastCursorMs)
+    ? (r: SourceRecord): boolean => (r.cursor !== undefined && Date.parse(r.cursor) > lastCursorMs) || (r.effectiveDate !== undefined && r.effectiveDate > lastDate)
     : undefined;
   const newEvent = eventIsNews(window.asOf, o, schedule?.window?.lookbackDays ?? reader?.changeDetection?.effectiveDateWindowDays ?? 1, session.config.project.defaults?.timezone);
   const used = o.fields ? [...o.fields] : [...sourceFieldsUsed(mapping)];

@@ -219,7 +219,7 @@ export class MappingPlanner {
   }
 
   private planSource(record: SourceRecord, desired0: DesiredRecord, observed: ObservedRecord | undefined, link: LinkedRecord | undefined, page: SourcePage): void {
-    const recent = page.recent ? page.recent(record) : true;
+    const recent = page.recent ? page.recent(record) : page.storedHashes ? page.storedHashes.get(record.key) !== record.hash : true;
     // A label says what happened since the last apply: a 2017 hire renamed today is no hire.
     const news = page.newEvent ? page.newEvent(record) : recent;
     const desired = !news && desired0.event !== undefined ? withoutEvent(desired0) : desired0;
