@@ -124,7 +124,8 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(planned.code).toBe(2);
     expect(planned.stdout).toContain('~ ');
     expect(planned.stdout).toContain('"Changed by a user"');
-    expect(planned.stdout).toMatch(/Plan: 0 to create, 1 to update, 0 to deactivate, \d+ unchanged; 1 API call/);
+    expect(planned.stdout.split('\n')[0]).toBe('Plan: 1 edited in Zoho → 1 to update');
+    expect(planned.stdout).toMatch(/Plan: 1 to update, \d+ unchanged; 1 API call/);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ formatVersion: 2, header: { summary: { update: 1 } } });
     const applied = await cli(['apply', out]);
     expect(applied.code).toBe(0);
@@ -141,6 +142,7 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(md.stdout).toContain('<details>');
     expect(md.stdout).toContain('| employees-to-contacts | Contacts |');
     expect(md.stdout).not.toContain('someone.else@example.com');
-    expect(md.stdout).toContain('s•••@example.com');
+    // The user's edit is put back: both addresses only as different digests.
+    expect(md.stdout).toMatch(/-\s+Email: \(masked #([0-9a-f]{8})\)\n\+\s+Email: \(masked #(?!\1)[0-9a-f]{8}\)/);
   });
 });

@@ -12,7 +12,7 @@ import { BATCH_SIZE, defaultCreditEstimator } from './cost.js';
 import { checkGuards } from './guards.js';
 import type { PlanSink } from './plan-document.js';
 import { desiredFromLink, mappingTables, planAdopt, planCreate, planExisting, planRemoved, type Draft, type MappingTables } from './record-plans.js';
-import type { ActionCause, ActionCounts, CreditEstimator, LinkedRecord, MappingSummary, ObservedRecord, PlanAction, PlanWatermark, ScheduledChange } from './types.js';
+import type { ActionReason, ActionCounts, CreditEstimator, LinkedRecord, MappingSummary, ObservedRecord, PlanAction, PlanWatermark, ScheduledChange } from './types.js';
 
 /** A way to find an existing Zoho record for a source record: the key of its values under one rule. */
 export interface MatchRule {
@@ -102,7 +102,7 @@ export class MappingPlanner {
   private readonly t: MappingTables;
   private readonly counts = emptyCounts();
   private readonly events: Partial<Record<LifecycleEvent, number>> = {};
-  private readonly causes: Partial<Record<ActionCause, number>> = {};
+  private readonly reasons: Partial<Record<ActionReason, number>> = {};
   /** External ids planned or problematic: never absent. */
   private readonly seen = new Set<string>();
   private readonly claims = new Map<string, Claim[]>();
@@ -160,7 +160,8 @@ export class MappingPlanner {
     }
     this.counts[draft.action] += 1;
     if (draft.event !== undefined) this.events[draft.event] = (this.events[draft.event] ?? 0) + 1;
-    this.causes[draft.cause] = (this.causes[draft.cause] ?? 0) + 1;
+    const reason: ActionReason = draft.event ?? (draft.action === 'create' ? 'new' : draft.action === 'adopt' ? 'adopt' : draft.cause);
+    this.reasons[reason] = (this.reasons[reason] ?? 0) + 1;
     if (draft.action === 'delete') this.writes.delete += 1;
     else if (draft.action === 'adopt') this.writes.update += 1;
     else this.writes.upsert += 1;
@@ -343,7 +344,7 @@ export class MappingPlanner {
       source: { read: this.read, planned: this.planned, complete: facts.sourceComplete, rowCount: facts.sourceRows },
       counts: { ...this.counts },
       events: { ...this.events },
-      causes: { ...this.causes },
+      reasons: { ...this.reasons },
       entity: this.o.mapping.source.entity,
       held: this.held,
       scheduled: this.scheduled,

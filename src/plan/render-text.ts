@@ -21,12 +21,14 @@ const LIST_LIMIT = 50;
 /** "Plan: 2 to create, 1 to deactivate, 147 unchanged; 3 API calls (7 credits)". */
 export function summaryLine(header: PlanHeader): string {
   const s = header.summary;
-  return `Plan: ${actionsPhrase(s)}, ${s.same.toLocaleString('en-US')} unchanged; ${plural(s.calls, 'API call')} (${plural(s.credits, 'credit')})`;
+  const actions = actionsPhrase(s);
+  return `Plan: ${actions === 'no changes' ? '' : `${actions}, `}${s.same.toLocaleString('en-US')} unchanged; ${plural(s.calls, 'API call')} (${plural(s.credits, 'credit')})`;
 }
 
 function mappingHead(mp: MappingSummary, p: Painter): string {
   const c = mp.counts;
-  const what = mp.status === 'failed' ? 'not planned' : `${actionsPhrase(c)}, ${c.same.toLocaleString('en-US')} unchanged`;
+  const actions = actionsPhrase(c);
+  const what = mp.status === 'failed' ? 'not planned' : `${actions === 'no changes' ? '' : `${actions}, `}${c.same.toLocaleString('en-US')} unchanged`;
   return `${p('bold', `${mp.name} → ${mp.module}`)}: ${what}\n${mp.status === 'failed' ? '' : p('gray', `  ${scopeWords(mp)}`) + '\n'}`;
 }
 

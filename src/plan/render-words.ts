@@ -54,34 +54,29 @@ export function actionsPhrase(c: Record<ActionKind, number>): string {
  * change ("1 vendor change", "118 by the mapping change", "2 edited in Zoho").
  */
 export function reasonsPhrase(mappings: readonly MappingSummary[]): string {
-  const events: Partial<Record<LifecycleEvent, number>> = {};
-  const other = { source: 0, vendor: 0, mapping: 0, drift: 0, removed: 0, 'out-of-scope': 0 };
+  const sum: Record<string, number> = {};
+  const add = (k: string, v: number | undefined): void => { if (v) sum[k] = (sum[k] ?? 0) + v; };
   for (const mp of mappings) {
-    let withEvent = 0;
-    for (const [e, n] of Object.entries(mp.events) as Array<[LifecycleEvent, number]>) {
-      events[e] = (events[e] ?? 0) + n;
-      withEvent += n;
-    }
-    const causes = mp.causes ?? {};
-    const source = Math.max(0, (causes.source ?? 0) - withEvent);
-    if (mp.entity === 'vendors') other.vendor += source;
-    else other.source += source;
-    other.mapping += causes.mapping ?? 0;
-    other.drift += causes.drift ?? 0;
-    other.removed += causes.removed ?? 0;
-    other['out-of-scope'] += causes['out-of-scope'] ?? 0;
+    const r = mp.reasons ?? {};
+    for (const e of EVENT_ORDER) add(e, r[e]);
+    const vendors = mp.entity === 'vendors';
+    add(vendors ? 'new-vendor' : 'new', r.new);
+    add(vendors ? 'vendor' : 'source', r.source);
+    for (const k of ['mapping', 'drift', 'removed', 'out-of-scope'] as const) add(k, r[k]);
   }
   const parts: string[] = [];
-  for (const e of EVENT_ORDER) {
-    const n = events[e] ?? 0;
-    if (n > 0) parts.push(plural(n, EVENT_WORDS[e][0], EVENT_WORDS[e][1]));
-  }
-  if (other.vendor > 0) parts.push(plural(other.vendor, 'vendor change'));
-  if (other.source > 0) parts.push(plural(other.source, 'other PeopleSoft change'));
-  if (other.mapping > 0) parts.push(`${other.mapping.toLocaleString('en-US')} by the mapping change`);
-  if (other.drift > 0) parts.push(`${other.drift.toLocaleString('en-US')} edited in Zoho`);
-  if (other.removed > 0) parts.push(`${other.removed.toLocaleString('en-US')} gone from PeopleSoft`);
-  if (other['out-of-scope'] > 0) parts.push(`${other['out-of-scope'].toLocaleString('en-US')} out of scope`);
+  for (const e of EVENT_ORDER) if (sum[e]) parts.push(plural(sum[e], EVENT_WORDS[e][0], EVENT_WORDS[e][1]));
+  const words: Array<[string, (x: number) => string]> = [
+    ['vendor', (x) => plural(x, 'vendor change')],
+    ['source', (x) => plural(x, 'other PeopleSoft change')],
+    ['new-vendor', (x) => `${plural(x, 'vendor')} not yet in Zoho`],
+    ['new', (x) => `${plural(x, 'person', 'people')} not yet in Zoho`],
+    ['mapping', (x) => `${x.toLocaleString('en-US')} by the mapping change`],
+    ['drift', (x) => `${x.toLocaleString('en-US')} edited in Zoho`],
+    ['removed', (x) => `${x.toLocaleString('en-US')} gone from PeopleSoft`],
+    ['out-of-scope', (x) => `${x.toLocaleString('en-US')} out of scope`],
+  ];
+  for (const [k, word] of words) if (sum[k]) parts.push(word(sum[k]!));
   return parts.join(', ');
 }
 

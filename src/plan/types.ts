@@ -44,6 +44,9 @@ export interface DriftNote {
  */
 export type ActionCause = 'source' | 'mapping' | 'drift' | 'removed' | 'out-of-scope';
 
+/** The one reason an action is counted under in a plan's headline. */
+export type ActionReason = LifecycleEvent | ActionCause | 'new' | 'adopt';
+
 /** How an `adopt` found its Zoho record. */
 export interface AdoptMatch {
   /** The match rule, e.g. `Email` or `First_Name+Last_Name+Phone`; `explicit` for `ml-connector adopt`. */
@@ -185,8 +188,8 @@ export interface MappingSummary {
   personalFields: string[];
   /** The PeopleSoft entity read (how a renderer words the changes: HR events or vendor changes). */
   entity?: 'employees' | 'vendors';
-  /** Actions by why they are in the plan (each action has one cause). */
-  causes?: Partial<Record<ActionCause, number>>;
+  /** Actions by why they are in the plan, one reason each: the event, else `new` (creates), `adopt`, else the cause. */
+  reasons?: Partial<Record<ActionReason, number>>;
   watermark?: PlanWatermark;
   /** Hash change detection after a complete read: apply replaces the stored hashes (drops keys gone from the source). */
   replaceSourceHashes?: boolean;

@@ -61,9 +61,9 @@ export function startProgress(stream: NodeJS.WriteStream = process.stderr, o: { 
   }
   let shown = false;
   let lastDraw = 0;
-  const draw = (): void => {
+  const draw = (force = false): void => {
     const t = now();
-    if (t - lastDraw < 100) return;
+    if (!force && t - lastDraw < 100) return;
     lastDraw = t;
     const line = describe();
     if (!line) return;
@@ -71,8 +71,13 @@ export function startProgress(stream: NodeJS.WriteStream = process.stderr, o: { 
     stream.write(`\r\u001b[2K${line}`);
   };
   return {
-    planning(mapping) { planning = { mapping, since: now() }; write = undefined; draw(); },
-    writing(p) { write = write && write.mapping === p.mapping ? { ...write, done: p.done, total: p.total } : { ...p, since: now(), firstDone: p.done }; draw(); },
+    planning(mapping) { planning = { mapping, since: now() }; write = undefined; draw(true); },
+    writing(p) {
+      const fresh = !write || write.mapping !== p.mapping;
+      write = fresh ? { ...p, since: now(), firstDone: p.done } : { ...write!, done: p.done, total: p.total };
+      // Throttled, but the first and the last line of a mapping always show.
+      draw(fresh || p.done >= p.total);
+    },
     clear() {
       if (shown) stream.write('\r\u001b[2K');
       shown = false;
