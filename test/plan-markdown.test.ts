@@ -144,7 +144,7 @@ describe('Markdown of fixture plans, as GitHub renders it', () => {
   });
 
   it('masks by declaration: personal: true on a custom field, personal: false on a field the default would mask', async () => {
-    const mapping: Mapping = { ...people, fields: people.fields.map((f) => (f.to === 'Home_Notes' ? { ...f, personal: true } : f.to === 'Email' ? { ...f, personal: false } : f)) };
+    const mapping = { ...people, fields: people.fields.map((f) => (f.to === 'Home_Notes' ? { ...f, personal: true } : f.to === 'Email' ? { ...f, personal: false } : f)) } as Mapping;
     const plan = planFixture({ mapping, records: [rec('400001', personal(1))] });
     expect(plan.header.mappings[0]!.personalFields).toEqual(['Date_of_Birth', 'First_Name', 'Home_Notes', 'Last_Name', 'Mailing_Street']);
     const page = visible(await renderPlanMarkdown(plan.view, { mask: true }));
