@@ -8,7 +8,7 @@ export { PlanSpool, SpoolDir, memoryPlan, encodeEntry, decodeEntry, type PlanSin
 export { savePlan, loadPlan, renderPlanJson, fingerprintAction } from './plan-file.js';
 export { valueText } from './value-text.js';
 export { renderPlanText, renderPlanTextString, summaryLine, type RenderOptions } from './render-text.js';
-export { headline, asideLine, describeAction, ValueFormat, textLines, diffLines, type Painter } from './render-words.js';
+export { headline, asideLine, describeAction, ValueFormat, textLines, diffLines, ACTION_ORDER, type Painter } from './render-words.js';
 export { renderPlanMarkdown, MARKDOWN_LIMIT, COMMENT_RESERVE, type MarkdownOptions } from './render-markdown.js';
 export { personalFieldsOf as personalFieldsOfMapping, isPersonalByDefault, maskDigest, maskPlanValue, isMaskedValue, fallbackMaskKey, type MaskedValue, type PlanValue, type FieldFacts } from './mask.js';
 export { canonicalJson, fingerprintOf, sha256, shortHash } from './canonical.js';
