@@ -90,7 +90,7 @@ describe('Markdown of fixture plans, as GitHub renders it', () => {
     expect(html(text)).toMatch(/<blockquote>\s*<p>\[!WARNING\]\s*<strong>300 records will be deactivated\.<\/strong>/);
     // All 300 deactivations are listed; the update details are what was cut, with a link to the full plan.
     const section = page.slice(page.indexOf('Deactivations and deletions (300)'), page.indexOf('employees-to-contacts → Contacts: 2,700 to update'));
-    expect(section.match(/^- \d+ {2}deactivate \(termination\)$/gm)).toHaveLength(300);
+    expect(section.match(/^- \d+ {2}deactivate \(termination\) {2}Employment_Status: "Active" → "Terminated"$/gm)).toHaveLength(300);
     expect(page).toMatch(/… [\d,]+ records not shown here \(GitHub's comment limit\): see the full plan \(plan artifact\)/);
     expect(html(text)).toContain('href="https://github.com/o/r/actions/runs/7"');
     // One footer.

@@ -6,7 +6,7 @@
  * comment limit: what does not fit is cut in this order of sacrifice (ordinary record details
  * first, deactivations last), with counts and a link to the full plan.
  */
-import { actionsPhrase, asideLine, diffLines, headline, plural, scopeWords, ValueFormat } from './render-words.js';
+import { actionsPhrase, asideLine, compactLine, diffLines, headline, plural, scopeWords, ValueFormat } from './render-words.js';
 import type { ActionKind, MappingSummary, PlanHeader, PlanView } from './types.js';
 
 /** GitHub rejects comments over 65,536 characters. */
@@ -84,7 +84,7 @@ function table(h: PlanHeader): string[] {
 }
 
 /** Record blocks of some kinds of one mapping in a ```diff block, as many as fit in `room`. */
-async function recordBlock(view: PlanView, mp: MappingSummary, kinds: readonly ActionKind[], total: number, o: MarkdownOptions, room: number, what: string): Promise<string> {
+async function recordBlock(view: PlanView, mp: MappingSummary, kinds: readonly ActionKind[], total: number, o: MarkdownOptions, room: number, what: string, compact = false): Promise<string> {
   const f = new ValueFormat(view.header, mp, o.mask);
   const open = '```diff\n';
   const close = '```\n';
@@ -92,7 +92,7 @@ async function recordBlock(view: PlanView, mp: MappingSummary, kinds: readonly A
   let body = '';
   let shown = 0;
   for await (const a of view.actions({ mapping: mp.name, kinds })) {
-    const block = diffLines(a, f, mp.entity).map(code).join('\n') + '\n';
+    const block = (compact ? [compactLine(a, f, mp.entity)] : diffLines(a, f, mp.entity)).map(code).join('\n') + '\n';
     if (open.length + body.length + block.length + close.length + note > room) break;
     body += block;
     shown += 1;
@@ -111,7 +111,7 @@ async function removalsSection(view: PlanView, o: MarkdownOptions, room: number)
     const mp = mappings[i]!;
     const head = `**${mp.name}** → ${mp.module}: ${actionsPhrase({ ...mp.counts, create: 0, update: 0, reactivate: 0, adopt: 0 })}\n\n`;
     const share = Math.floor((room - text.length) / (mappings.length - i));
-    text += head + (await recordBlock(view, mp, REMOVALS, removalsOf(mp), o, share - head.length, 'deactivation or deletion')) + '\n';
+    text += head + (await recordBlock(view, mp, REMOVALS, removalsOf(mp), o, share - head.length, 'deactivation or deletion', true)) + '\n';
   }
   return text;
 }
@@ -194,8 +194,8 @@ export async function renderPlanMarkdown(view: PlanView, options: MarkdownOption
   // The comparison of plan --base may take at most a third; the warning section has first claim on the rest.
   const preamble = options.preamble ? fitPreamble(options.preamble, Math.floor(room / 3)) : '';
   room -= preamble.length;
-  const scheduledRoom = Math.min(8_000, Math.floor(room / 8));
-  const heldRoom = Math.min(8_000, Math.floor(room / 8));
+  const scheduledRoom = h.summary.scheduled > 0 ? Math.min(8_000, Math.floor(room / 8)) : 0;
+  const heldRoom = h.summary.problems.errors + h.summary.problems.warnings > 0 ? Math.min(8_000, Math.floor(room / 8)) : 0;
   const removals = await removalsSection(view, options, room - scheduledRoom - heldRoom - 1_000);
   room -= removals.length;
   const held = await heldSection(view, Math.min(heldRoom, room));

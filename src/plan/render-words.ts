@@ -191,3 +191,12 @@ export function diffLines(a: PlanAction, f: ValueFormat, entity: MappingSummary[
   for (const d of a.drift ?? []) lines.push(`#     ${d.field}: edited in Zoho, left as is (${d.policy})`);
   return lines;
 }
+
+/** One record on one line (deactivations and deletions, so that as many as possible fit a comment). */
+export function compactLine(a: PlanAction, f: ValueFormat, entity: MappingSummary['entity']): string {
+  const fields = a.changes.map((c) => {
+    const [b, af] = f.change(c.field, c.before, c.after);
+    return `${c.field}: ${b} → ${af}`;
+  });
+  return `${DIFF_MARK[a.action]} ${a.externalId}  ${describeAction(a, entity)}${fields.length > 0 ? `  ${fields.join(', ')}` : ''}`;
+}
