@@ -251,9 +251,9 @@ jobs:
   });
 });
 
-async function runLocally(args: string[]): Promise<{ code: number | null; out: string }> {
+async function runLocally(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['scripts/run-workflow-locally.mjs', ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['scripts/run-workflow-locally.mjs', ...args], { env: { ...process.env, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -273,12 +273,14 @@ describe('scripts/run-workflow-locally.mjs', () => {
 
   it('merge → apply of the reviewed plan: records edited in Zoho since the review are skipped, the rest applied; state kept and encrypted', async () => {
     const pr = await pullRequestConfigs();
-    const { code, out } = await runLocally(['merge', '--configs', pr, '--stale', 'records', '--keep']);
+    // Progress lines every 50 ms instead of 5 s: a CI log shows what a long run is doing.
+    const { code, out } = await runLocally(['merge', '--configs', pr, '--stale', 'records', '--keep'], { ML_CONNECTOR_PROGRESS_SECONDS: '0.05' });
     await rm(pr, { recursive: true, force: true });
     const workspace = /Workspace: (\S+)/.exec(out)![1]!;
     try {
       // The first sync, the reviewed plan, a scheduled run meanwhile, then the merge.
       expect(out).toMatch(/apply\.yml \(workflow_dispatch: first sync on main\)[\s\S]*Apply complete: 310 records applied, 0 not/);
+      expect(out).toMatch(/^planning (vendors-to-accounts|employees-to-contacts): reading PeopleSoft and Zoho/m);
       expect(out).toMatch(/plan\.yml \(pull_request: the pull request\)[\s\S]*apply\.yml \(schedule: scheduled run before the merge\)[\s\S]*Apply complete: \d+ records applied, 0 not/);
       const merge = out.slice(out.indexOf('(push: the merge)'));
       expect(merge).toContain('apply / Find the reviewed plan: stand-in for uses actions/github-script');
