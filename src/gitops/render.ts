@@ -82,7 +82,7 @@ export function renderBaseComparisonMarkdown(c: BaseComparison): string {
   const out: string[] = [];
   out.push(`### Configuration change against \`${c.baseRef}\``);
   out.push('');
-  out.push(`Base \`${c.baseCommit.slice(0, 12)}\`${c.headCommit ? `, head \`${c.headCommit.slice(0, 12)}\`${c.headDirty ? ' + uncommitted changes' : ''}` : ''}. ${c.mode === 'online' ? 'Counted from PeopleSoft data.' : '**Offline estimate** from the state database (no credentials in this run).'}`);
+  out.push(`Compared with \`${c.baseRef}\` (commit \`${c.baseCommit.slice(0, 12)}\`)${c.headDirty ? ', including uncommitted changes' : ''}. ${c.mode === 'online' ? 'Counted from PeopleSoft data; the examples show what Zoho holds now.' : '**Offline estimate** from the state database (no credentials in this run).'}`);
   out.push('');
   if (!hasConfigChanges(c)) {
     out.push('No mapping changed.');

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG_DIR, loadValidConfig } from '../../config/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { MlError } from '../../support/errors.js';
 import type { CommandContext } from '../main.js';
-import { inCi, printPlan } from '../shared/reconcile.js';
+import { printPlan, shouldMask } from '../shared/reconcile.js';
 
 interface ShowCliOptions {
   markdown?: boolean;
@@ -14,20 +14,11 @@ interface ShowCliOptions {
   config?: string;
 }
 
-/**
- * Masking as `plan` decides it: on unless --no-mask; the Project may turn it off for a terminal
- * (read when the configuration is at hand, since a plan can be shown without it).
- */
+/** Masking as `plan` decides it; the Project's setting is read when the configuration is at hand (a plan can be shown without it). */
 async function maskFor(o: ShowCliOptions): Promise<boolean> {
-  if (o.mask === false) return false;
-  if (o.markdown === true || inCi()) return true;
   const dir = o.config ?? DEFAULT_CONFIG_DIR;
-  if (!existsSync(dir)) return true;
-  try {
-    return (await loadValidConfig(dir)).project.defaults?.maskPersonalData ?? true;
-  } catch {
-    return true;
-  }
+  const config = o.mask !== false && existsSync(dir) ? await loadValidConfig(dir).catch(() => undefined) : undefined;
+  return shouldMask(config, o);
 }
 
 export function register(program: Command, ctx: CommandContext): void {

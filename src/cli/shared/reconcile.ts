@@ -39,10 +39,10 @@ export function inCi(): boolean {
  * in Markdown (pull-request comments) or CI. An absent setting takes the schema's default, true:
  * an optional setting is read by its default, not tested for `=== true`.
  */
-export function shouldMask(config: Config, o: { mask?: boolean; markdown?: boolean }): boolean {
+export function shouldMask(config: Pick<Config, 'project'> | undefined, o: { mask?: boolean; markdown?: boolean }): boolean {
   if (o.mask === false) return false;
   if (o.markdown === true || inCi()) return true;
-  return config.project.defaults?.maskPersonalData ?? true;
+  return config?.project.defaults?.maskPersonalData ?? true;
 }
 
 export interface CliSession {
