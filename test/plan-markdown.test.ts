@@ -153,4 +153,14 @@ describe('Markdown of fixture plans, as GitHub renders it', () => {
     expect(page).not.toContain('Elm Street');
     expect(page).toContain('Title: "Analyst"');
   });
+
+  it('a problem about a personal field does not quote its value', async () => {
+    const mapping = { ...people, fields: [...people.fields, { to: 'Mobile', from: 'PHONE', transforms: [{ phone: { onInvalid: 'error' } }] }] } as Mapping;
+    const plan = planFixture({ mapping, records: [rec('500001', { ...personal(1), PHONE: 'ask Firstname1 at home' })] });
+    expect(plan.problems.map((p) => p.message).join(' ')).toContain('ask Firstname1 at home');
+    const page = visible(await renderPlanMarkdown(plan.view, { mask: true }));
+    expect(page).toContain('(masked) is not a phone number');
+    expect(page).not.toMatch(PERSONAL);
+    expect(await renderPlanTextString(plan.view, { mask: true })).not.toMatch(PERSONAL);
+  });
 });

@@ -6,7 +6,7 @@
  * comment limit: what does not fit is cut in this order of sacrifice (ordinary record details
  * first, deactivations last), with counts and a link to the full plan.
  */
-import { actionsPhrase, asideLine, compactLine, diffLines, headline, plural, scopeWords, ValueFormat } from './render-words.js';
+import { actionsPhrase, asideLine, compactLine, diffLines, headline, plural, problemMessage, scopeWords, ValueFormat } from './render-words.js';
 import type { ActionKind, MappingSummary, PlanHeader, PlanView } from './types.js';
 
 /** GitHub rejects comments over 65,536 characters. */
@@ -131,14 +131,14 @@ async function scheduledSection(view: PlanView, room: number): Promise<string> {
   return text + '\n</details>\n\n';
 }
 
-async function heldSection(view: PlanView, room: number): Promise<string> {
+async function heldSection(view: PlanView, mask: boolean, room: number): Promise<string> {
   const h = view.header;
   const { errors, warnings } = h.summary.problems;
   if (errors + warnings === 0) return '';
   let text = `<details><summary>Problems: ${plural(errors, 'record')} held back (retried next run), ${plural(warnings, 'warning')}</summary>\n\n| | Mapping | Record | Problem |\n|---|---|---|---|\n`;
   let shown = 0;
   for await (const x of view.problems()) {
-    const row = `| ${x.severity === 'error' ? 'held back' : 'warning'} | ${cell(x.mapping ?? '')} | ${cell(x.key)}${x.field ? ` ${cell(x.field)}` : ''} | ${cell(x.message)} (\`${x.code}\`) |\n`;
+    const row = `| ${x.severity === 'error' ? 'held back' : 'warning'} | ${cell(x.mapping ?? '')} | ${cell(x.key)}${x.field ? ` ${cell(x.field)}` : ''} | ${cell(problemMessage(x, h, mask))} (\`${x.code}\`) |\n`;
     if (shown >= LIST_LIMIT || text.length + row.length + 200 > room) break;
     text += row;
     shown += 1;
@@ -198,7 +198,7 @@ export async function renderPlanMarkdown(view: PlanView, options: MarkdownOption
   const heldRoom = h.summary.problems.errors + h.summary.problems.warnings > 0 ? Math.min(8_000, Math.floor(room / 8)) : 0;
   const removals = await removalsSection(view, options, room - scheduledRoom - heldRoom - 1_000);
   room -= removals.length;
-  const held = await heldSection(view, Math.min(heldRoom, room));
+  const held = await heldSection(view, options.mask, Math.min(heldRoom, room));
   room -= held.length;
   const scheduled = await scheduledSection(view, Math.min(scheduledRoom, room));
   room -= scheduled.length;

@@ -3,7 +3,7 @@
  * leaves for later, then the deactivations and deletions on their own under a warning, problems,
  * and a last line with the totals and the cost (the line a terminal leaves on screen).
  */
-import { actionsPhrase, asideLine, headline, plainPainter, plural, scopeWords, textLines, ValueFormat, type Painter } from './render-words.js';
+import { actionsPhrase, asideLine, headline, plainPainter, plural, problemMessage, scopeWords, textLines, ValueFormat, type Painter } from './render-words.js';
 import type { ActionKind, MappingSummary, PlanHeader, PlanView } from './types.js';
 
 export interface RenderOptions {
@@ -106,7 +106,7 @@ export async function* renderPlanText(view: PlanView, options: RenderOptions): A
     let shown = 0;
     for await (const x of view.problems()) {
       if (shown++ >= LIST_LIMIT) break;
-      yield `  ${x.severity === 'error' ? p('red', 'error') : p('yellow', 'warn ')} ${x.mapping ?? ''} ${x.key}${x.field ? ` ${x.field}` : ''}: ${x.message} ${p('gray', `[${x.code}]`)}\n`;
+      yield `  ${x.severity === 'error' ? p('red', 'error') : p('yellow', 'warn ')} ${x.mapping ?? ''} ${x.key}${x.field ? ` ${x.field}` : ''}: ${problemMessage(x, h, options.mask)} ${p('gray', `[${x.code}]`)}\n`;
     }
     if (errors + warnings > LIST_LIMIT) yield `  … ${plural(errors + warnings - LIST_LIMIT, 'more')} (ml-connector show PLAN.json --json lists them all)\n`;
     yield '\n';

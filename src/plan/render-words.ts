@@ -200,3 +200,13 @@ export function compactLine(a: PlanAction, f: ValueFormat, entity: MappingSummar
   });
   return `${DIFF_MARK[a.action]} ${a.externalId}  ${describeAction(a, entity)}${fields.length > 0 ? `  ${fields.join(', ')}` : ''}`;
 }
+
+/**
+ * A problem's message as a plan shows it: a problem about a personal field may quote the value
+ * (`"555-01x" is not a phone number`); masked, the quoted parts are left out.
+ */
+export function problemMessage(p: { field?: string; message: string; mapping?: string }, header: PlanHeader, mask: boolean): string {
+  if (!mask || p.field === undefined) return p.message;
+  const personal = header.mappings.find((m) => m.name === p.mapping)?.personalFields ?? [];
+  return personal.includes(p.field) ? p.message.replace(/"[^"]*"/g, '(masked)') : p.message;
+}
