@@ -6,7 +6,7 @@
  * comment limit: what does not fit is cut in this order of sacrifice (ordinary record details
  * first, deactivations last), with counts and a link to the full plan.
  */
-import { actionsPhrase, asideLine, compactLine, diffLines, headline, plural, problemMessage, scopeWords, ValueFormat } from './render-words.js';
+import { actionsPhrase, asideLine, compactLine, diffLines, headline, plural, problemMessage, scheduledWords, scopeWords, ValueFormat } from './render-words.js';
 import type { ActionKind, MappingSummary, PlanHeader, PlanView } from './types.js';
 
 /** GitHub rejects comments over 65,536 characters. */
@@ -121,8 +121,9 @@ async function scheduledSection(view: PlanView, room: number): Promise<string> {
   if (h.summary.scheduled === 0) return '';
   let text = `<details><summary>${plural(h.summary.scheduled, 'future-dated change')} scheduled: applied by the run on or after its effective date</summary>\n\n| Mapping | Record | Change | Effective |\n|---|---|---|---|\n`;
   let shown = 0;
+  const entities = new Map(h.mappings.map((m) => [m.name, m.entity]));
   for await (const s of view.scheduled()) {
-    const row = `| ${cell(s.mapping)} | ${cell(s.externalId)} | ${s.event ? `${s.event} (${s.action})` : s.action} | ${s.effectiveDate} |\n`;
+    const row = `| ${cell(s.mapping)} | ${cell(s.externalId)} | ${scheduledWords(s, entities.get(s.mapping))} | ${s.effectiveDate} |\n`;
     if (shown >= LIST_LIMIT || text.length + row.length + 200 > room) break;
     text += row;
     shown += 1;
@@ -135,7 +136,8 @@ async function heldSection(view: PlanView, mask: boolean, room: number): Promise
   const h = view.header;
   const { errors, warnings } = h.summary.problems;
   if (errors + warnings === 0) return '';
-  let text = `<details><summary>Problems: ${plural(errors, 'record')} held back (retried next run), ${plural(warnings, 'warning')}</summary>\n\n| | Mapping | Record | Problem |\n|---|---|---|---|\n`;
+  const what = [errors > 0 ? `${plural(errors, 'record')} held back (retried next run)` : '', warnings > 0 ? plural(warnings, 'warning') : ''].filter(Boolean).join(', ');
+  let text = `<details><summary>Problems: ${what}</summary>\n\n| | Mapping | Record | Problem |\n|---|---|---|---|\n`;
   let shown = 0;
   for await (const x of view.problems()) {
     const row = `| ${x.severity === 'error' ? 'held back' : 'warning'} | ${cell(x.mapping ?? '')} | ${cell(x.key)}${x.field ? ` ${cell(x.field)}` : ''} | ${cell(problemMessage(x, h, mask))} (\`${x.code}\`) |\n`;

@@ -3,7 +3,7 @@
  * leaves for later, then the deactivations and deletions on their own under a warning, problems,
  * and a last line with the totals and the cost (the line a terminal leaves on screen).
  */
-import { actionsPhrase, asideLine, headline, plainPainter, plural, problemMessage, scopeWords, textLines, ValueFormat, type Painter } from './render-words.js';
+import { actionsPhrase, asideLine, headline, plainPainter, plural, problemMessage, scheduledWords, scopeWords, textLines, ValueFormat, type Painter } from './render-words.js';
 import type { ActionKind, MappingSummary, PlanHeader, PlanView } from './types.js';
 
 export interface RenderOptions {
@@ -65,7 +65,7 @@ async function* mappingSection(view: PlanView, mp: MappingSummary, o: RenderOpti
     let shown = 0;
     for await (const s of view.scheduled({ mapping: mp.name })) {
       if (shown++ >= LIST_LIMIT) break;
-      yield `    ${s.externalId}  ${s.event ? `${s.event} ` : ''}(${s.action}) effective ${s.effectiveDate}\n`;
+      yield `    ${s.externalId}  ${scheduledWords(s, mp.entity)}, effective ${s.effectiveDate}\n`;
     }
     if (mp.scheduled > LIST_LIMIT) yield `    … ${plural(mp.scheduled - LIST_LIMIT, 'more')}\n`;
   }

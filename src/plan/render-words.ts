@@ -6,7 +6,7 @@
 import { isLookupValue } from '../mapping/index.js';
 import type { LifecycleEvent } from '../model/index.js';
 import { fallbackMaskKey, isMaskedValue, maskDigest, type PlanValue } from './mask.js';
-import type { ActionCause, ActionKind, MappingSummary, PlanAction, PlanHeader } from './types.js';
+import type { ActionCause, ActionKind, MappingSummary, PlanAction, PlanHeader, ScheduledChange } from './types.js';
 
 export type Painter = (style: 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray' | 'bold' | 'dim', text: string) => string;
 export const plainPainter: Painter = (_s, t) => t;
@@ -209,4 +209,10 @@ export function problemMessage(p: { field?: string; message: string; mapping?: s
   if (!mask || p.field === undefined) return p.message;
   const personal = header.mappings.find((m) => m.name === p.mapping)?.personalFields ?? [];
   return personal.includes(p.field) ? p.message.replace(/"[^"]*"/g, '(masked)') : p.message;
+}
+
+/** A scheduled change in words: `termination (deactivate)`, `vendor change (update)`, `hire (create)`. */
+export function scheduledWords(s: ScheduledChange, entity: MappingSummary['entity']): string {
+  const what = s.event === undefined ? undefined : entity === 'vendors' && s.event === 'data-change' ? 'vendor change' : eventWord(s.event);
+  return what ? `${what} (${s.action})` : s.action;
 }
