@@ -10,6 +10,7 @@ import { compareMappings } from '../src/gitops/compare.js';
 import { collectStats, estimateImpactOffline, measureImpact, namedValues } from '../src/gitops/impact.js';
 import { planBaseComparison } from '../src/gitops/base-plan.js';
 import { renderBaseComparison, renderBaseComparisonMarkdown } from '../src/gitops/render.js';
+import { collectOfflineStats } from '../src/gitops/offline-stats.js';
 import { openStateStore } from '../src/state/index.js';
 
 const employees = (m: Partial<Mapping> = {}): Mapping => ({
@@ -128,6 +129,40 @@ describe('planBaseComparison against a real git repository and state database', 
     const md = renderBaseComparisonMarkdown(result);
     expect(md).toContain('**Offline estimate**');
     expect(md).toContain('| `guards.maxDeactivations` | `"10%"` | `"5%"` |');
+  });
+});
+
+describe('offline stats for pull requests from forks', () => {
+  it('give the offline estimate the state database gives, holding counts only', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'ml-stats-'));
+    const git = (...args: string[]): void => { execFileSync('git', args, { cwd: repo }); };
+    try {
+      await cp(join(process.cwd(), 'configs'), join(repo, 'configs'), { recursive: true });
+      git('init', '-q', '-b', 'main');
+      git('add', '.');
+      git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'base');
+      // The stats are written by the apply on main, with main's configuration.
+      const base = await loadValidConfig(join(repo, 'configs'));
+      const file = join(repo, 'configs', 'mappings', 'vendors-to-accounts.yaml');
+      await writeFile(file, (await readFile(file, 'utf8')).replace('R: Outside Party', 'R: Contractor Firm').replace('  - { to: Payment_Terms, from: PYMNT_TERMS_CD }\n', '  - { to: Description, value: Synced from PeopleSoft }\n'));
+      const head = await loadValidConfig(join(repo, 'configs'));
+      const store = await openStateStore(join(repo, 'state.db'));
+      const link = (id: string, cls: string, terms: string | null) => ({ externalId: id, module: 'Accounts', zohoId: `z${id}`, fieldHash: id, appliedValues: { Account_Name: `Acme ${id} LLC`, Vendor_Classification: cls, Payment_Terms: terms, Phone: '+15550100' } });
+      await store.upsertLinks('vendors-to-accounts', [link('SHARE-V1', 'Outside Party', 'N30'), link('SHARE-V2', 'Attorney', null), link('SHARE-V3', 'Outside Party', 'N45')]);
+      const stats = await collectOfflineStats(store, base);
+      const published = JSON.stringify(stats);
+      // Counts, and values the configuration names: no key, no name, no phone, no payment terms.
+      expect(published).not.toMatch(/SHARE-V|Acme|\+1555|N30|N45/);
+      expect(stats.mappings['vendors-to-accounts']!.records).toBe(3);
+      const fromState = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', state: store });
+      const fromStats = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', stats: JSON.parse(published) as typeof stats });
+      await store.close();
+      const counts = (c: typeof fromState) => c.mappings.find((m) => m.mapping === 'vendors-to-accounts')!.fields.map((f) => [f.field, f.records, f.precision]);
+      expect(counts(fromStats)).toEqual(counts(fromState));
+      expect(counts(fromStats)).toEqual([['Vendor_Classification', 2, 'exact'], ['Description', 3, 'exact'], ['Payment_Terms', 2, 'exact']]);
+    } finally {
+      await rm(repo, { recursive: true, force: true });
+    }
   });
 });
 

@@ -247,13 +247,14 @@ export function estimateImpactOffline(diffs: readonly MappingDiff[], base: Reado
     const h = head.get(d.mapping);
     let unknown = false;
     impact.fields = d.fields.map((f): FieldImpact => {
-      const fs = st.fields[f.field] ?? { nonEmpty: 0, counts: {} };
+      // A field the stats do not track was not managed when they were made: no stored record holds a value for it.
+      const fs = st.fields[f.field] ?? { nonEmpty: 0, counts: { [valueKey(null)]: total } };
       const samples = st.samples?.[f.field] ?? [];
       const exact = (records: number): FieldImpact => ({ ...f, records, precision: 'exact', samples });
       if (f.kind === 'removed') return exact(fs.nonEmpty); // no longer managed: the records holding a value, which Zoho keeps
       const constant = constantOf(h?.fields.find((x) => x.to === f.field));
       if (constant !== undefined && isEmpty(constant)) return exact(fs.nonEmpty);
-      if (constant !== undefined && st.named.includes(valueKey(constant))) return exact(total - (fs.counts[valueKey(constant)] ?? 0));
+      if (constant !== undefined && (st.named.includes(valueKey(constant)) || st.fields[f.field] === undefined)) return exact(total - (fs.counts[valueKey(constant)] ?? 0));
       const remapped = remappedValues(f, b?.fields.find((x) => x.to === f.field), h?.fields.find((x) => x.to === f.field));
       if (remapped) {
         let n = 0;
