@@ -45,7 +45,7 @@ describe.skipIf(!existsSync(SCRIPT))('apply on a terminal', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(answered).toBe(true);
     expect(code).toBe(0);
-    expect(screen).toMatch(/employees-to-contacts: \d+\/\d+ records written/);
+    expect(screen).toMatch(/employees-to-contacts: [\d,]+ of [\d,]+ records written \(\d+%\)/);
     const done = /Apply complete: (\d+) records applied, 0 not/.exec(screen);
     expect(done).not.toBeNull();
     expect(systems.zoho.records('Contacts').length + systems.zoho.records('Accounts').length).toBe(Number(done![1]));

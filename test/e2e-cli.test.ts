@@ -124,8 +124,20 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(planned.code).toBe(2);
     expect(planned.stdout).toContain('~ ');
     expect(planned.stdout).toContain('"Changed by a user"');
-    expect(planned.stdout).toMatch(/Plan: 0 to create, 1 to update, 0 to deactivate, \d+ unchanged; 1 API call/);
+    expect(planned.stdout.split('\n')[0]).toBe('Plan: 1 edited in Zoho → 1 to update');
+    expect(planned.stdout).toMatch(/Plan: 1 to update, \d+ unchanged; 1 API call/);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ formatVersion: 2, header: { summary: { update: 1 } } });
+    // `show` prints a saved plan exactly as `plan` printed it, in text and in Markdown.
+    const textPlan = join(dir, 'plan-text.json');
+    const plannedText = await cli(['plan', '--out', textPlan]);
+    const shown = await cli(['show', textPlan]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toBe(plannedText.stdout);
+    expect(shown.stdout).toContain('"Changed by a user"');
+    const mdPlan = join(dir, 'plan-md.json');
+    const plannedMd = await cli(['plan', '--markdown', '--out', mdPlan]);
+    expect((await cli(['show', mdPlan, '--markdown'])).stdout).toBe(plannedMd.stdout);
+    expect((await cli(['show', join(dir, 'no-such-plan.json')])).stderr).toContain('[PLAN_FILE_UNREADABLE]');
     const applied = await cli(['apply', out]);
     expect(applied.code).toBe(0);
     // The plan said 1 call (the write); the saved plan's record is re-read first, and apply says so.
@@ -141,6 +153,7 @@ describe('ml-connector plan and apply (built CLI)', () => {
     expect(md.stdout).toContain('<details>');
     expect(md.stdout).toContain('| employees-to-contacts | Contacts |');
     expect(md.stdout).not.toContain('someone.else@example.com');
-    expect(md.stdout).toContain('s•••@example.com');
+    // The user's edit is put back: both addresses only as different digests.
+    expect(md.stdout).toMatch(/-\s+Email: \(masked #([0-9a-f]{8})\)\n\+\s+Email: \(masked #(?!\1)[0-9a-f]{8}\)/);
   });
 });

@@ -7,10 +7,10 @@ import { loadValidConfig } from '../src/config/index.js';
 import type { Mapping } from '../src/config/types.generated.js';
 import type { SourceRecord } from '../src/model/index.js';
 import { compareMappings } from '../src/gitops/compare.js';
-import { estimateImpactOffline, measureImpact } from '../src/gitops/impact.js';
+import { collectStats, estimateImpactOffline, measureImpact, namedValues } from '../src/gitops/impact.js';
 import { planBaseComparison } from '../src/gitops/base-plan.js';
 import { renderBaseComparison, renderBaseComparisonMarkdown } from '../src/gitops/render.js';
-import { maskValue } from '../src/plan/mask.js';
+import { collectOfflineStats } from '../src/gitops/offline-stats.js';
 import { openStateStore } from '../src/state/index.js';
 
 const employees = (m: Partial<Mapping> = {}): Mapping => ({
@@ -41,16 +41,16 @@ describe('measureImpact (online, pure)', () => {
     { to: 'Department', from: 'DEPT_DESCR' },
   ] });
   const diffs = compareMappings([base], [head]);
-  const [impact] = measureImpact(diffs, new Map([['people', base]]), new Map([['people', head]]), () => records, { mask: (f, v) => maskValue(f, v) });
+  const [impact] = measureImpact(diffs, new Map([['people', base]]), new Map([['people', head]]), () => records);
 
-  it('counts, per changed field, the records whose value changes, with masked samples', () => {
+  it('counts, per changed field, the records whose value changes, with samples', () => {
     expect(impact!.fields.map((f) => [f.field, f.kind, f.records])).toEqual([
       ['Email', 'remapped', 1],
       ['Department', 'added', 3],
       ['Title', 'removed', 3],
     ]);
     const email = impact!.fields[0]!;
-    expect(email.samples).toEqual([{ key: 'E2', before: 'o•••@example.com', after: 'o•••@corp.example.com' }]);
+    expect(email.samples).toEqual([{ key: 'E2', before: 'obi@example.com', after: 'o.okafor@corp.example.com' }]);
     expect(impact!.recordsTouched).toBe(3);
     expect(impact!.notes.join(' ')).toContain('keep their current value');
   });
@@ -60,19 +60,20 @@ describe('measureImpact (online, pure)', () => {
     const text = renderBaseComparison(comparison);
     expect(text).toContain('people → Contacts (changed; 3 of 3 records would change)');
     expect(text).toContain('Email: re-mapped from EMAIL → from EMAIL_BUSN: 1 record');
-    expect(text).toContain('E2: "o•••@example.com" → "o•••@corp.example.com"');
+    expect(text).toContain('E2: "obi@example.com" → "o.okafor@corp.example.com"');
     const md = renderBaseComparisonMarkdown(comparison);
-    expect(md).toContain('| `Email` | re-mapped: from EMAIL → from EMAIL_BUSN | 1 record | E2: "o•••@example.com" → "o•••@corp.example.com" |');
-    expect(md).not.toContain('obi@example.com');
+    expect(md).toContain('| `Email` | re-mapped: from EMAIL → from EMAIL_BUSN | 1 record | E2: "obi@example.com" → "o.okafor@corp.example.com" |');
   });
 });
 
 describe('estimateImpactOffline (pure)', () => {
-  it('a change whose new value needs PeopleSoft: "at most" every linked record, samples say the new value is unknown', () => {
+  it('a change whose new value needs PeopleSoft: "at most" every linked record, samples say the new value is unknown', async () => {
     const base = employees();
     const head = employees({ fields: [{ to: 'Last_Name', from: 'LAST_NAME' }, { to: 'Email', from: 'EMAIL' }, { to: 'Title', from: 'JOB_TITLE', transforms: ['upper'] }] });
     const stored = [{ externalId: 'E1', values: { Title: 'Engineer' } }, { externalId: 'E2', values: { Title: 'Analyst' } }];
-    const [impact] = estimateImpactOffline(compareMappings([base], [head]), new Map([['people', base]]), new Map([['people', head]]), () => stored);
+    const diffs = compareMappings([base], [head]);
+    const stats = await collectStats([stored], ['Title'], namedValues([base, head]), { diff: diffs[0]!, base, head, max: 3 });
+    const [impact] = estimateImpactOffline(diffs, new Map([['people', base]]), new Map([['people', head]]), () => stats);
     expect(impact!.fields.map((f) => [f.field, f.records, f.precision])).toEqual([['Title', 2, 'at-most']]);
     const text = renderBaseComparison({ baseRef: 'main', baseCommit: 'a'.repeat(40), headCommit: 'b'.repeat(40), headDirty: false, mode: 'offline', mappings: [impact!] });
     expect(text).toContain('E1: "Engineer" → (new value needs PeopleSoft)');
@@ -111,7 +112,7 @@ describe('planBaseComparison against a real git repository and state database', 
   it('offline (no credentials): exact counts where the stored values suffice', async () => {
     const head = await loadValidConfig(join(repo, 'configs'));
     const state = await openStateStore(statePath, { readonly: true });
-    const result = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', state, mask: maskValue });
+    const result = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', state, mask: { personal: () => new Set(['Account_Name']), key: 'k' } });
     await state.close();
     expect(result.baseCommit).toBe(git('rev-parse', 'HEAD'));
     expect(result.headDirty).toBe(true);
@@ -128,6 +129,40 @@ describe('planBaseComparison against a real git repository and state database', 
     const md = renderBaseComparisonMarkdown(result);
     expect(md).toContain('**Offline estimate**');
     expect(md).toContain('| `guards.maxDeactivations` | `"10%"` | `"5%"` |');
+  });
+});
+
+describe('offline stats for pull requests from forks', () => {
+  it('give the offline estimate the state database gives, holding counts only', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'ml-stats-'));
+    const git = (...args: string[]): void => { execFileSync('git', args, { cwd: repo }); };
+    try {
+      await cp(join(process.cwd(), 'configs'), join(repo, 'configs'), { recursive: true });
+      git('init', '-q', '-b', 'main');
+      git('add', '.');
+      git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'base');
+      // The stats are written by the apply on main, with main's configuration.
+      const base = await loadValidConfig(join(repo, 'configs'));
+      const file = join(repo, 'configs', 'mappings', 'vendors-to-accounts.yaml');
+      await writeFile(file, (await readFile(file, 'utf8')).replace('R: Outside Party', 'R: Contractor Firm').replace('  - { to: Payment_Terms, from: PYMNT_TERMS_CD }\n', '  - { to: Description, value: Synced from PeopleSoft }\n'));
+      const head = await loadValidConfig(join(repo, 'configs'));
+      const store = await openStateStore(join(repo, 'state.db'));
+      const link = (id: string, cls: string, terms: string | null) => ({ externalId: id, module: 'Accounts', zohoId: `z${id}`, fieldHash: id, appliedValues: { Account_Name: `Acme ${id} LLC`, Vendor_Classification: cls, Payment_Terms: terms, Phone: '+15550100' } });
+      await store.upsertLinks('vendors-to-accounts', [link('SHARE-V1', 'Outside Party', 'N30'), link('SHARE-V2', 'Attorney', null), link('SHARE-V3', 'Outside Party', 'N45')]);
+      const stats = await collectOfflineStats(store, base);
+      const published = JSON.stringify(stats);
+      // Counts, and values the configuration names: no key, no name, no phone, no payment terms.
+      expect(published).not.toMatch(/SHARE-V|Acme|\+1555|N30|N45/);
+      expect(stats.mappings['vendors-to-accounts']!.records).toBe(3);
+      const fromState = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', state: store });
+      const fromStats = await planBaseComparison({ configDir: join(repo, 'configs'), head, baseRef: 'main', mode: 'offline', stats: JSON.parse(published) as typeof stats });
+      await store.close();
+      const counts = (c: typeof fromState) => c.mappings.find((m) => m.mapping === 'vendors-to-accounts')!.fields.map((f) => [f.field, f.records, f.precision]);
+      expect(counts(fromStats)).toEqual(counts(fromState));
+      expect(counts(fromStats)).toEqual([['Vendor_Classification', 2, 'exact'], ['Description', 3, 'exact'], ['Payment_Terms', 2, 'exact']]);
+    } finally {
+      await rm(repo, { recursive: true, force: true });
+    }
   });
 });
 

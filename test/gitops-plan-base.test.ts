@@ -60,6 +60,26 @@ describe('plan --base (online)', () => {
     expect(text).toMatch(/Plan: \d+ to create/);
   }, 60_000);
 
+  it('the before value of a re-mapped field is what Zoho holds now, not (empty)', async () => {
+    // Zoho holds what the base configuration wrote: apply it (from the committed files), then put the pull request back.
+    const people = join(target, 'mappings', 'employees-to-contacts.yaml');
+    const pr = readFileSync(people, 'utf8');
+    execFileSync('git', ['checkout', '--', 'configs'], { cwd: dir });
+    const applied = await cli(['apply', '--config', 'configs', '--auto-approve']);
+    expect(applied.code, applied.stderr + applied.stdout).toBe(0);
+    writeFileSync(people, pr);
+    const r = await cli(['plan', '--config', 'configs', '--base', 'main']);
+    expect(r.code, r.stderr).toBe(0);
+    const section = r.stdout.slice(r.stdout.indexOf('Department: re-mapped'), r.stdout.indexOf('Title: no longer managed'));
+    const samples = [...section.matchAll(/^ {6}(\d+): (.*) → (.*)$/gm)];
+    expect(samples.length).toBeGreaterThan(0);
+    for (const [, emplid, before, after] of samples) {
+      const contact = zoho.records('Contacts').find((c) => c.PeopleSoft_Employee_ID === emplid)!;
+      expect(before).toBe(JSON.stringify(contact.Department));
+      expect(after).not.toBe(before);
+    }
+  }, 60_000);
+
   it('--offline reads neither system and says so', async () => {
     const r = await cli(['plan', '--config', 'configs', '--base', 'main', '--offline', '--markdown']);
     expect(r.code, r.stderr).toBe(0);

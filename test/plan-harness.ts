@@ -7,7 +7,7 @@ import type { Mapping } from '../src/config/types.generated.js';
 import { externalIdSource, lookupTargets, orderMappings, type LookupValue } from '../src/mapping/index.js';
 import type { RecordProblem, SourceRecord } from '../src/model/index.js';
 import {
-  assembleHeader, indexCandidates, MappingPlanner, memoryPlan, personalKind,
+  assembleHeader, indexCandidates, MappingPlanner, memoryPlan, personalFieldsOfMapping,
   type LinkedRecord, type MappingSummary, type MatchRule, type ObservedRecord, type PlanAction, type PlanEntry, type PlanHeader, type PlanView,
 } from '../src/plan/index.js';
 
@@ -59,11 +59,10 @@ export function planFixture(input: FixtureMapping | FixtureMapping[], o: { allow
     const links = f.links ?? new Map<string, LinkedRecord>();
     const observed = f.observed ?? new Map<string, ObservedRecord>();
     const mine: PlanEntry[] = [];
-    const managed = [...new Set(m.fields.map((x) => x.to))];
     const planner = new MappingPlanner({
       mapping: m, mappingDigest: 'sha256:m', mode, reason: f.reason ?? (mode === 'full' ? '--full' : 'changes since the last apply'),
       mappingChanged: f.mappingChanged ?? false, sink: { write: (e) => mine.push(e) }, matchRules: f.matchRules ?? [],
-      createInactive: f.createInactive ?? false, personalFields: managed.filter((x) => personalKind(x) !== undefined),
+      createInactive: f.createInactive ?? false, personalFields: personalFieldsOfMapping(m),
     });
     if (f.matchRules?.length) planner.setCandidates(indexCandidates(f.matchRules, f.unlinked ?? []));
     const idField = externalIdSource(m);
@@ -101,6 +100,7 @@ export function planFixture(input: FixtureMapping | FixtureMapping[], o: { allow
     }
   }
   const header = assembleHeader({
+    maskKey: '0123456789abcdef0123456789abcdef',
     mappings: summaries, createdAt: o.createdAt ?? '2026-01-02T00:00:00.000Z', asOf: '2026-01-02', configDigest: 'sha256:c',
     ...(o.allowLargeChange ? { allowLargeChange: true } : {}), ...(o.gitCommit ? { gitCommit: o.gitCommit } : {}), ...(o.gitDirty !== undefined ? { gitDirty: o.gitDirty } : {}),
   });

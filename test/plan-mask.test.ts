@@ -2,24 +2,26 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../src/config/index.js';
 import { shouldMask } from '../src/cli/shared/reconcile.js';
 
-/** When the CLI masks personal data: Markdown, CI, or the Project says so; --no-mask wins locally. */
+/** Masking is on by default (the schema's default); the Project may turn it off for a local terminal only; --no-mask wins. */
 const config = (maskPersonalData?: boolean): Config => ({ project: { defaults: maskPersonalData === undefined ? {} : { maskPersonalData } } }) as unknown as Config;
 
 afterEach(() => vi.unstubAllEnvs());
 
 describe('shouldMask', () => {
-  it('shows personal data in a local terminal by default', () => {
+  it('masks in a local terminal when the Project says nothing (the schema default is true)', () => {
     vi.stubEnv('CI', '');
-    expect(shouldMask(config(), {})).toBe(false);
+    expect(shouldMask(config(), {})).toBe(true);
+    expect(shouldMask(config(true), {})).toBe(true);
   });
 
-  it('masks when CI is set, in Markdown, or when the Project asks', () => {
+  it('the Project turns it off for a local terminal only, never in Markdown or CI', () => {
+    vi.stubEnv('CI', '');
+    expect(shouldMask(config(false), {})).toBe(false);
+    expect(shouldMask(config(false), { markdown: true })).toBe(true);
     vi.stubEnv('CI', 'true');
-    expect(shouldMask(config(), {})).toBe(true);
+    expect(shouldMask(config(false), {})).toBe(true);
     vi.stubEnv('CI', 'false');
-    expect(shouldMask(config(), {})).toBe(false);
-    expect(shouldMask(config(), { markdown: true })).toBe(true);
-    expect(shouldMask(config(true), {})).toBe(true);
+    expect(shouldMask(config(false), {})).toBe(false);
   });
 
   it('--no-mask shows it anyway', () => {

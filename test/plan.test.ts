@@ -185,7 +185,7 @@ describe('cost, determinism, files and renderers', () => {
     const ids = Array.from({ length: 250 }, (_, i) => String(1000 + i));
     const p = plan(input({ records: ids.map((id) => emp(id)), observed: new Map(), links: new Map(), mapping: { ...contacts, guards: {} } }));
     expect(p.header.summary).toMatchObject({ create: 250, calls: 3, credits: 25 });
-    expect(summaryLine(p.header)).toBe('Plan: 250 to create, 0 to update, 0 to deactivate, 0 unchanged; 3 API calls');
+    expect(summaryLine(p.header)).toBe('Plan: 250 to create, 0 unchanged; 3 API calls (25 credits)');
   });
 
   it('the same input gives byte-identical plan files, in the order PeopleSoft returned the records', async () => {
@@ -204,7 +204,9 @@ describe('cost, determinism, files and renderers', () => {
     await savePlan(p.view, file);
     const text = readFileSync(file, 'utf8');
     expect(JSON.parse(text).formatVersion).toBe(2);
-    expect(text).toContain('"before":"p•••@example.com"');
+    // The old address only as its keyed digest; the new one as apply writes it.
+    expect(text).toMatch(/"before":\{"masked":"[0-9a-f]{8}"\}/);
+    expect(text).not.toMatch(/"before":"[^"]*@example\.com"/);
     expect(text).toContain('"after":"new@example.com"');
     const back = await loadPlan(file);
     const actions = [];
@@ -227,28 +229,31 @@ describe('cost, determinism, files and renderers', () => {
     await savePlan(p.view, file);
     const back = await loadPlan(file);
     expect(back.header).toMatchObject({ gitCommit: 'a'.repeat(40), gitDirty: true });
-    expect(await renderPlanMarkdown(back, { mask: true })).toContain('+ uncommitted changes');
+    expect(await renderPlanMarkdown(back, { mask: true })).toContain(`configuration at commit \`${'a'.repeat(12)}\` with uncommitted changes`);
   });
 
   it('an incremental plan says its unchanged count covers only the records changed since the last apply', async () => {
     const full = await render(plan(input()), true);
-    expect(full).toContain('  3 unchanged\n');
+    expect(full).toContain('employees-to-contacts → Contacts: 3 unchanged\n  compared every record (asked for with --full)\n');
     const inc = await render(plan(input({ mode: 'incremental', reason: 'changes since the last apply' })), true);
-    expect(inc).toContain('  3 unchanged (incremental: only records changed since the last apply were compared)\n');
+    expect(inc).toContain('employees-to-contacts → Contacts: 3 unchanged\n  compared the records changed in PeopleSoft or Zoho since the last apply\n');
   });
 
   it('text shows symbols, events and the summary; masking hides personal data', async () => {
     const p = plan(input({ records: [emp('1', { STATUS: 'inactive' }, { status: 'inactive', event: 'termination' }), emp('2', { EMAIL: 'jane@example.com' }), emp('3'), emp('4', {}, { event: 'hire' })] }));
     const text = await render(p, false);
+    expect(text.split('\n')[0]).toBe('Plan: 1 hire, 1 termination, 1 other PeopleSoft change → 1 to create, 1 to update, 1 to deactivate');
     expect(text).toContain('+ 4  create (hire)');
-    expect(text).toContain('~ 2  update');
+    expect(text).toContain('~ 2  update (changed in PeopleSoft)');
     expect(text).toContain('- 1  deactivate (termination)');
     expect(text).toContain('"jane@example.com"');
     expect(text).toContain('Plan: 1 to create, 1 to update, 1 to deactivate, 1 unchanged; 1 API call (1 credit)\n');
-    expect(await renderPlanMarkdown(p.view, { mask: true })).toContain('1 API call** (1 credit)');
+    expect(await renderPlanMarkdown(p.view, { mask: true })).toContain('**1 hire, 1 termination, 1 other PeopleSoft change → 1 to create, 1 to update, 1 to deactivate**');
     const masked = await render(p, true);
     expect(masked).not.toContain('jane@example.com');
-    expect(masked).toContain('j•••@example.com');
+    expect(masked).not.toContain('j•••');
+    // The change stays visible: two different digests.
+    expect(masked).toMatch(/Email: \(masked #([0-9a-f]{8})\) → \(masked #(?!\1)[0-9a-f]{8}\)/);
   });
 
   it('Markdown stays under the comment limit with counts of what was cut', async () => {
@@ -256,7 +261,7 @@ describe('cost, determinism, files and renderers', () => {
     const p = plan(input({ records: ids.map((id) => emp(id)), observed: new Map(), links: new Map(), mapping: { ...contacts, guards: {} } }));
     const md = await renderPlanMarkdown(p.view, { mask: true });
     expect(md.length).toBeLessThan(65_536);
-    expect(md).toMatch(/… \d+ more records not shown/);
+    expect(md).toMatch(/… [\d,]+ records not shown here \(GitHub's comment limit\)/);
     expect(md).toContain('<details>');
     expect(md).not.toContain('p10000@example.com');
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +16,10 @@ const read = async (name: string): Promise<Record<string, any>> => parse(await r
 
 describe('workflow files', () => {
   it('pin every action to a full commit SHA with a version comment', async () => {
-    for (const name of ['plan.yml', 'apply.yml']) {
+    for (const name of ['ci.yml', 'plan.yml', 'apply.yml']) {
       const text = await readFile(join('.github', 'workflows', name), 'utf8');
       const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
-      expect(uses.length).toBeGreaterThan(2);
+      expect(uses.length).toBeGreaterThanOrEqual(2);
       for (const [, ref, rest] of uses) {
         expect(ref, `${name}: ${ref}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
         expect(rest, `${name}: ${ref} needs a # vX.Y.Z comment`).toMatch(/#\s*v\d+\.\d+\.\d+/);
@@ -37,16 +37,50 @@ describe('workflow files', () => {
     expect(script).toContain('updateComment');
   });
 
-  it('apply.yml: schedule + dispatch, never two at once, state kept in the cache', async () => {
+  it('apply.yml: merge, schedule and dispatch; never two at once; merge and overrides behind the protected environment; state kept in the cache', async () => {
     const wf = await read('apply.yml');
-    expect(Object.keys(wf.on)).toEqual(['schedule', 'workflow_dispatch']);
+    expect(Object.keys(wf.on)).toEqual(['push', 'schedule', 'workflow_dispatch']);
+    expect(wf.on.push).toEqual({ branches: ['main'], paths: ['configs/**'] });
     expect(wf.concurrency).toEqual({ group: 'ml-connector-apply', 'cancel-in-progress': false });
     expect(wf.permissions).toEqual({ contents: 'read' });
-    const steps = wf.jobs.apply.steps as { name?: string; uses?: string; run?: string; if?: string }[];
+    expect(wf.jobs.apply.permissions).toEqual({ contents: 'read', actions: 'read', 'pull-requests': 'read' });
+    expect(wf.jobs.apply.environment).toBe("${{ (github.event_name == 'push' || inputs.allow_large_change) && 'zoho-production-approval' || 'zoho-production' }}");
+    const steps = wf.jobs.apply.steps as { id?: string; name?: string; uses?: string; run?: string; if?: string; with?: Record<string, string> }[];
     expect(steps.some((s) => s.uses?.startsWith('actions/cache/restore@'))).toBe(true);
     const save = steps.find((s) => s.uses?.startsWith('actions/cache/save@'))!;
     expect(save.if).toContain('always()');
-    expect(steps.find((s) => s.name === 'Apply')!.run).toContain('apply --config "$CONFIG_DIR" --auto-approve');
+    const run = steps.find((s) => s.name === 'Apply')!.run!;
+    expect(run).toContain('apply reviewed-plan/plan.json --config "$CONFIG_DIR"');
+    expect(run).toContain('apply --config "$CONFIG_DIR" --auto-approve $FULL $ALLOW_LARGE_CHANGE');
+    const download = steps.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    expect(download.with).toMatchObject({ 'run-id': '${{ steps.reviewed.outputs.run_id }}', path: 'reviewed-plan' });
+  });
+
+  it('CI tests on every Node.js line package.json admits that is maintained, and on 20 while it is admitted', async () => {
+    const wf = await read('ci.yml');
+    const engines = JSON.parse(await readFile('package.json', 'utf8')).engines.node as string;
+    expect(wf.jobs.test.strategy.matrix.node).toEqual(engines.startsWith('>=20') ? [20, 22, 24] : [22, 24]);
+    for (const name of ['plan.yml', 'apply.yml']) {
+      const setup = (await read(name)).jobs[name === 'plan.yml' ? 'plan' : 'apply'].steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/setup-node@'));
+      expect(setup.with['node-version'], name).toBe(24);
+    }
+  });
+
+  it('GitHub\'s own workflow parser (@actions/workflow-parser) accepts every workflow, and rejects a broken one', async () => {
+    const { parseWorkflow: parseGitHub, convertWorkflowTemplate, NoOperationTraceWriter } = await import('@actions/workflow-parser');
+    const parse = async (name: string, content: string) => {
+      const result = parseGitHub({ name, content }, new NoOperationTraceWriter());
+      const errors = result.context.errors.getErrors().map((e) => e.message);
+      const template = result.value ? await convertWorkflowTemplate(result.context, result.value) : undefined;
+      return { errors: [...errors, ...(template?.errors ?? []).map((e) => e.Message)], template };
+    };
+    for (const name of ['ci.yml', 'plan.yml', 'apply.yml']) {
+      const { errors, template } = await parse(name, await readFile(join('.github', 'workflows', name), 'utf8'));
+      expect(errors, name).toEqual([]);
+      expect(template!.jobs.length, name).toBe(1);
+    }
+    const broken = await parse('broken.yml', 'on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.sha\n    enviroment: prod\n');
+    expect(broken.errors.length).toBeGreaterThan(0);
   });
 });
 
@@ -126,15 +160,18 @@ describe('plan.yml comment step (actions/github-script), against a stand-in GitH
 });
 
 describe('pull-request comment', () => {
-  it('a plan with changes: marker first, masked Markdown, labels changes + deactivations', async () => {
+  it('a plan with changes: marker first, the plan\'s own Markdown with one footer, labels changes + deactivations', async () => {
     const plan = fixturePlan('changes');
-    const body = buildPlanComment({ planMarkdown: await renderPlanMarkdown(plan.view, { mask: true }), commit: 'abcdef0123456789', runUrl: 'https://github.com/o/r/actions/runs/1' });
+    const planMarkdown = await renderPlanMarkdown(plan.view, { mask: true, planUrl: 'https://github.com/o/r/actions/runs/1' });
+    const body = buildPlanComment({ planMarkdown, fullPlan: true, commit: 'abcdef0123456789', runUrl: 'https://github.com/o/r/actions/runs/1' });
     expect(body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
-    expect(body).toContain('| employees-to-contacts | Contacts | full | 1 | 0 | 1 | 1 |');
+    expect(body).toContain('**1 hire, 1 termination, 1 transfer → 1 to create, 1 to update, 1 to deactivate**');
+    expect(body).toContain('| employees-to-contacts | Contacts | 1 | 1 | 1 | 0 | 0 | every record |');
     expect(body).toContain('K0001');
     expect(body).not.toContain('obi.okafor@example.com');
     expect(body).not.toContain('Okafor');
-    expect(body).toContain('Planned at `abcdef012345`');
+    expect(body.match(/<sub>/g)).toHaveLength(1);
+    expect(body).toContain('[full plan and workflow run](https://github.com/o/r/actions/runs/1)');
     expect(planLabels(plan.header)).toEqual(['changes', 'deactivations']);
   });
 
@@ -142,21 +179,23 @@ describe('pull-request comment', () => {
     const plan = fixturePlan('none');
     expect(plan.header.summary.changes).toBe(0);
     expect(planLabels(plan.header)).toEqual(['no-changes']);
-    expect(buildPlanComment({ planMarkdown: await renderPlanMarkdown(plan.view, { mask: true }) })).toContain('0 to create');
+    expect(buildPlanComment({ planMarkdown: await renderPlanMarkdown(plan.view, { mask: true }), fullPlan: true })).toContain('**No changes: Zoho already matches PeopleSoft**');
   });
 
-  it('a huge plan stays under GitHub\'s comment limit', async () => {
+  it('a huge plan stays under GitHub\'s comment limit, its comparison included', async () => {
     const plan = fixturePlan('large');
-    const body = buildPlanComment({ planMarkdown: await renderPlanMarkdown(plan.view, { mask: true }), baseMarkdown: 'x'.repeat(20_000) });
+    const body = buildPlanComment({ planMarkdown: await renderPlanMarkdown(plan.view, { mask: true, preamble: `#### Configuration change\n\n${'| x | y |\n'.repeat(4_000)}` }), fullPlan: true });
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
     expect(body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
+    expect(body).toContain('the configuration comparison is cut here');
   });
 
-  it('a failed plan and an offline run say so', () => {
-    const body = buildPlanComment({ failure: 'error Zoho refused the refresh token [ZOHO_REAUTH_REQUIRED]', offline: true });
+  it('a failed plan and an offline run say so, with a footer of their own', () => {
+    const body = buildPlanComment({ failure: 'error Zoho refused the refresh token [ZOHO_REAUTH_REQUIRED]', offline: true, commit: 'abcdef0123456789' });
     expect(body).toContain('**The plan could not be made.**');
     expect(body).toContain('ZOHO_REAUTH_REQUIRED');
     expect(body).toContain('pull requests from forks get no secrets');
+    expect(body.match(/<sub>/g)).toHaveLength(1);
   });
 });
 
@@ -180,7 +219,7 @@ describe('local workflow runner', () => {
     const r = spawnSync(process.execPath, ['scripts/run-workflow-locally.mjs', 'no-such-workflow'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('no workflow file no-such-workflow (nor .github/workflows/no-such-workflow.yml)');
-    expect(r.stderr).toContain('<workflow.yml | plan | apply | ci>');
+    expect(r.stderr).toContain('<workflow.yml | plan | apply | ci | merge>');
   });
 
   it('runs run: steps in bash with env, outputs and if:, and skips uses: steps', async () => {
@@ -223,9 +262,9 @@ async function baseBranch(): Promise<string> {
   return name === 'HEAD' || name === '' ? 'main' : name;
 }
 
-async function runLocally(args: string[]): Promise<{ code: number | null; out: string }> {
+async function runLocally(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['scripts/run-workflow-locally.mjs', ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['scripts/run-workflow-locally.mjs', ...args], { env: { ...process.env, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -234,20 +273,58 @@ async function runLocally(args: string[]): Promise<{ code: number | null; out: s
 }
 
 describe('scripts/run-workflow-locally.mjs', () => {
-  it('runs apply.yml\'s shell steps against the simulators: validate, apply, summary, encrypted state', async () => {
-    const { code, out } = await runLocally(['.github/workflows/apply.yml', '--input', 'full=true', '--keep']);
-    expect(code, out.slice(-2000)).toBe(0);
-    for (const step of ['Decrypt the state database', 'Validate', 'Apply', 'Run summary', 'Encrypt the state database']) expect(out).toContain(`apply / ${step}: ran`);
-    expect(out).toContain('apply / Save the state database: skipped: uses actions/cache/save (GitHub only)');
-    expect(out).toMatch(/Apply complete: \d+ records applied, 0 not/);
+  /** configs/ of a pull request: contacts' titles upper-cased (every contact changes). */
+  async function pullRequestConfigs(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'ml-pr-configs-'));
+    cpSync('configs', join(dir, 'configs'), { recursive: true });
+    const file = join(dir, 'configs', 'mappings', 'employees-to-contacts.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('{ to: Title, from: JOB_TITLE }', '{ to: Title, from: JOB_TITLE, transforms: [upper] }'));
+    return dir;
+  }
+
+  it('merge → apply of the reviewed plan: records edited in Zoho since the review are skipped, the rest applied; state kept and encrypted', async () => {
+    const pr = await pullRequestConfigs();
+    // Progress lines every 50 ms instead of 5 s: a CI log shows what a long run is doing.
+    const { code, out } = await runLocally(['merge', '--configs', pr, '--stale', 'records', '--keep'], { ML_CONNECTOR_PROGRESS_SECONDS: '0.05' });
+    await rm(pr, { recursive: true, force: true });
     const workspace = /Workspace: (\S+)/.exec(out)![1]!;
     try {
+      // The first sync, the reviewed plan, a scheduled run meanwhile, then the merge.
+      expect(out).toMatch(/apply\.yml \(workflow_dispatch: first sync on main\)[\s\S]*Apply complete: 322 records applied, 0 not/);
+      expect(out).toMatch(/^planning (vendors-to-accounts|employees-to-contacts): reading PeopleSoft and Zoho/m);
+      expect(out).toMatch(/plan\.yml \(pull_request: the pull request\)[\s\S]*apply\.yml \(schedule: scheduled run before the merge\)[\s\S]*Apply complete: \d+ records applied, 0 not/);
+      const merge = out.slice(out.indexOf('(push: the merge)'));
+      expect(merge).toContain('apply / Find the reviewed plan: stand-in for uses actions/github-script');
+      expect(merge).toContain('apply / Download the reviewed plan: stand-in for uses actions/download-artifact');
+      expect(merge).toContain('Applying the saved plan reviewed-plan/plan.json');
+      expect(merge).toMatch(/123 by the mapping change → 123 to update/);
+      // The scheduled run touched the day's transfer and termination: skipped, named, retried next run.
+      expect(merge).toMatch(/skipped employees-to-contacts \d+ update: changed in Zoho since the plan was made .*\[RECORD_CHANGED_SINCE_PLAN\]/);
+      expect(merge).toMatch(/Apply finished with problems: 121 records applied, 2 not/);
+      expect(code).toBe(1);
+      for (const step of ['Decrypt the state database', 'Validate', 'Run summary', 'Encrypt the state database', 'Write the offline stats']) expect(merge).toContain(`apply / ${step}: ran`);
+      expect(merge).toContain('apply / Save the state database: skipped: uses actions/cache/save (GitHub only)');
       expect(existsSync(join(workspace, '.ml-connector', 'state.db.enc'))).toBe(true);
-      expect(await readFile(join(workspace, '.local-step-summary.md'), 'utf8')).toMatch(/## ml-connector apply[\s\S]*apply succeeded/);
+      // The offline stats a fork's pull request reads: counts, no keys, no personal data.
+      const stats = await readFile(join(workspace, '.ml-connector', 'offline-stats.json'), 'utf8');
+      expect(JSON.parse(stats).mappings['employees-to-contacts'].records).toBeGreaterThan(100);
+      expect(stats).not.toMatch(/@|1000\d\d|SHARE-/);
+      expect(await readFile(join(workspace, '.local-step-summary.md'), 'utf8')).toMatch(/## ml-connector apply[\s\S]*apply +partial/);
     } finally {
       await rm(workspace, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
+
+  it('merge → apply refuses a reviewed plan made from a configuration that is no longer the merged one', async () => {
+    const pr = await pullRequestConfigs();
+    const { code, out } = await runLocally(['merge', '--configs', pr, '--stale', 'config']);
+    await rm(pr, { recursive: true, force: true });
+    const merge = out.slice(out.indexOf('(push: the merge)'));
+    expect(merge).toContain('The configuration changed since this plan was made; it cannot be applied. [PLAN_CONFIG_CHANGED]');
+    expect(merge).toMatch(/Apply failed: 0 records applied/);
+    expect(merge).toContain('apply / Apply: FAILED (exit 1)');
+    expect(code).toBe(1);
+  }, 120_000);
 
   it('plan.yml for a fork\'s pull request: no secrets, an offline plan, no comment', async () => {
     const { code, out } = await runLocally(['.github/workflows/plan.yml', '--fork', '--keep', '--base-ref', await baseBranch()]);
@@ -278,9 +355,11 @@ describe('scripts/run-workflow-locally.mjs', () => {
       const comment = await readFile(join(workspace, 'comment.md'), 'utf8');
       expect(comment.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
       expect(comment).toContain(`### Configuration change against \`origin/${base}\``);
-      // The firm's people in two mappings into Contacts (those who left before the first sync are not created).
-      expect(comment).toMatch(/\| employees-to-contacts \| Contacts \| full \| \d{3} \|/);
-      expect(comment).toMatch(/\| contractors-to-contacts \| Contacts \| full \| \d \|/);
+      // The headline first; the firm's people in two mappings into Contacts (those who left before the first sync are not created).
+      expect(comment).toMatch(/\*\*[^*]+ → [\d,]+ to create\*\*/);
+      expect(comment).toMatch(/\| employees-to-contacts \| Contacts \| \d{3} \| 0 \| 0 \| 0 \| 0 \| every record \|/);
+      expect(comment).toMatch(/\| contractors-to-contacts \| Contacts \| \d \| 0 \| 0 \| 0 \| 0 \| every record \|/);
+      expect(comment.match(/<sub>/g)).toHaveLength(1);
       expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
       // The local run starts Zoho empty (`sim --empty-zoho`): nothing to deactivate.
       expect(await readFile(join(workspace, 'labels.txt'), 'utf8')).toBe('changes\n');

@@ -1,5 +1,5 @@
 import { isLookupValue, toZohoValue, type FieldValue, type LookupValue } from '../mapping/index.js';
-import { shortHash, valueText, type PlanAction } from '../plan/index.js';
+import { isMaskedValue, shortHash, valueText, type PlanAction } from '../plan/index.js';
 import type { Link, Snapshot } from '../state/index.js';
 
 /** Lookups still waiting for the other mapping's record get its id from that mapping's links. */
@@ -40,7 +40,8 @@ export function stateAfterWrite(a: PlanAction, written: Record<string, FieldValu
   const snapshot = Object.keys(prior).length === 0 ? written : { ...prior, ...written };
   if (!a.drift?.length) return { snapshot, applied: snapshot };
   const applied = { ...snapshot };
-  for (const d of a.drift) applied[d.field] = d.applied;
+  // A plan file keeps a personal field's last applied value only as its digest: the link has the value.
+  for (const d of a.drift) applied[d.field] = isMaskedValue(d.applied) ? ((before.link?.appliedValues[d.field] as FieldValue | undefined) ?? null) : d.applied;
   return { snapshot, applied };
 }
 

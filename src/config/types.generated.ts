@@ -916,6 +916,10 @@ export interface Field {
    * Drift policy for this field, overriding the mapping's.
    */
   drift?: 'overwrite' | 'keep-zoho' | 'report';
+  /**
+   * The field holds personal data: its values are masked in plans, pull-request comments and the `before` values of plan files (a change still shows, as a short keyed digest). Default: from the Zoho field (data type `email` or `phone`, or one of Zoho's standard name, address and date-of-birth fields); `false` shows a field the default would mask.
+   */
+  personal?: boolean;
 }
 /**
  * Format a phone number as E.164 (`+15551234567`).

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadPlan } from '../plan/index.js';
+import { ACTION_ORDER, headline, loadPlan } from '../plan/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,10 +85,12 @@ class DemoFailure extends Error {}
 
 /** One line per mapping from a saved plan file (its header): what the plan would do, in numbers. */
 async function describePlanFile(file: string): Promise<void> {
+  // What a reviewer reads first: the headline (events → actions), then per mapping.
   const plan = (await loadPlan(file)).header;
+  out(bold(`   In short: ${headline(plan)}`));
   for (const m of plan.mappings) {
-    const parts = Object.entries(m.counts).filter(([k, n]) => n > 0 && k !== 'same').map(([k, n]) => `${n} to ${k}`);
-    out(bold(`   ${m.name} → ${m.module}: ${parts.length ? parts.join(', ') : 'nothing to do'}`));
+    const parts = ACTION_ORDER.filter((k) => m.counts[k] > 0).map((k) => `${m.counts[k]} to ${k}`);
+    out(`   ${m.name} → ${m.module}: ${parts.length ? parts.join(', ') : 'nothing to do'}`);
   }
 }
 
@@ -133,7 +135,7 @@ async function main(): Promise<number> {
     heading('Validate the configuration', 'Every YAML document is checked against its JSON Schema and against the others\n(connections exist, source fields exist, lookups point at real mappings) before anything connects.');
     expectCode(await cli(['validate', '--config', CONFIG], env), [0], 'validate');
 
-    heading('Plan', 'Read employees and vendors from PeopleSoft and the managed records from Zoho, then show what apply\nwould change, record by record and field by field. Nothing is written. Contact names, emails and phones\nare masked (maskPersonalData in configs/project.yaml); account names are shown, a reviewer needs them.\nThe plan is saved to a file: apply will do exactly what was shown, nothing else.');
+    heading('Plan', 'Read employees and vendors from PeopleSoft and the managed records from Zoho, then show what apply\nwould change: a headline first, then record by record and field by field. Nothing is written. Personal\ndata (names, emails, phones, addresses) shows as short digests, so a change still shows as a change;\nwhich fields are personal comes from the mapping (`personal:`) and the Zoho field types.\nThe plan is saved to a file: apply will do exactly what was shown, nothing else.');
     const firstPlan = join(dir, 'initial.plan.json');
     expectCode(await cli(['plan', '--config', CONFIG, '--out', firstPlan], env, { head: 20, tail: 2 }), [0], 'first plan');
     await describePlanFile(firstPlan);
@@ -151,7 +153,7 @@ async function main(): Promise<number> {
     out(`   ${day.date}: hired ${day.hires.map((h) => h.emplid).join(' and ')}, rehired ${day.rehire?.emplid ?? '-'}, terminated ${day.termination?.emplid ?? '-'},`);
     out(`   transferred ${day.transfer ? `${day.transfer.emplid} to ${day.transfer.toDeptDescr}` : '-'}, vendor ${day.vendorAddressChange ? `${day.vendorAddressChange.setid}-${day.vendorAddressChange.vendorId}` : '-'} moved address.`);
 
-    heading('Plan the day\'s changes', 'An incremental read picks up only what changed since the last apply. Each change is labelled\nwith the lifecycle event behind it: hire, rehire, termination, transfer.');
+    heading('Plan the day\'s changes', 'An incremental read picks up only what changed since the last apply. The headline counts the day\'s\nevents, and each change is labelled with the event behind it: hire, rehire, termination, transfer.\nThe termination is listed apart, under a warning: deactivations are what a reviewer must check.');
     const dayPlan = join(dir, 'day-two.plan.json');
     expectCode(await cli(['plan', '--config', CONFIG, '--out', dayPlan], env, { head: 60 }), [0], 'plan of day two');
     await describePlanFile(dayPlan);

@@ -8,11 +8,11 @@ import type { Mapping } from '../config/types.generated.js';
 import { externalIdSource, inScope, managedFields, otherExternalIdFields, ownerOfOrphans, siblingMappings } from '../mapping/index.js';
 import { sourceInclude } from '../config/index.js';
 import type { SourceRecord } from '../model/index.js';
-import { formatCursor, laterTime, parseCursor, personalKind, MappingPlanner, indexCandidates, type CandidateIndex, type LinkedRecord, type MappingSummary, type MatchRule, type ObservedRecord, type PlanSink } from '../plan/index.js';
+import { formatCursor, laterTime, parseCursor, personalFieldsOfMapping, MappingPlanner, indexCandidates, type CandidateIndex, type LinkedRecord, type MappingSummary, type MatchRule, type ObservedRecord, type PlanSink } from '../plan/index.js';
 import type { Link, Snapshot } from '../state/index.js';
 import type { Scratch } from '../state/scratch.js';
 import { MlError } from '../support/errors.js';
-import { checkMappingAgainstFields, estimateCredits } from '../zoho/index.js';
+import { checkMappingAgainstFields, estimateCredits, type ZohoField } from '../zoho/index.js';
 import type { LookupIndex } from './lookups.js';
 import { chooseMode } from './mode.js';
 import { openSource, type SourcePageRead } from './source.js';
@@ -92,9 +92,13 @@ export function readAhead<T>(source: AsyncGenerator<T>, depth: number): { items:
   return { items: items(), cancel };
 }
 
-/** Which Zoho fields of this mapping are personal data (masked in plans). */
-export function personalFieldsOf(managed: readonly string[]): string[] {
-  return managed.filter((f) => personalKind(f) !== undefined);
+/**
+ * Which Zoho fields of this mapping are personal data (masked in plans): as the mapping declares
+ * (`personal: true|false` per field), otherwise by the Zoho field's data type (email, phone) or as
+ * one of Zoho's standard name, address and date-of-birth fields (src/plan/mask.ts).
+ */
+export function personalFieldsOf(mapping: Mapping, fields: readonly ZohoField[]): string[] {
+  return personalFieldsOfMapping(mapping, fields);
 }
 
 export async function planMapping(session: Session, mapping: Mapping, o: PlanMappingOptions): Promise<MappingSummary> {
@@ -130,14 +134,14 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
     mapping, mappingDigest: config.mappingDigest(mapping.name), mode, reason, mappingChanged, sink: o.sink,
     fieldLengths, matchRules: o.matchRules, createInactive: options?.createInactive === true,
     ...(siblings.length > 0 ? { claimedBySibling } : {}), ...(o.taken ? { taken: o.taken } : {}),
-    personalFields: personalFieldsOf(managed),
+    personalFields: personalFieldsOf(mapping, fields),
     estimateCredits: (kind, n) => estimateCredits(kind === 'read' ? 'list' : kind, n),
   });
   for (const i of issues) planner.report({ mapping: mapping.name, key: '*', code: i.code, message: i.message, severity: 'warning', ...(i.field ? { field: i.field } : {}) });
 
   const previous = parseCursor(wm?.cursor);
   const source = openSource(session, mapping, {
-    mode, previousCursor: previous.source, now: o.now,
+    mode, previousCursor: previous.source, now: o.now, lastApplied: wm?.updatedAt,
     alsoRead: siblings.flatMap((sib) => { const c = sourceInclude(sib); return c ? [c.field] : []; }),
   });
   const pages = readAhead(source.pages(o.signal), READ_AHEAD);
@@ -220,6 +224,7 @@ export async function planMapping(session: Session, mapping: Mapping, o: PlanMap
       records: page.records, problems: page.problems, links: linkedRecords(links), observed,
       ...(changed ? { changedInZoho: changed } : {}),
       ...(source.recent ? { recent: source.recent } : {}),
+      newEvent: source.newEvent,
       ...(page.storedHashes ? { storedHashes: page.storedHashes } : {}),
       resolveLookup: await o.lookups.forPage(mapping, page.records),
     });

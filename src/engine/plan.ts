@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Mapping } from '../config/types.generated.js';
 import { compileMatchRules, lookupTargets, orderMappings } from '../mapping/index.js';
 import { dateInZone } from '../peoplesoft/dates.js';
@@ -102,9 +103,11 @@ export async function makePlan(session: Session, o: MakePlanOptions = {}): Promi
       o.onMapping?.({ mapping: m.name, phase: 'end', summary });
     }
     const zoho = session.zohoUsage();
+    const createdAt = new Date(now).toISOString();
     const header = assembleHeader({
+      maskKey: await maskKeyFor(session, createdAt),
       mappings: summaries,
-      createdAt: new Date(now).toISOString(),
+      createdAt,
       asOf: dateInZone(now, session.config.project.defaults?.timezone ?? 'UTC'),
       configDigest: session.config.digest(),
       ...(o.gitCommit !== undefined ? { gitCommit: o.gitCommit } : {}),
@@ -120,6 +123,20 @@ export async function makePlan(session: Session, o: MakePlanOptions = {}): Promi
   } finally {
     await scratch.close();
   }
+}
+
+/** The fact holding a state database's own secret, from which each plan's mask key is derived. */
+export const MASK_SECRET_FACT = 'plan-mask-secret';
+
+/**
+ * The key of a plan's masked-value digests: derived from a random secret the state database keeps
+ * (written by the first apply: planning writes nothing), so the same inputs give the same plan
+ * file; random for a plan made without one. Never derived from what a plan shows.
+ */
+async function maskKeyFor(session: Session, createdAt: string): Promise<string> {
+  const secret = await session.store.getFact(MASK_SECRET_FACT).catch(() => undefined);
+  if (secret === undefined) return randomBytes(16).toString('hex');
+  return createHmac('sha256', secret).update(`${session.config.digest()}|${createdAt}`).digest('hex').slice(0, 32);
 }
 
 /**

@@ -9,7 +9,8 @@ import type { Lock } from '../state/index.js';
 import type { Mapping } from '../config/types.generated.js';
 import { MlError } from '../support/errors.js';
 import { errorInfo, mappingResults, runCounts, runStatus, type RunOutcome } from './outcome.js';
-import { makePlan, type MadePlan } from './plan.js';
+import { randomBytes } from 'node:crypto';
+import { makePlan, MASK_SECRET_FACT, type MadePlan } from './plan.js';
 import type { Session } from './session.js';
 
 /** The lock every apply takes: one apply per state database at a time. */
@@ -80,6 +81,8 @@ export async function runReconcile(session: Session, req: ReconcileRequest): Pro
       mappings: req.mappings?.length ? [...req.mappings] : [...session.config.mappings.keys()],
       ...(req.gitCommit ? { gitCommit: req.gitCommit } : {}), ...(req.gitDirty !== undefined ? { gitDirty: req.gitDirty } : {}),
     });
+    // The state's own secret for plan mask keys (src/engine/plan.ts), made once, by an apply.
+    if (req.apply && (await store.getFact(MASK_SECRET_FACT)) === undefined) await store.setFact(MASK_SECRET_FACT, randomBytes(32).toString('hex'));
     if (req.planFile) {
       view = await loadPlan(req.planFile);
       if (view.header.configDigest !== session.config.digest()) {

@@ -9,6 +9,7 @@ import { readStaticRecords, sourceFieldsUsed } from '../mapping/index.js';
 import type { RecordProblem, SourceRecord } from '../model/index.js';
 import { peopleSoftSource, zohoFieldsBySource } from '../config/index.js';
 import { computeReadWindow, historyScope, readSourceRecords, type ReadWindow } from '../peoplesoft/index.js';
+import { addDays, dateInZone } from '../peoplesoft/dates.js';
 import { MlError } from '../support/errors.js';
 import type { Session } from './session.js';
 
@@ -34,8 +35,22 @@ export interface MappingSource {
   hashMode: boolean;
   /** A full read after an earlier apply: was this record changed since then (only those carry their event)? */
   recent?: (r: SourceRecord) => boolean;
+  /** Whether a record's lifecycle event happened since the last apply (the planner labels only those). */
+  newEvent: (r: SourceRecord) => boolean;
   pages(signal?: AbortSignal): AsyncGenerator<SourcePageRead>;
   facts(): SourceFacts;
+}
+
+export interface OpenSourceOptions {
+  mode: 'full' | 'incremental';
+  previousCursor: string | undefined;
+  now: number;
+  /** When this mapping was last applied (its watermark's time): events since then are news. */
+  lastApplied?: string | undefined;
+  /** Source fields to keep (default: those the mapping reads). */
+  fields?: readonly string[];
+  /** More source fields to keep: those sibling mappings' scopes test (to tell whose a record is). */
+  alsoRead?: Iterable<string>;
 }
 
 /** Records written in the configuration (`source.static`): always the whole set, one page, nothing to read. */
@@ -45,6 +60,8 @@ function staticSource(mapping: Mapping, now: number, timezone: string | undefine
   return {
     window,
     hashMode: false,
+    // Static records carry no events: nothing to label.
+    newEvent: () => false,
     async *pages() {
       yield { records, problems: [] };
     },
@@ -52,7 +69,7 @@ function staticSource(mapping: Mapping, now: number, timezone: string | undefine
   };
 }
 
-export function openSource(session: Session, mapping: Mapping, o: { mode: 'full' | 'incremental'; previousCursor: string | undefined; now: number; alsoRead?: Iterable<string> }): MappingSource {
+export function openSource(session: Session, mapping: Mapping, o: OpenSourceOptions): MappingSource {
   const ps = peopleSoftSource(mapping);
   if (ps === undefined) return staticSource(mapping, o.now, session.config.project.defaults?.timezone);
   const conn = session.config.peoplesoft.get(ps.connection);
@@ -70,16 +87,18 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
   });
   const window = windowOf(o.mode === 'full');
   const hashMode = reader?.changeDetection?.mode === 'hash';
-  // A full read after an earlier apply: the records an incremental read would have returned (their
-  // lifecycle events are news; the others' are history).
-  const since = o.mode === 'full' ? windowOf(false) : undefined;
-  const recent = since?.mode === 'incremental'
-    ? (r: SourceRecord): boolean =>
-      (r.cursor !== undefined && since.since !== undefined && Date.parse(r.cursor) > Date.parse(since.since)) ||
-      (r.effectiveDate !== undefined && since.effdtFrom !== undefined && since.effdtTo !== undefined && r.effectiveDate >= since.effdtFrom && r.effectiveDate <= since.effdtTo)
+  // A full read after an earlier apply: which records changed in PeopleSoft since then (the others
+  // change because of the mapping). Exact, not the read window (which overlaps the last run on
+  // purpose): a row entered after the last read, or one that became effective after the last
+  // apply's day. Hash change detection answers it with the stored hashes (the planner's default).
+  const lastDate = o.lastApplied !== undefined && Number.isFinite(Date.parse(o.lastApplied)) ? dateInZone(Date.parse(o.lastApplied), session.config.project.defaults?.timezone ?? 'UTC') : undefined;
+  const lastCursorMs = o.previousCursor !== undefined ? Date.parse(o.previousCursor) : NaN;
+  const recent = o.mode === 'full' && !hashMode && lastDate !== undefined && Number.isFinite(lastCursorMs)
+    ? (r: SourceRecord): boolean => (r.cursor !== undefined && Date.parse(r.cursor) > lastCursorMs) || (r.effectiveDate !== undefined && r.effectiveDate > lastDate)
     : undefined;
+  const newEvent = eventIsNews(window.asOf, o, schedule?.window?.lookbackDays ?? reader?.changeDetection?.effectiveDateWindowDays ?? 1, session.config.project.defaults?.timezone);
   // The fields the mapping reads, and those its sibling mappings' scopes test (to tell whose a record is).
-  const used = [...new Set([...sourceFieldsUsed(mapping), ...(o.alsoRead ?? [])])];
+  const used = [...new Set([...(o.fields ?? sourceFieldsUsed(mapping)), ...(o.alsoRead ?? [])])];
   let rowCount = 0;
   const previousMs = o.previousCursor !== undefined ? Date.parse(o.previousCursor) : -Infinity;
   const capMs = Date.parse(window.until);
@@ -144,6 +163,7 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
     window,
     hashMode,
     ...(recent ? { recent } : {}),
+    newEvent,
     pages,
     facts: () => ({
       rowCount,
@@ -153,10 +173,33 @@ export function openSource(session: Session, mapping: Mapping, o: { mode: 'full'
   };
 }
 
-/** Every source record of a mapping as of now (a full read), e.g. for `plan --base`. */
-export async function readFullSource(session: Session, mapping: Mapping, o: { now?: number; signal?: AbortSignal } = {}): Promise<SourceRecord[]> {
-  const source = openSource(session, mapping, { mode: 'full', previousCursor: undefined, now: o.now ?? session.clock.now() });
-  const out: SourceRecord[] = [];
-  for await (const page of source.pages(o.signal)) out.push(...page.records);
-  return out;
+/**
+ * When a record's lifecycle event is news: its current row became effective after the day of the
+ * last apply, or on that day and the person's rows changed since (entered after the apply). The
+ * first time a mapping is planned, only events of the last `lookbackDays` are: an initial sync is
+ * not 150 hires. Anything else is history, however recently the record changed for another reason
+ * (a 2017 hire renamed today is labelled by the rename's cause, not as a hire).
+ */
+function eventIsNews(asOf: string, o: OpenSourceOptions, lookbackDays: number, timezone: string | undefined): (r: SourceRecord) => boolean {
+  const lastMs = o.lastApplied !== undefined ? Date.parse(o.lastApplied) : NaN;
+  if (!Number.isFinite(lastMs)) {
+    const from = addDays(asOf, -lookbackDays);
+    return (r) => r.effectiveDate !== undefined && r.effectiveDate >= from;
+  }
+  const lastDate = dateInZone(lastMs, timezone ?? 'UTC');
+  const cursorMs = o.previousCursor !== undefined ? Date.parse(o.previousCursor) : NaN;
+  return (r) => {
+    if (r.effectiveDate === undefined) return false;
+    if (r.effectiveDate > lastDate) return true;
+    return r.effectiveDate === lastDate && r.cursor !== undefined && Number.isFinite(cursorMs) && Date.parse(r.cursor) > cursorMs;
+  };
+}
+
+/**
+ * Every source record of a mapping as of now (a full read), a page at a time, keeping `fields`
+ * (e.g. `plan --base`, which maps each record with two versions of the mapping).
+ */
+export async function* readFullSource(session: Session, mapping: Mapping, o: { now?: number; signal?: AbortSignal; fields?: readonly string[] } = {}): AsyncGenerator<SourceRecord[]> {
+  const source = openSource(session, mapping, { mode: 'full', previousCursor: undefined, now: o.now ?? session.clock.now(), ...(o.fields ? { fields: o.fields } : {}) });
+  for await (const page of source.pages(o.signal)) yield page.records;
 }

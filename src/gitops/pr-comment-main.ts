@@ -31,7 +31,7 @@ const read = (path: string | undefined): string | undefined => (path && existsSy
 const planPath = values.plan && existsSync(values.plan) ? values.plan : undefined;
 const failure = read(values.failure)?.trim();
 const body = buildPlanComment({
-  ...(read(values['plan-md']) ? { planMarkdown: read(values['plan-md'])! } : {}),
+  ...(read(values['plan-md']) ? { planMarkdown: read(values['plan-md'])!, fullPlan: planPath !== undefined } : {}),
   ...(read(values['base-md']) ? { baseMarkdown: read(values['base-md'])! } : {}),
   ...(failure ? { failure } : {}),
   ...(values.commit ? { commit: values.commit } : {}),

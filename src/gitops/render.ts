@@ -1,4 +1,4 @@
-import type { FieldValue } from '../mapping/index.js';
+import { isMaskedValue, type PlanValue } from '../plan/index.js';
 import type { FieldImpact, ImpactSample, MappingImpact } from './impact.js';
 
 /** The result of `plan --base REF`: what the configuration change does, per mapping. */
@@ -16,10 +16,11 @@ export function hasConfigChanges(c: BaseComparison): boolean {
   return c.mappings.some((m) => m.change !== 'unchanged');
 }
 
-function show(v: FieldValue | undefined): string {
+function show(v: PlanValue | undefined): string {
   if (v === undefined) return '(not managed)';
   if (v === null || v === '') return '(empty)';
-  if (typeof v === 'object') return `→ ${v.id}`;
+  if (isMaskedValue(v)) return `(masked #${v.masked})`;
+  if (typeof v === 'object') return v.lookup ? `${v.lookup} ${v.key}` : `id ${v.id ?? '?'}`;
   return JSON.stringify(v);
 }
 
@@ -41,7 +42,7 @@ function describe(f: FieldImpact): string {
 /** No `after`: a field no longer managed (Zoho keeps it), or an offline estimate that cannot compute it. */
 function sampleLine(s: ImpactSample, f: FieldImpact): string {
   const none = f.kind === 'removed' ? '(unchanged in Zoho)' : '(new value needs PeopleSoft)';
-  return `${s.key}: ${show(s.before)} → ${s.after === undefined ? none : show(s.after)}`;
+  return `${s.key}: ${s.notInZoho ? '(not in Zoho yet)' : show(s.before)} → ${s.after === undefined ? none : show(s.after)}`;
 }
 
 function touched(m: MappingImpact): string {
@@ -81,7 +82,7 @@ export function renderBaseComparisonMarkdown(c: BaseComparison): string {
   const out: string[] = [];
   out.push(`### Configuration change against \`${c.baseRef}\``);
   out.push('');
-  out.push(`Base \`${c.baseCommit.slice(0, 12)}\`${c.headCommit ? `, head \`${c.headCommit.slice(0, 12)}\`${c.headDirty ? ' + uncommitted changes' : ''}` : ''}. ${c.mode === 'online' ? 'Counted from PeopleSoft data.' : '**Offline estimate** from the state database (no credentials in this run).'}`);
+  out.push(`Compared with \`${c.baseRef}\` (commit \`${c.baseCommit.slice(0, 12)}\`)${c.headDirty ? ', including uncommitted changes' : ''}. ${c.mode === 'online' ? 'Counted from PeopleSoft data; the examples show what Zoho holds now.' : '**Offline estimate** from the state database (no credentials in this run).'}`);
   out.push('');
   if (!hasConfigChanges(c)) {
     out.push('No mapping changed.');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -91,7 +91,7 @@ export function evaluateIf(condition: string | undefined, ctx: ExprContext): boo
   return usesStatus ? value : !ctx.failed && value;
 }
 
-export type StepStatus = 'ran' | 'failed' | 'skipped-uses' | 'skipped-if' | 'skipped-by-user';
+export type StepStatus = 'ran' | 'failed' | 'skipped-uses' | 'skipped-if' | 'skipped-by-user' | 'stand-in';
 
 export interface StepReport {
   job: string;
@@ -113,6 +113,13 @@ export interface RunWorkflowOptions {
   baseEnv?: Record<string, string | undefined>;
   /** Where step output goes; default: this process's stdout/stderr. */
   write?: (text: string) => void;
+  /**
+   * What `uses:` steps that need GitHub would have given, by step id: their outputs (e.g. the
+   * step that finds a merged pull request's plan run), reported as stand-ins.
+   */
+  standIns?: Record<string, Record<string, string>>;
+  /** Artifacts an `actions/download-artifact` step would download, by name: a local directory copied to its `path`. */
+  artifacts?: Record<string, string>;
 }
 
 function stringifyEnv(env: Record<string, unknown> | undefined, ctx: ExprContext): Record<string, string> {
@@ -176,6 +183,21 @@ export async function runWorkflowLocally(wf: Workflow, o: RunWorkflowOptions): P
         continue;
       }
       if (step.uses) {
+        const action = step.uses.split('@')[0]!;
+        const standIn = step.id !== undefined ? o.standIns?.[step.id] : undefined;
+        if (standIn) {
+          write(`\n── ${label}: stand-in for \`uses: ${action}\` (outputs ${JSON.stringify(standIn)})\n`);
+          record({ status: 'stand-in', note: action }, standIn);
+          continue;
+        }
+        const artifact = action === 'actions/download-artifact' ? o.artifacts?.[interpolate(String(step.with?.name ?? ''), ctx)] : undefined;
+        if (artifact !== undefined) {
+          const to = join(o.workspace, interpolate(String(step.with?.path ?? '.'), ctx));
+          cpSync(artifact, to, { recursive: true });
+          write(`\n── ${label}: stand-in for \`uses: ${action}\` (copied ${artifact} to ${to})\n`);
+          record({ status: 'stand-in', note: action });
+          continue;
+        }
         write(`\n── ${label}: skipped, \`uses: ${step.uses.split('@')[0]}\` runs only on GitHub\n`);
         record({ status: 'skipped-uses', note: step.uses.split('@')[0]! });
         continue;

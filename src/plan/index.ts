@@ -5,11 +5,12 @@ export { mappingTables, isDeactivated, diffValues, type MappingTables } from './
 export { checkGuards, resolveLimit } from './guards.js';
 export { defaultCreditEstimator, BATCH_SIZE } from './cost.js';
 export { PlanSpool, SpoolDir, memoryPlan, encodeEntry, decodeEntry, type PlanSink } from './plan-document.js';
-export { savePlan, loadPlan, renderPlanJson, fingerprintAction, valueText } from './plan-file.js';
-export { renderPlanText, renderPlanTextString, summaryLine, formatValue, describeAction, actionLines, creditsText } from './render-text.js';
-export type { Painter, RenderOptions } from './render-text.js';
-export { renderPlanMarkdown, MARKDOWN_LIMIT } from './render-markdown.js';
-export { maskValue, maskEmail, maskPhone, maskName, personalKind } from './mask.js';
+export { savePlan, loadPlan, renderPlanJson, fingerprintAction } from './plan-file.js';
+export { valueText } from './value-text.js';
+export { renderPlanText, renderPlanTextString, summaryLine, type RenderOptions } from './render-text.js';
+export { headline, asideLine, describeAction, ValueFormat, textLines, diffLines, ACTION_ORDER, type Painter } from './render-words.js';
+export { renderPlanMarkdown, MARKDOWN_LIMIT, COMMENT_RESERVE, type MarkdownOptions } from './render-markdown.js';
+export { personalFieldsOf as personalFieldsOfMapping, isPersonalByDefault, maskDigest, maskPlanValue, isMaskedValue, fallbackMaskKey, type MaskedValue, type PlanValue, type FieldFacts } from './mask.js';
 export { canonicalJson, fingerprintOf, sha256, shortHash } from './canonical.js';
 export { parseCursor, formatCursor, laterTime, type SyncCursor } from './cursor.js';
 export * from './types.js';

@@ -6,13 +6,14 @@
  * Memory is one page plus the keys seen (for absence) and the open claims, never every record.
  */
 import type { Mapping } from '../config/types.generated.js';
+import { sourceKind } from '../config/source.js';
 import { mapRecord, type DesiredRecord, type FieldValue, type LookupResolver } from '../mapping/index.js';
 import type { LifecycleEvent, RecordProblem, SourceRecord } from '../model/index.js';
 import { BATCH_SIZE, defaultCreditEstimator } from './cost.js';
 import { checkGuards } from './guards.js';
 import type { PlanSink } from './plan-document.js';
 import { desiredFromLink, mappingTables, planAdopt, planCreate, planExisting, planRemoved, type Draft, type MappingTables } from './record-plans.js';
-import type { ActionCounts, CreditEstimator, LinkedRecord, MappingSummary, ObservedRecord, PlanAction, PlanWatermark, ScheduledChange } from './types.js';
+import type { ActionReason, ActionCounts, CreditEstimator, LinkedRecord, MappingSummary, ObservedRecord, PlanAction, PlanWatermark, ScheduledChange } from './types.js';
 
 /** A way to find an existing Zoho record for a source record: the key of its values under one rule. */
 export interface MatchRule {
@@ -81,8 +82,10 @@ export interface SourcePage {
   changedInZoho?: ReadonlySet<string>;
   /** Explicit pairings (`ml-connector adopt`): external id → the Zoho record it was paired with. */
   pairings?: ReadonlyMap<string, ObservedRecord>;
-  /** Source keys whose rows changed since the last apply (a full plan after an apply): only their events label. */
+  /** Source records whose rows changed since the last apply (a full plan after an apply); absent: every record read did. */
   recent?: (record: SourceRecord) => boolean;
+  /** Whether a record's lifecycle event happened since the last apply (only then is it labelled); absent: `recent`. */
+  newEvent?: (record: SourceRecord) => boolean;
   /** Source hashes the state holds for this page's keys (hash change detection): a `source` entry when they differ. */
   storedHashes?: ReadonlyMap<string, string>;
   resolveLookup: LookupResolver;
@@ -107,6 +110,7 @@ export class MappingPlanner {
   private readonly t: MappingTables;
   private readonly counts = emptyCounts();
   private readonly events: Partial<Record<LifecycleEvent, number>> = {};
+  private readonly reasons: Partial<Record<ActionReason, number>> = {};
   /** External ids planned or problematic: never absent. */
   private readonly seen = new Set<string>();
   private readonly claims = new Map<string, Claim[]>();
@@ -184,6 +188,8 @@ export class MappingPlanner {
     }
     this.counts[draft.action] += 1;
     if (draft.event !== undefined) this.events[draft.event] = (this.events[draft.event] ?? 0) + 1;
+    const reason: ActionReason = draft.event ?? (draft.action === 'create' ? 'new' : draft.action === 'adopt' ? 'adopt' : draft.cause);
+    this.reasons[reason] = (this.reasons[reason] ?? 0) + 1;
     if (draft.action === 'delete') this.writes.delete += 1;
     else if (draft.action === 'adopt') this.writes.update += 1;
     else this.writes.upsert += 1;
@@ -242,8 +248,10 @@ export class MappingPlanner {
   }
 
   private planSource(record: SourceRecord, desired0: DesiredRecord, observed: ObservedRecord | undefined, link: LinkedRecord | undefined, page: SourcePage): void {
-    const recent = page.recent ? page.recent(record) : true;
-    const desired = !recent && desired0.event !== undefined ? withoutEvent(desired0) : desired0;
+    const recent = page.recent ? page.recent(record) : page.storedHashes ? page.storedHashes.get(record.key) !== record.hash : true;
+    // A label says what happened since the last apply: a 2017 hire renamed today is no hire.
+    const news = page.newEvent ? page.newEvent(record) : recent;
+    const desired = !news && desired0.event !== undefined ? withoutEvent(desired0) : desired0;
     const hashChanged = page.storedHashes !== undefined && page.storedHashes.get(record.key) !== record.hash;
     if (hashChanged || record.history) {
       this.o.sink.write({ t: 'source', mapping: this.name, key: record.key, externalId: desired.externalId, ...(hashChanged ? { hash: record.hash } : {}), ...(record.history ? { history: record.history } : {}) });
@@ -380,6 +388,8 @@ export class MappingPlanner {
       source: { read: this.read, planned: this.planned, complete: facts.sourceComplete, rowCount: facts.sourceRows },
       counts: { ...this.counts },
       events: { ...this.events },
+      reasons: { ...this.reasons },
+      entity: sourceKind(this.o.mapping),
       held: this.held,
       scheduled: this.scheduled,
       notCreated: this.notCreated,

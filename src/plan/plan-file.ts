@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import AjvModule, { type ValidateFunction } from 'ajv/dist/2020.js';
-import { isLookupValue, type FieldValue } from '../mapping/index.js';
 import { MlError } from '../support/errors.js';
 import { shortHash } from './canonical.js';
-import { maskValue } from './mask.js';
+import { fallbackMaskKey, maskPlanValue, type PlanValue } from './mask.js';
+import { valueText } from './value-text.js';
 import { openPlanDocument, planDocumentChunks, writePlanFile } from './plan-document.js';
 import { PLAN_FORMAT_VERSION, type PlanAction, type PlanEntry, type PlanHeader, type PlanView } from './types.js';
 
@@ -29,13 +29,6 @@ function schemaErrors(v: ValidateFunction, value: unknown): string[] {
   return (v.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
 }
 
-/** A value as unambiguous text, for fingerprints and hashes. */
-export function valueText(v: FieldValue): string {
-  if (v === null) return '\u0000';
-  if (isLookupValue(v)) return `l${v.lookup}\u0003${v.key}\u0003${v.id ?? ''}`;
-  return `${typeof v === 'string' ? 's' : typeof v === 'number' ? 'n' : 'b'}${String(v)}`;
-}
-
 /**
  * The fingerprint covers what apply writes and checks (not `before` values, which plan files mask),
  * so a hand-edited plan file is caught. Computed only when a plan file is written or read.
@@ -48,11 +41,16 @@ export function fingerprintAction(a: PlanAction): string {
   return shortHash(text);
 }
 
-/** What a plan file holds of an entry: actions fingerprinted, `before` values of personal fields masked. */
+/**
+ * What a plan file holds of an entry: actions fingerprinted, the `before` values (and drift notes)
+ * of personal fields replaced by their keyed digest, so the file shows and renders every change
+ * without the values Zoho held. `after` values stay: they are what apply writes.
+ */
 function toSaved(entry: PlanEntry, header: PlanHeader): PlanEntry {
   if (entry.t !== 'action') return entry;
-  const personal = new Set(header.mappings.find((m) => m.name === entry.mapping)?.personalFields ?? []);
-  const mask = (field: string, v: FieldValue): FieldValue => (personal.has(field) ? maskValue(field, v) : v);
+  const personal = personalOf(header, entry.mapping);
+  const key = header.maskKey ?? fallbackMaskKey(header);
+  const mask = (field: string, v: PlanValue): PlanValue => (personal.has(field) ? maskPlanValue(key, v) : v);
   const { fingerprint: _f, ...action } = entry;
   const saved: PlanEntry = {
     ...action,
@@ -61,6 +59,18 @@ function toSaved(entry: PlanEntry, header: PlanHeader): PlanEntry {
   };
   (saved as PlanAction).fingerprint = fingerprintAction(entry);
   return saved;
+}
+
+/** The personal fields of each mapping of a header, computed once per header (not per entry). */
+const personalCache = new WeakMap<PlanHeader, Map<string, ReadonlySet<string>>>();
+
+function personalOf(header: PlanHeader, mapping: string): ReadonlySet<string> {
+  let byMapping = personalCache.get(header);
+  if (!byMapping) {
+    byMapping = new Map(header.mappings.map((m) => [m.name, new Set(m.personalFields)]));
+    personalCache.set(header, byMapping);
+  }
+  return byMapping.get(mapping) ?? new Set();
 }
 
 /** Save a plan as a versioned JSON file, one body entry per line (docs/plan-format.md). */

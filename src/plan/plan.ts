@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { LifecycleEvent } from '../model/index.js';
 import { emptyCounts } from './mapping-planner.js';
 import { PLAN_FORMAT_VERSION, type ActionCounts, type MappingSummary, type PlanHeader, type PlanSummary } from './types.js';
@@ -11,6 +12,8 @@ export interface HeaderInput {
   gitDirty?: boolean;
   allowLargeChange?: boolean;
   reads?: PlanSummary['reads'];
+  /** The key of masked-value digests; a random one by default (a test may fix it). */
+  maskKey?: string;
 }
 
 /** The plan's header from its mappings' summaries: totals, and whether a guard blocks it. Pure. */
@@ -43,6 +46,7 @@ export function assembleHeader(input: HeaderInput): PlanHeader {
     summary,
     blocked: tripped && !allowLargeChange,
     allowLargeChange,
+    maskKey: input.maskKey ?? randomBytes(16).toString('hex'),
   };
   if (input.gitCommit !== undefined) header.gitCommit = input.gitCommit;
   if (input.gitDirty !== undefined) header.gitDirty = input.gitDirty;

@@ -1,8 +1,10 @@
-import { isLookupValue, type FieldValue } from '../mapping/index.js';
-import { maskValue } from './mask.js';
-import type { ActionKind, MappingSummary, PlanAction, PlanHeader, PlanView } from './types.js';
-
-export type Painter = (style: 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray' | 'bold' | 'dim', text: string) => string;
+/**
+ * The plan for a terminal, streamed: the headline, then per mapping its records and what it
+ * leaves for later, then the deactivations and deletions on their own under a warning, problems,
+ * and a last line with the totals and the cost (the line a terminal leaves on screen).
+ */
+import { actionsPhrase, asideLine, headline, plainPainter, plural, problemMessage, scheduledWords, scopeWords, textLines, ValueFormat, type Painter } from './render-words.js';
+import type { ActionKind, MappingSummary, PlanHeader, PlanView } from './types.js';
 
 export interface RenderOptions {
   /** Mask personal data (the fields each mapping declares personal). */
@@ -11,120 +13,107 @@ export interface RenderOptions {
   paint?: Painter;
 }
 
-export const SYMBOL: Record<ActionKind, string> = { create: '+', adopt: '=', update: '~', deactivate: '-', delete: '-', reactivate: '±' };
-const STYLE: Record<ActionKind, 'green' | 'yellow' | 'red' | 'cyan' | 'blue'> = { create: 'green', adopt: 'blue', update: 'yellow', deactivate: 'red', delete: 'red', reactivate: 'cyan' };
+const ORDINARY: readonly ActionKind[] = ['create', 'adopt', 'update', 'reactivate'];
+const REMOVALS: readonly ActionKind[] = ['deactivate', 'delete'];
+/** Scheduled changes and problems listed per plan; the rest are counted (`--json` or `show --json` has them all). */
+const LIST_LIMIT = 50;
 
-/** A value for people: quoted text, `(empty)`, or a lookup by its external id. */
-export function formatValue(field: string, value: FieldValue, mask: boolean): string {
-  if (value === null || value === '') return '(empty)';
-  if (isLookupValue(value)) {
-    if (value.lookup === '') return value.name !== undefined ? `${JSON.stringify(mask ? maskValue(field, value.name) : value.name)} (id ${value.id ?? '?'})` : `id ${value.id ?? '?'}`;
-    return `${value.lookup} ${value.key}${value.id === undefined ? ' (created by this plan)' : ''}`;
-  }
-  const shown = mask ? maskValue(field, value) : value;
-  return typeof shown === 'string' ? JSON.stringify(shown) : String(shown);
-}
-
-/** `create (hire)`, `deactivate (removed from source)`, `adopt (matched by Email)`, ... */
-export function describeAction(a: PlanAction): string {
-  if (a.action === 'adopt') return `adopt (${a.match?.rule === 'explicit' ? 'paired by hand' : `matched by ${a.match?.rule ?? '?'}`})`;
-  const why = a.event ?? (a.cause === 'removed' ? 'removed from source' : a.cause === 'out-of-scope' ? 'left source.include' : a.cause === 'drift' ? 'drift' : a.cause === 'mapping' ? 'mapping change' : undefined);
-  return why === undefined ? a.action : `${a.action} (${why})`;
-}
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
-/** "Plan: 2 to create, 5 to update, 1 to deactivate, 347 unchanged; 3 API calls" */
+/** "Plan: 2 to create, 1 to deactivate, 147 unchanged; 3 API calls (7 credits)". */
 export function summaryLine(header: PlanHeader): string {
   const s = header.summary;
-  const parts = [`${s.create} to create`];
-  if (s.adopt > 0) parts.push(`${s.adopt} to adopt`);
-  parts.push(`${s.update} to update`, `${s.deactivate} to deactivate`);
-  if (s.reactivate > 0) parts.push(`${s.reactivate} to reactivate`);
-  if (s.delete > 0) parts.push(`${s.delete} to delete`);
-  parts.push(`${s.same} unchanged`);
-  return `Plan: ${parts.join(', ')}; ${plural(s.calls, 'API call')}`;
-}
-
-/** `1 credit`, `37 credits`. */
-export function creditsText(n: number): string {
-  return plural(n, 'credit');
-}
-
-export function actionLines(a: PlanAction, mask: boolean, p: Painter = (_s, t) => t, personal?: ReadonlySet<string>): string[] {
-  const masked = (field: string): boolean => mask && (personal === undefined || personal.has(field));
-  const lines = [`  ${p(STYLE[a.action], SYMBOL[a.action])} ${p('bold', a.externalId)}  ${describeAction(a)}${a.zohoId ? p('gray', `  zoho ${a.zohoId}`) : ''}`];
-  for (const c of a.changes) {
-    const drift = c.drift ? p('magenta', '  (drift: changed in Zoho, overwritten)') : '';
-    lines.push(a.action === 'create'
-      ? `      ${c.field}: ${formatValue(c.field, c.after, masked(c.field))}`
-      : `      ${c.field}: ${formatValue(c.field, c.before, masked(c.field))} → ${formatValue(c.field, c.after, masked(c.field))}${drift}`);
-  }
-  for (const d of a.drift ?? []) {
-    lines.push(p('magenta', `      ${d.field}: drift kept (${d.policy}): Zoho has ${formatValue(d.field, d.zoho, masked(d.field))}, last applied ${formatValue(d.field, d.applied, masked(d.field))}`));
-  }
-  return lines;
+  const actions = actionsPhrase(s);
+  return `Plan: ${actions === 'no changes' ? '' : `${actions}, `}${s.same.toLocaleString('en-US')} unchanged; ${plural(s.calls, 'API call')} (${plural(s.credits, 'credit')})`;
 }
 
 function mappingHead(mp: MappingSummary, p: Painter): string {
-  return p('bold', `${mp.name} → ${mp.module}`) + p('gray', `  (${mp.mode}: ${mp.reason})`);
+  const c = mp.counts;
+  const actions = actionsPhrase(c);
+  const what = mp.status === 'failed' ? 'not planned' : `${actions === 'no changes' ? '' : `${actions}, `}${c.same.toLocaleString('en-US')} unchanged`;
+  return `${p('bold', `${mp.name} → ${mp.module}`)}: ${what}\n${mp.status === 'failed' ? '' : p('gray', `  ${scopeWords(mp)}`) + '\n'}`;
+}
+
+async function* chunked(lines: AsyncIterable<string>): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const line of lines) {
+    chunk += line;
+    if (chunk.length > 64 * 1024) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+async function* recordLines(view: PlanView, mp: MappingSummary, kinds: readonly ActionKind[], o: RenderOptions, p: Painter): AsyncGenerator<string> {
+  const f = new ValueFormat(view.header, mp, o.mask);
+  for await (const a of view.actions({ mapping: mp.name, kinds })) yield textLines(a, f, mp.entity, p).join('\n') + '\n';
+}
+
+async function* mappingSection(view: PlanView, mp: MappingSummary, o: RenderOptions, p: Painter): AsyncGenerator<string> {
+  yield mappingHead(mp, p);
+  if (mp.status === 'failed') {
+    yield p('red', `  ${mp.error?.message ?? 'failed'}${mp.error ? ` [${mp.error.code}]` : ''}`) + '\n';
+    if (mp.error?.hint) yield `  ${mp.error.hint}\n`;
+    yield '  Nothing of this mapping is applied; the other mappings are.\n\n';
+    return;
+  }
+  yield* chunked(recordLines(view, mp, ORDINARY, o, p));
+  const removals = mp.counts.deactivate + mp.counts.delete;
+  if (removals > 0) yield p('red', `  ${plural(removals, 'deactivation or deletion', 'deactivations and deletions')}: listed below`) + '\n';
+  if (mp.scheduled > 0) {
+    yield p('gray', '  scheduled, applied once effective:') + '\n';
+    let shown = 0;
+    for await (const s of view.scheduled({ mapping: mp.name })) {
+      if (shown++ >= LIST_LIMIT) break;
+      yield `    ${s.externalId}  ${scheduledWords(s, mp.entity)}, effective ${s.effectiveDate}\n`;
+    }
+    if (mp.scheduled > LIST_LIMIT) yield `    … ${plural(mp.scheduled - LIST_LIMIT, 'more')}\n`;
+  }
+  if (mp.held > 0) yield p('yellow', `  ${plural(mp.held, 'record')} held back by a problem (listed under Problems), retried next run`) + '\n';
+  if (mp.notCreated > 0) yield p('gray', `  ${plural(mp.notCreated, 'record')} inactive when first seen: not created (options.createInactive)`) + '\n';
+  for (const g of mp.guards.filter((x) => x.tripped)) yield p('red', `  guard ${g.guard} (${g.limit}) tripped: ${g.message}`) + '\n';
+  yield '\n';
 }
 
 /**
- * The plan for a terminal, as a stream of text chunks: per mapping its records (`+ = ~ - ±`),
- * scheduled changes and counts, then problems and the summary line. Reads the body once per
- * mapping, never holding it.
+ * The plan as text chunks. Reads the body a mapping at a time, by kind of entry, never holding
+ * it: a plan of any size streams to a pipe.
  */
 export async function* renderPlanText(view: PlanView, options: RenderOptions): AsyncGenerator<string> {
-  const p: Painter = options.paint ?? ((_s, t) => t);
+  const p: Painter = options.paint ?? plainPainter;
   const h = view.header;
-  for (const mp of h.mappings) {
-    yield mappingHead(mp, p) + '\n';
-    if (mp.status === 'failed') {
-      yield p('red', `  not planned: ${mp.error?.message ?? 'failed'}${mp.error ? ` [${mp.error.code}]` : ''}`) + '\n';
-      if (mp.error?.hint) yield `  ${mp.error.hint}\n`;
-      yield '\n';
-      continue;
+  yield p('bold', `Plan: ${headline(h)}`) + '\n';
+  const aside = asideLine(h);
+  if (aside) yield p('yellow', `      also: ${aside}`) + '\n';
+  yield '\n';
+  for (const mp of h.mappings) yield* mappingSection(view, mp, options, p);
+
+  const removals = h.summary.deactivate + h.summary.delete;
+  if (removals > 0) {
+    yield p('red', p('bold', `Deactivations and deletions: ${removals.toLocaleString('en-US')}`)) + '\n';
+    yield p('red', '  Check each one: these people or vendors stop being active in Zoho (deletions are gone for good).') + '\n';
+    for (const mp of h.mappings) {
+      if (mp.status !== 'planned' || mp.counts.deactivate + mp.counts.delete === 0) continue;
+      yield p('gray', `  ${mp.name} → ${mp.module}`) + '\n';
+      yield* chunked(recordLines(view, mp, REMOVALS, options, p));
     }
-    const personal = new Set(mp.personalFields);
-    let chunk = '';
-    for await (const a of view.actions({ mapping: mp.name })) {
-      chunk += actionLines(a, options.mask, p, personal).join('\n') + '\n';
-      if (chunk.length > 64 * 1024) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    if (chunk) yield chunk;
-    if (mp.scheduled > 0) {
-      yield p('gray', `  scheduled (held until effective):`) + '\n';
-      let shown = 0;
-      for await (const s of view.scheduled({ mapping: mp.name })) {
-        if (shown++ >= 50) break;
-        yield `    ${s.event ?? s.action} ${s.externalId}, effective ${s.effectiveDate}\n`;
-      }
-      if (mp.scheduled > 50) yield `    … ${mp.scheduled - 50} more\n`;
-    }
-    const scope = mp.mode === 'incremental' ? ' (incremental: only records changed since the last apply were compared)' : '';
-    yield p('gray', `  ${mp.counts.same} unchanged${scope}`) + '\n';
-    if (mp.notCreated > 0) yield p('gray', `  ${plural(mp.notCreated, 'record')} inactive when first seen, not created`) + '\n';
-    for (const g of mp.guards.filter((x) => x.tripped)) yield p('red', `  guard ${g.guard} (${g.limit}) tripped: ${g.message}`) + '\n';
     yield '\n';
   }
+
   const { errors, warnings } = h.summary.problems;
   if (errors + warnings > 0) {
-    yield p('yellow', `Problems: ${plural(errors, 'record')} left out, ${plural(warnings, 'warning')}`) + '\n';
+    yield p('yellow', `Problems: ${plural(errors, 'error')} (those records are left out and retried next run), ${plural(warnings, 'warning')}`) + '\n';
     let shown = 0;
     for await (const x of view.problems()) {
-      if (shown++ >= 20) break;
-      yield `  ${x.severity === 'error' ? p('red', 'error') : p('yellow', 'warn ')} ${x.mapping ?? ''} ${x.key}${x.field ? ` ${x.field}` : ''}: ${x.message} ${p('gray', `[${x.code}]`)}\n`;
+      if (shown++ >= LIST_LIMIT) break;
+      yield `  ${x.severity === 'error' ? p('red', 'error') : p('yellow', 'warn ')} ${x.mapping ?? ''} ${x.key}${x.field ? ` ${x.field}` : ''}: ${problemMessage(x, h, options.mask)} ${p('gray', `[${x.code}]`)}\n`;
     }
-    if (errors + warnings > 20) yield `  … ${errors + warnings - 20} more (see --json)\n`;
+    if (errors + warnings > LIST_LIMIT) yield `  … ${plural(errors + warnings - LIST_LIMIT, 'more')} (ml-connector show PLAN.json --json lists them all)\n`;
     yield '\n';
   }
   if (h.blocked) yield p('red', 'A guard tripped: apply will refuse this plan unless --allow-large-change is given.') + '\n';
   else if (h.allowLargeChange && h.mappings.some((m) => m.guards.some((g) => g.tripped))) yield p('yellow', 'A guard tripped; --allow-large-change overrides it (recorded in the audit trail).') + '\n';
-  yield p('bold', summaryLine(h)) + p('gray', ` (${creditsText(h.summary.credits)})`) + '\n';
+  yield p('bold', summaryLine(h)) + (options.mask ? p('gray', '; personal data masked') : '') + '\n';
 }
 
 /** The whole text at once (tests, small plans). */
@@ -133,3 +122,5 @@ export async function renderPlanTextString(view: PlanView, options: RenderOption
   for await (const chunk of renderPlanText(view, options)) out += chunk;
   return out;
 }
+
+export type { Painter };

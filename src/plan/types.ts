@@ -8,6 +8,7 @@
  */
 import type { FieldValue } from '../mapping/index.js';
 import type { LifecycleEvent, RecordProblem } from '../model/index.js';
+import type { PlanValue } from './mask.js';
 
 export const PLAN_FORMAT_VERSION = 2;
 
@@ -18,7 +19,8 @@ export type DriftPolicy = 'overwrite' | 'keep-zoho' | 'report';
 /** One managed field that changes: its Zoho value now and the value the plan writes. */
 export interface FieldChange {
   field: string;
-  before: FieldValue;
+  /** In a plan file, a personal field's `before` is only its keyed digest. */
+  before: PlanValue;
   after: FieldValue;
   /** Someone changed this field in Zoho since the last apply; the plan overwrites it. */
   drift?: true;
@@ -27,8 +29,8 @@ export interface FieldChange {
 /** A managed field someone changed in Zoho that the plan leaves alone (`keep-zoho` or `report`). */
 export interface DriftNote {
   field: string;
-  zoho: FieldValue;
-  applied: FieldValue;
+  zoho: PlanValue;
+  applied: PlanValue;
   policy: Exclude<DriftPolicy, 'overwrite'>;
 }
 
@@ -41,6 +43,9 @@ export interface DriftNote {
  * - `out-of-scope`: it left the mapping's `source.include`.
  */
 export type ActionCause = 'source' | 'mapping' | 'drift' | 'removed' | 'out-of-scope';
+
+/** The one reason an action is counted under in a plan's headline. */
+export type ActionReason = LifecycleEvent | ActionCause | 'new' | 'adopt';
 
 /** How an `adopt` found its Zoho record. */
 export interface AdoptMatch {
@@ -182,6 +187,10 @@ export interface MappingSummary {
   cost: PlanCost;
   /** Zoho fields this mapping treats as personal data (masked in plans). */
   personalFields: string[];
+  /** The PeopleSoft entity read (how a renderer words the changes: HR events or vendor changes). */
+  entity?: 'employees' | 'vendors' | 'departments' | 'static';
+  /** Actions by why they are in the plan, one reason each: the event, else `new` (creates), `adopt`, else the cause. */
+  reasons?: Partial<Record<ActionReason, number>>;
   watermark?: PlanWatermark;
   /** Hash change detection after a complete read: apply replaces the stored hashes (drops keys gone from the source). */
   replaceSourceHashes?: boolean;
@@ -215,6 +224,8 @@ export interface PlanHeader {
   /** A guard tripped and `--allow-large-change` was not given: apply refuses. */
   blocked: boolean;
   allowLargeChange: boolean;
+  /** Random key of the masked-value digests (src/plan/mask.ts); absent in plans made before it existed. */
+  maskKey?: string;
 }
 
 /**

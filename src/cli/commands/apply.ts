@@ -4,46 +4,18 @@ import { DEFAULT_CONFIG_DIR } from '../../config/index.js';
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runReconcile } from '../../engine/run.js';
 import { assertCleanConfig } from '../../gitops/stamp.js';
+import { headline } from '../../plan/index.js';
 import { MlError } from '../../support/errors.js';
 import type { CommandContext } from '../shared/context.js';
 import { addExamples, APPLY_EXAMPLES } from '../shared/help.js';
 import { confirm } from '../shared/prompt.js';
 import { EXIT, paint, printError, useColor } from '../output.js';
+import { startProgress } from '../shared/progress.js';
 import { configStamp, openCliSession, parseAsOf, printPlan, shouldMask, type ReconcileCliOptions } from '../shared/reconcile.js';
 
 interface ApplyCliOptions extends ReconcileCliOptions {
   autoApprove?: boolean;
   allowDirty?: boolean;
-}
-
-/**
- * Progress while writing: a line rewritten in place on a terminal; in CI (no TTY) a plain line
- * every few seconds, so a long apply is not silent until it ends.
- */
-function progressLine(): { update(p: { mapping: string; done: number; total: number }): void; end(): void } {
-  if (!process.stderr.isTTY) {
-    let last = Date.now();
-    return {
-      update(p) {
-        const now = Date.now();
-        if (now - last < 5000) return;
-        last = now;
-        process.stderr.write(`${p.mapping}: ${p.done}/${p.total} records written\n`);
-      },
-      end() {},
-    };
-  }
-  let shown = false;
-  return {
-    update(p) {
-      shown = true;
-      process.stderr.write(`\r\u001b[2K${p.mapping}: ${p.done}/${p.total} records written`);
-    },
-    end() {
-      if (shown) process.stderr.write('\r\u001b[2K');
-      shown = false;
-    },
-  };
 }
 
 const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
@@ -110,7 +82,7 @@ export function register(program: Command, ctx: CommandContext): void {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const progress = progressLine();
+      const progress = startProgress();
       try {
         const git = file ? {} : await configStamp(o.config ?? DEFAULT_CONFIG_DIR);
         const now = parseAsOf(o.asOf);
@@ -122,9 +94,12 @@ export function register(program: Command, ctx: CommandContext): void {
           ...(o.allowLargeChange ? { allowLargeChange: true } : {}), ...(now !== undefined ? { now } : {}),
           ...git, ...(stamp.commit ? { gitDirty: stamp.dirty } : {}),
           signal: abort.signal,
-          onProgress: (p) => progress.update(p),
+          onProgress: (p) => progress.writing(p),
+          onMapping: (e) => { if (e.phase === 'start') progress.planning(e.mapping); else progress.clear(); },
           onPlan: async (view) => {
+            progress.clear();
             if (!o.json && !file) await printPlan(view, { mask });
+            if (!o.json && file) process.stderr.write(`Applying the saved plan ${file} (made ${view.header.createdAt}): ${headline(view.header)}\n`);
           },
           review: async () => {
             if (o.autoApprove || file) return true;

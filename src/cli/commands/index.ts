@@ -39,6 +39,11 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Show what apply would change in Zoho, record by record and field by field (reads only)',
     load: async () => (await import('./plan.js')).register,
   },
+  show: {
+    usage: 'show [options] <plan>',
+    summary: 'Show a saved plan (from `plan --out`) exactly as `plan` printed it: text, --markdown or --json',
+    load: async () => (await import('./show.js')).register,
+  },
   apply: {
     usage: 'apply [options] [plan]',
     summary: 'Make Zoho match the plan: a saved plan file, or a fresh plan confirmed first',

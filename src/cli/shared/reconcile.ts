@@ -28,10 +28,21 @@ export function parseAsOf(text: string | undefined): number | undefined {
   return ms;
 }
 
-/** Personal data is masked in Markdown, in CI, and when the Project asks for it; --no-mask unmasks locally. */
-export function shouldMask(config: Config, o: { mask?: boolean; markdown?: boolean }): boolean {
+/** True when the process runs in CI (`CI` set to anything but empty or `false`). */
+export function inCi(): boolean {
+  return process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+}
+
+/**
+ * Whether to mask personal data. On unless turned off: `--no-mask` turns it off anywhere (a
+ * person asked); the Project's `defaults.maskPersonalData: false` only in a local terminal, never
+ * in Markdown (pull-request comments) or CI. An absent setting takes the schema's default, true:
+ * an optional setting is read by its default, not tested for `=== true`.
+ */
+export function shouldMask(config: Pick<Config, 'project'> | undefined, o: { mask?: boolean; markdown?: boolean }): boolean {
   if (o.mask === false) return false;
-  return o.markdown === true || (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') || config.project.defaults?.maskPersonalData === true;
+  if (o.markdown === true || inCi()) return true;
+  return config?.project.defaults?.maskPersonalData ?? true;
 }
 
 export interface CliSession {
@@ -78,9 +89,20 @@ export async function writeChunks(chunks: AsyncIterable<string> | Iterable<strin
   }
 }
 
-export async function printPlan(view: PlanView, o: { json?: boolean; markdown?: boolean; mask: boolean }, prefix = ''): Promise<void> {
+export interface PrintPlanOptions {
+  json?: boolean;
+  markdown?: boolean;
+  mask: boolean;
+  /** Markdown: where the full plan is (linked when records are cut, and in the footer). */
+  planUrl?: string;
+  /** Shown before the plan (text), or after its table within the comment budget (Markdown): the `--base` comparison. */
+  preamble?: string;
+}
+
+/** Print a plan as `plan` does (and `show` again from its file): JSON, Markdown or text. */
+export async function printPlan(view: PlanView, o: PrintPlanOptions): Promise<void> {
   if (o.json) return writeChunks(renderPlanJson(view));
-  if (prefix) await writeChunks([prefix.trimEnd() + '\n\n']);
-  if (o.markdown) return writeChunks([await renderPlanMarkdown(view, { mask: o.mask })]);
+  if (o.markdown) return writeChunks([await renderPlanMarkdown(view, { mask: o.mask, ...(o.planUrl ? { planUrl: o.planUrl } : {}), ...(o.preamble ? { preamble: o.preamble } : {}) })]);
+  if (o.preamble) await writeChunks([o.preamble.trimEnd() + '\n\n']);
   return writeChunks(renderPlanText(view, { mask: o.mask, paint: paint(useColor(process.stdout)) }));
 }
