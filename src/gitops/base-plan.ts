@@ -6,16 +6,10 @@ import type { SourceRecord } from '../model/index.js';
 import { maskPlanValue, type PlanValue } from '../plan/index.js';
 import { loadConfigAtRef } from './at-ref.js';
 import { compareMappings, type MappingDiff } from './compare.js';
-import { collectStats, estimateImpactOffline, ImpactTally, namedValues, type MappingImpact, type MappingStats, type StoredRecord } from './impact.js';
+import { collectStats, estimateImpactOffline, ImpactTally, namedValues, storedPages, type MappingImpact, type MappingStats, type StoredRecord, type StoredState } from './impact.js';
 import type { OfflineStats } from './offline-stats.js';
 import type { BaseComparison } from './render.js';
 import { gitStamp } from './stamp.js';
-
-/** What the offline comparison reads from the state store (structurally the StateStore): pages of links, snapshots by key. */
-export interface StoredState {
-  scanLinks(mapping: string, pageSize?: number): AsyncIterable<ReadonlyArray<{ externalId: string; appliedValues: Record<string, unknown> }>>;
-  getSnapshotsByKeys(mapping: string, keys: readonly string[]): Promise<ReadonlyMap<string, { values: Record<string, unknown> }>>;
-}
 
 export interface BaseComparisonOptions {
   /** The configuration directory (working tree) and its loaded configuration. */
@@ -107,14 +101,6 @@ async function measureOffline(o: BaseComparisonOptions, diffs: readonly MappingD
     stats.set(d.mapping, await collectStats(storedPages(o.state, d.mapping), fields, named, { diff: d, base: base.get(d.mapping), head: head.get(d.mapping), max: o.samples ?? 3 }));
   }
   return estimateImpactOffline(diffs, base, head, (name) => stats.get(name));
-}
-
-/** Linked records with their newest known Zoho values (the snapshot when there is one, else what was applied), a page at a time. */
-export async function* storedPages(state: StoredState, mapping: string): AsyncGenerator<StoredRecord[]> {
-  for await (const links of state.scanLinks(mapping, 2000)) {
-    const snaps = await state.getSnapshotsByKeys(mapping, links.map((l) => l.externalId));
-    yield links.map((l) => ({ externalId: l.externalId, values: { ...l.appliedValues, ...(snaps.get(l.externalId)?.values ?? {}) } }));
-  }
 }
 
 function maskSamples(m: MappingImpact, mapping: Mapping | undefined, mask: NonNullable<BaseComparisonOptions['mask']>): void {

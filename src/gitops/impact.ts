@@ -118,6 +118,21 @@ export interface StoredRecord {
   values: Record<string, unknown>;
 }
 
+/** What the offline comparison reads from the state store (structurally the StateStore): pages of links, snapshots by key. */
+export interface StoredState {
+  scanLinks(mapping: string, pageSize?: number): AsyncIterable<ReadonlyArray<{ externalId: string; appliedValues: Record<string, unknown> }>>;
+  getSnapshotsByKeys(mapping: string, keys: readonly string[]): Promise<ReadonlyMap<string, { values: Record<string, unknown> }>>;
+}
+
+/** Linked records with their newest known Zoho values (the snapshot when there is one, else what was applied), a page at a time. */
+export async function* storedPages(state: StoredState, mapping: string): AsyncGenerator<StoredRecord[]> {
+  for await (const links of state.scanLinks(mapping, 2000)) {
+    const snaps = await state.getSnapshotsByKeys(mapping, links.map((l) => l.externalId));
+    yield links.map((l) => ({ externalId: l.externalId, values: { ...l.appliedValues, ...(snaps.get(l.externalId)?.values ?? {}) } }));
+  }
+}
+
+
 /** Counts of one managed field over the stored records: nothing but counts of values the configuration names. */
 export interface FieldStats {
   nonEmpty: number;

@@ -10,8 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import { managedFields } from '../mapping/index.js';
 import { MlError } from '../support/errors.js';
-import { collectStats, namedValues, type MappingStats } from './impact.js';
-import { storedPages, type StoredState } from './base-plan.js';
+import { collectStats, namedValues, storedPages, type MappingStats, type StoredState } from './impact.js';
 
 export const OFFLINE_STATS_FORMAT = 'ml-connector-offline-stats/1';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_DIR, loadValidConfig } from '../../config/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { MlError } from '../../support/errors.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../shared/context.js';
 import { addExamples } from '../shared/help.js';
 import { printPlan, shouldMask } from '../shared/reconcile.js';
 
