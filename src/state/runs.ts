@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from './db.js';
+import { chunk, placeholdersFor, type Queryable } from './sql.js';
 import { StateError } from './errors.js';
 import { describeOwner, type ProcessIdentity } from './process.js';
 import type { FinalRunStatus, RunFinish, RunRow, RunStart } from './types.js';
@@ -103,8 +103,10 @@ export async function readRun(q: Queryable, id: string): Promise<RunRow | undefi
 }
 
 export async function touchRuns(q: Queryable, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await q.run(`UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND id IN (SELECT value FROM json_each(?))`, [new Date().toISOString(), JSON.stringify(ids)]);
+  const now = new Date().toISOString();
+  for (const part of chunk(ids)) {
+    await q.run(`UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND id IN (${placeholdersFor(part.length)})`, [now, ...part]);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Db } from './db.js';
+import type { SqlDatabase } from './sql.js';
 import { SecretError } from './errors.js';
 import { keyId, loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, parseMasterKey, type MasterKeySource } from './master-key.js';
 import type { SecretInfo, SecretStore } from './types.js';
@@ -67,7 +67,7 @@ export class EncryptedSecretStore implements SecretStore {
   private key: Buffer | undefined;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: SqlDatabase,
     private readonly clock: Clock,
     private readonly keySource: MasterKeySource,
     private readonly logger: Logger,
@@ -175,7 +175,7 @@ export class EncryptedSecretStore implements SecretStore {
         await tx.run('UPDATE secrets SET nonce = ?, ciphertext = ?, tag = ?, key_id = ?, updated_at = ? WHERE name = ?', [s.nonce, s.ciphertext, s.tag, keyId(next), now, row.name]);
       }
       return rows.length;
-    }, 'rotating the master key');
+    }, 'rotating the master key', { lockTables: ['secrets'] });
     this.key = next;
     return { count };
   }
