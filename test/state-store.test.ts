@@ -1,9 +1,10 @@
 import { SCHEMA_VERSION } from '../src/state/migrations.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { PG_SCHEMA_VERSION } from '../src/state/postgres/migrations.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStateStore, type LinkInput, type StateStore } from '../src/state/index.js';
 import { ManualClock } from '../src/support/clock.js';
-import { makeTempDir } from './fixtures/state/helpers.js';
+import { STATE_BACKENDS, stopTestPostgres, useBackend, type TestBackend } from './fixtures/state/backends.js';
+import { schemaOf } from './fixtures/state/postgres.js';
 
 const link = (id: string, extra: Partial<LinkInput> = {}): LinkInput => ({
   externalId: id,
@@ -14,27 +15,42 @@ const link = (id: string, extra: Partial<LinkInput> = {}): LinkInput => ({
   ...extra,
 });
 
-describe('state store', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
+afterAll(() => stopTestPostgres());
+
+// One matrix: every test runs against a SQLite file and a PostgreSQL schema.
+describe.each(STATE_BACKENDS)('state store on $name', ({ name }) => {
+  let backend: TestBackend;
   let path: string;
   let clock: ManualClock;
   let store: StateStore;
 
+  beforeAll(async () => {
+    backend = await useBackend(name);
+  });
+  afterAll(() => backend.cleanup());
+
   beforeEach(async () => {
-    tmp = makeTempDir();
-    path = join(tmp.dir, 'nested', 'state.db');
+    path = backend.location();
     clock = new ManualClock(Date.parse('2026-11-01T08:00:00Z'));
     store = await openStateStore(path, { clock, masterKey: Buffer.alloc(32, 3) });
   });
   afterEach(async () => {
     await store.close().catch(() => undefined);
-    tmp.cleanup();
   });
 
-  it('creates the file (owner-only) and reports a fresh schema', async () => {
-    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: SCHEMA_VERSION, interruptedRuns: [] });
-    const { statSync } = await import('node:fs');
-    expect(statSync(path).mode & 0o077).toBe(0);
+  it('creates the database (a file owner-only) and reports a fresh schema', async () => {
+    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: name === 'sqlite' ? SCHEMA_VERSION : PG_SCHEMA_VERSION, interruptedRuns: [] });
+    expect(store.backend).toBe(name);
+    if (name === 'sqlite') {
+      const { statSync } = await import('node:fs');
+      expect(statSync(path).mode & 0o077).toBe(0);
+    } else {
+      expect(store.path).not.toContain('postgres:postgres@'); // no password in messages
+      expect(store.path).toContain(`(schema ${schemaOf(path)})`);
+    }
+    await store.close();
+    store = await openStateStore(path, { clock });
+    expect(store.opened).toMatchObject({ created: false, migratedFrom: store.opened.schemaVersion });
   });
 
   it('opens read-only for reading; writes are refused; a missing file is not created', async () => {
@@ -46,11 +62,16 @@ describe('state store', () => {
     } finally {
       await reader.close();
     }
-    const missing = join(tmp.dir, 'missing', 'state.db');
-    await expect(openStateStore(missing, { readonly: true })).rejects.toMatchObject({ code: 'STATE_NOT_FOUND', meta: { path: missing } });
+    const missing = backend.location('missing');
+    await expect(openStateStore(missing, { readonly: true })).rejects.toMatchObject({ code: 'STATE_NOT_FOUND', meta: { path: name === 'sqlite' ? missing : expect.stringContaining(schemaOf(missing)) } });
     await expect(openStateStore(missing, { create: false })).rejects.toMatchObject({ code: 'STATE_NOT_FOUND' });
-    const { existsSync } = await import('node:fs');
-    expect(existsSync(join(tmp.dir, 'missing'))).toBe(false);
+    if (name === 'sqlite') {
+      const { existsSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      expect(existsSync(dirname(missing))).toBe(false);
+    } else {
+      expect(await backend.postgres!.query('public', 'SELECT 1 FROM pg_namespace WHERE nspname = $1', [schemaOf(missing)])).toEqual([]);
+    }
   });
 
   it('upserts, reads back and deletes links per mapping', async () => {
@@ -226,7 +247,7 @@ describe('state store', () => {
     const exported = await store.export();
     expect(JSON.stringify(exported)).not.toContain('never-exported-value');
 
-    const target = await openStateStore(join(tmp.dir, 'copy.db'), { clock });
+    const target = await openStateStore(backend.location('copy'), { clock });
     try {
       await target.import(JSON.parse(JSON.stringify(exported)));
       expect(await target.export()).toEqual({ ...exported, secretsOmitted: 0 });
