@@ -27,6 +27,22 @@ function seal(key: Buffer, name: string, value: string): Sealed {
   return { nonce, ciphertext, tag: cipher.getAuthTag() };
 }
 
+/**
+ * A stored secret sealed again under another key (moving a state to another master key). Throws
+ * SECRET_DECRYPT_FAILED / MASTER_KEY_WRONG when `fromKey` cannot open it; the value is never returned.
+ */
+export function resealSecret(row: { name: string } & Sealed, fromKey: Buffer, toKey: Buffer): Sealed & { keyId: string } {
+  const value = open(fromKey, row.name, row);
+  if (value === undefined) {
+    throw new SecretError('SECRET_DECRYPT_FAILED', `Secret ${row.name} cannot be decrypted with the source's master key (key id ${keyId(fromKey)}), so it cannot be moved to the new key.`, {
+      meta: { name: row.name, keyId: keyId(fromKey) },
+      hint: 'Give the master key the source was set up with (--master-key-file or ML_CONNECTOR_MASTER_KEY), or leave out --to-master-key-file to copy the secrets as they are.',
+    });
+  }
+  registerSecret(value);
+  return { ...seal(toKey, row.name, value), keyId: keyId(toKey) };
+}
+
 /** Returns undefined when authentication fails: the caller turns that into a clear error. */
 function open(key: Buffer, name: string, s: Sealed): string | undefined {
   try {

@@ -9,7 +9,6 @@ import {
 } from './links.js';
 import { acquireLock, readLock, readLocks, removeLock, type LockContext } from './lock.js';
 import type { MasterKeySource } from './master-key.js';
-import { PostgresBackend } from './postgres/backend.js';
 import { currentProcess, describeOwner, type ProcessIdentity } from './process.js';
 import { completeRun, createRunId, insertRun, markInterruptedRuns, readRun, readRuns, touchRuns, unknownRun } from './runs.js';
 import { EncryptedSecretStore } from './secrets.js';
@@ -131,6 +130,15 @@ export interface StateStore {
 
 export const DEFAULT_STALE_MS = 300_000;
 
+const backends = new WeakMap<StateStore, StateBackend>();
+
+/** The backend under a store, for whole-state operations that work on tables (copy.ts). */
+export function backendOf(store: StateStore): StateBackend {
+  const b = backends.get(store);
+  if (!b) throw new StateError('STATE_ERROR', 'Not a store opened by openStateStore.');
+  return b;
+}
+
 /**
  * Open the state database: a SQLite file (a path, `sqlite:PATH`, `:memory:`) or a PostgreSQL
  * schema (a `postgres://` URL or a PostgresTarget); create it if needed, migrate it, and mark runs
@@ -149,7 +157,8 @@ export async function openStateStore(target: string | StateTarget, opts: StateSt
       ...(opts.synchronous === undefined ? {} : { synchronous: opts.synchronous }),
       ...(opts.maxPages === undefined ? {} : { maxPages: opts.maxPages }),
     })
-    : await PostgresBackend.open(t, { readonly, ...(opts.logger ? { logger: opts.logger } : {}) });
+    // Loaded only for PostgreSQL: a SQLite user never loads pg.
+    : await (await import('./postgres/backend.js')).PostgresBackend.open(t, { readonly, ...(opts.logger ? { logger: opts.logger } : {}) });
   try {
     if (t.backend === 'postgres' && !existed && (readonly || opts.create === false)) {
       throw new StateError('STATE_NOT_FOUND', `There is no state in ${describeTarget(t)}.`, {
@@ -189,7 +198,9 @@ async function initStore(backend: StateBackend, existed: boolean, opts: StateSto
     for (const id of interruptedRuns) logger.warn('run was interrupted (its process ended without finishing it)', { runId: id });
   }
   const opened: OpenReport = { path: db.path, created: !existed, migratedFrom: from, schemaVersion: backend.latestVersion, interruptedRuns };
-  return new SqlStateStore(backend, { clock, logger, me, staleMs, heartbeatMs }, opts, opened);
+  const store = new SqlStateStore(backend, { clock, logger, me, staleMs, heartbeatMs }, opts, opened);
+  backends.set(store, backend);
+  return store;
 }
 
 /** The store over either backend: every query here and in the table modules is shared. */

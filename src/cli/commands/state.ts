@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { CommandContext } from '../main.js';
 import { EXIT, paint, useColor } from '../output.js';
-import { addStateOptions, openStateFromOptions, printJson, withState, type StateCliOptions } from '../shared/state.js';
+import { addStateOptions, openStateFromOptions, printJson, readImplicitProjectState, withState, type StateCliOptions } from '../shared/state.js';
 // Light modules only: the store (and the native sqlite3 module) and the config loader are
 // imported when a command runs, so `ml-connector --help` and unrelated commands start faster.
 import { StateError } from '../../state/errors.js';
@@ -13,7 +13,12 @@ import { createLogger } from '../../support/log.js';
 
 
 export function describeLock(l: LockInfo): string {
-  const stale = l.staleReason === 'process-gone' ? ' (stale: its process is gone)' : l.staleReason === 'heartbeat-old' ? ' (stale: no heartbeat)' : '';
+  const why: Record<NonNullable<LockInfo['staleReason']>, string> = {
+    'process-gone': ' (stale: its process is gone)',
+    'heartbeat-old': ' (stale: no heartbeat)',
+    'session-ended': ' (stale: its database session ended)',
+  };
+  const stale = l.staleReason ? why[l.staleReason] : '';
   return `${l.name}: held by "${l.holder}" pid ${l.pid} on ${l.host} since ${l.acquiredAt}, last heartbeat ${l.heartbeatAt}${stale}`;
 }
 
@@ -35,8 +40,9 @@ async function showState(opts: StateCliOptions & { check?: boolean }, ctx: Comma
       return;
     }
     const c = paint(useColor());
+    const size = stats.backend === 'sqlite' ? `${formatBytes(stats.sizeBytes)} + ${formatBytes(stats.walBytes)} WAL` : `PostgreSQL, ${formatBytes(stats.sizeBytes)}`;
     const lines = [
-      `${c('bold', 'State')} ${stats.path} (schema v${stats.schemaVersion}, ${formatBytes(stats.sizeBytes)} + ${formatBytes(stats.walBytes)} WAL)`,
+      `${c('bold', 'State')} ${stats.path} (schema v${stats.schemaVersion}, ${size})`,
       `  ${Object.entries(stats.rows).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     ];
     for (const id of store.opened.interruptedRuns) lines.push(c('yellow', `  run ${id} was left running by a process that is gone: marked interrupted`));
@@ -122,8 +128,37 @@ async function pruneState(opts: StateCliOptions & { olderThan: string }): Promis
   });
 }
 
+interface MigrateCliOptions {
+  from: string;
+  to: string;
+  config?: string;
+  masterKeyFile?: string;
+  toMasterKeyFile?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+async function migrateStateCommand(opts: MigrateCliOptions): Promise<void> {
+  const project = await readImplicitProjectState(opts);
+  const { migrateState } = await import('../../engine/state-migrate.js');
+  const logger = createLogger({ level: 'warn', format: 'text' });
+  const report = await migrateState({
+    from: opts.from, to: opts.to, project, logger,
+    ...(opts.masterKeyFile ? { masterKeyFile: opts.masterKeyFile } : {}),
+    ...(opts.toMasterKeyFile ? { toMasterKeyFile: opts.toMasterKeyFile } : {}),
+    ...(opts.force ? { force: true } : {}),
+  });
+  if (opts.json) {
+    printJson(report);
+    return;
+  }
+  const rows = Object.entries(report.rows).map(([t, n]) => `${t} ${n}`).join(', ');
+  process.stdout.write(`Migrated ${report.from} → ${report.to}: ${rows}.\n` +
+    `Secrets ${report.secretsReencrypted ? 're-encrypted under the new master key' : 'copied as they were (same master key)'}. The source is unchanged; point the Project's state settings at the target to use it.\n`);
+}
+
 export function register(program: Command, ctx: CommandContext): void {
-  const state = program.command('state').description('Inspect and manage the local state database (links, watermarks, runs, locks).');
+  const state = program.command('state').description('Inspect, manage and move the state database (links, watermarks, runs, locks; migrate between SQLite and PostgreSQL).');
   addStateOptions(state.command('show').description('Show the state database: sizes, watermarks, locks (stale ones flagged), recent runs.'))
     .option('--check', 'also run an integrity check (exit 1 if it finds damage)')
     .action((opts: StateCliOptions & { check?: boolean }) => showState(opts, ctx));
@@ -138,6 +173,16 @@ export function register(program: Command, ctx: CommandContext): void {
     .argument('[name]', 'lock name', 'apply')
     .option('--force', 'break it even though its holder looks alive')
     .action((name: string, opts: StateCliOptions & { force?: boolean }) => unlockState(name, opts));
+  state.command('migrate')
+    .description('Copy the whole state (secrets too) from one backend to another, e.g. the SQLite file to PostgreSQL and back; row counts are checked.')
+    .requiredOption('--from <state>', 'project (the Project\'s state), sqlite:PATH, postgres:URL, or env:NAME (a URL in that variable, kept out of the process list)')
+    .requiredOption('--to <state>', 'where to copy it: the same forms; must be empty unless --force')
+    .option('--config <dir>', 'configuration directory whose Project names the state (default: configs when it exists)')
+    .option('--master-key-file <file>', "the source's master key (default: the Project's state.masterKeyFile, then ML_CONNECTOR_MASTER_KEY)")
+    .option('--to-master-key-file <file>', 'a different master key for the target: secrets are re-encrypted under it')
+    .option('--force', 'replace what the target already holds')
+    .option('--json', 'print JSON for scripts instead of text')
+    .action((opts: MigrateCliOptions) => migrateStateCommand(opts));
   addStateOptions(state.command('prune').description('Delete old history: finished runs with their audit rows, and webhook events. Links and secrets stay.'))
     .requiredOption('--older-than <when>', 'a date (2026-01-01) or a duration back from now (90d, 12h)')
     .action((opts: StateCliOptions & { olderThan: string }) => pruneState(opts));

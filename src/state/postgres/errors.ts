@@ -35,7 +35,7 @@ export function mapPgError(err: unknown, where: string, doing: string): unknown 
       'Check the user and password in the state URL (state.postgres.url, often ML_CONNECTOR_STATE_URL) and the server\'s pg_hba.conf.');
   }
   if (code === '3D000') {
-    return make('STATE_NOT_FOUND', `The PostgreSQL database of ${where} does not exist (${message}).`,
+    return make('STATE_DATABASE_NOT_FOUND', `The PostgreSQL database of ${where} does not exist (${message}).`,
       'Create it once (`createdb NAME`, or your provider\'s console) or fix the database name in the state URL; ml-connector creates its schema and tables itself.');
   }
   if (code === '42501' || code === '25006') {
