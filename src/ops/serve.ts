@@ -7,7 +7,8 @@ import type { Logger } from '../support/log.js';
 import { scrub } from '../support/redact.js';
 import { Metrics, METRIC } from './metrics.js';
 import { RunCoordinator, type RunMappings, type RunResult } from './runner.js';
-import { startSchedules, type RunningSchedules } from './scheduler.js';
+import { nextScheduleTimes, startSchedules, type RunningSchedules } from './scheduler.js';
+import type { LeaderElection } from './leader.js';
 import type { WebhookReceiver } from './webhook.js';
 import type { GitConfigSync } from './git-sync.js';
 
@@ -54,6 +55,12 @@ export interface ServeOptions {
   alert?: (result: RunResult) => Promise<void>;
   /** Wait this long for running applies on shutdown before abandoning them. */
   shutdownGraceMs?: number;
+  /**
+   * Several replicas on one state database: only the elected one runs the schedules and renews
+   * channels; the others serve /healthz, /metrics and webhooks and take over when it dies.
+   * Without it this process always leads.
+   */
+  leader?: LeaderElection;
 }
 
 export interface ServeHandle {
@@ -120,7 +127,15 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     clock,
     ...(options.alert ? { onFinished: options.alert } : {}),
   });
-  let schedules: RunningSchedules = startSchedules(config.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: config.project.defaults?.timezone });
+  const leading = (): boolean => options.leader?.isLeader() ?? true;
+  // A standby validates and reports the schedules but runs none of them.
+  const scheduleFor = (c: ServeConfig): RunningSchedules => {
+    const tz = c.project.defaults?.timezone;
+    if (leading()) return startSchedules(c.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: tz });
+    nextScheduleTimes(c.schedules, new Date(), tz);
+    return { stop: () => undefined, times: () => nextScheduleTimes(c.schedules, new Date(), tz) };
+  };
+  let schedules: RunningSchedules = scheduleFor(config);
 
   // Webhooks: collect the modules touched, then run their mappings once the burst is over.
   const touchedModules = new Set<string>();
@@ -163,6 +178,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const health = (): { status: number; body: unknown } => {
     const body = {
       status: stopping ? 'stopping' : 'ok',
+      role: leading() ? 'leader' : 'standby',
       uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
       running: coordinator.active(),
       lastRuns: coordinator.last(),
@@ -200,8 +216,24 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
 
   // Channel renewal: the keeper renews what has less than half its lifetime left; look again when
   // half of the earliest channel's remaining time has passed (at least a minute, at most 6 h).
+  // One renewal chain: its next run is kept so that an election can bring it forward.
+  let nextRenewal: NodeJS.Timeout | undefined;
+  const renewLater = (ms: number): void => {
+    if (nextRenewal) {
+      clearTimeout(nextRenewal);
+      timers.delete(nextRenewal);
+    }
+    nextRenewal = setTimeout(() => {
+      if (nextRenewal) timers.delete(nextRenewal);
+      nextRenewal = undefined;
+      void renewChannels();
+    }, ms);
+    timers.add(nextRenewal);
+  };
   const renewChannels = async (): Promise<void> => {
     if (!options.channels || stopping) return;
+    // Only the leader renews; a standby renews when it is elected.
+    if (!leading()) return;
     let nextInMs = 60 * 60_000;
     try {
       const { nextExpiry } = await options.channels.renew(config);
@@ -212,7 +244,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       logger.error('notification channel renewal failed; retrying in 5 minutes', { error: scrub(describeError(err)) });
       nextInMs = 5 * 60_000;
     }
-    if (!stopping) later(renewChannels, Math.min(nextInMs, 6 * 3600_000));
+    if (!stopping) renewLater(Math.min(nextInMs, 6 * 3600_000));
   };
   const later = (fn: () => Promise<void>, ms: number): void => {
     const t = setTimeout(() => {
@@ -229,7 +261,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     const outcome = await sync.pull(async (dir) => {
       const next = await options.git!.load(dir);
       // Validate the schedules before swapping anything: a bad cron keeps the old config running.
-      const nextSchedules = startSchedules(next.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: next.project.defaults?.timezone });
+      const nextSchedules = scheduleFor(next);
       schedules.stop();
       schedules = nextSchedules;
       config = next;
@@ -247,6 +279,16 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   };
   if (sync && options.git) later(pullLoop, options.git.intervalMs);
 
+  const LEADER_METRIC = ['ml_connector_leader', 'Whether this replica runs the schedules (1) or stands by for another (0).'] as const;
+  metrics.set(LEADER_METRIC[0], LEADER_METRIC[1], {}, leading() ? 1 : 0);
+  options.leader?.start((leader) => {
+    if (stopping) return;
+    schedules.stop();
+    schedules = scheduleFor(config);
+    metrics.set(LEADER_METRIC[0], LEADER_METRIC[1], {}, leader ? 1 : 0);
+    if (leader && options.channels) renewLater(0);
+  });
+
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => { resolveClosed = resolve; });
   const stop = async (reason = 'stop'): Promise<void> => {
@@ -254,6 +296,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     stopping = true;
     logger.info('serve stopping', { reason, running: coordinator.active() });
     schedules.stop();
+    // Released at once, so a standby replica takes the schedules over without waiting a lease.
+    await options.leader?.stop();
     if (webhookTimer) clearTimeout(webhookTimer);
     for (const t of timers) clearTimeout(t);
     timers.clear();

@@ -18,6 +18,7 @@ interface ServeCliOptions {
   logLevel: string;
   shutdownGrace: string;
   webhookDebounce: string;
+  leaderLease: string;
 }
 
 /** `60s`, `5m`, `1h`, or plain seconds. */
@@ -46,7 +47,6 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
   }
   // Heavy modules (sqlite3, undici clients) load only when serve actually runs.
   const { loadValidConfig } = await import('../../config/index.js');
-  const { openStateStore, resolveStatePath } = await import('../../state/index.js');
   const { startServe } = await import('../../ops/serve.js');
   const { GitConfigSync } = await import('../../ops/git-sync.js');
   const { createApplyRunner } = await import('../../ops/run-apply.js');
@@ -110,6 +110,11 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
       };
     }
 
+    // Several replicas may share the state database: the holder of its `serve` lock runs the schedules.
+    const { createLeaderElection } = await import('../../ops/leader.js');
+    const leaseMs = parseDuration(opts.leaderLease, '--leader-lease');
+    if (leaseMs < 1000) throw new MlError('CLI_INVALID_OPTION', `--leader-lease must be at least 1s (got "${opts.leaderLease}").`);
+    const leader = createLeaderElection({ store, logger, holder: `serve on ${hostname()} pid ${process.pid}`, leaseMs });
     const shouldAlert = createAlertThrottle(60 * 60_000);
     handle = await startServe({
       config: toServeConfig(config),
@@ -119,6 +124,7 @@ async function runServe(opts: ServeCliOptions): Promise<void> {
       host: opts.host,
       shutdownGraceMs: parseDuration(opts.shutdownGrace, '--shutdown-grace'),
       webhookDebounceMs: parseDuration(opts.webhookDebounce, '--webhook-debounce'),
+      leader,
       ...(webhookHandler ? { webhookHandler } : {}),
       ...(channels ? { channels } : {}),
       alert: async (result) => {
@@ -181,6 +187,7 @@ export function register(program: Command, _ctx: CommandContext): void {
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .option('--shutdown-grace <duration>', 'on SIGTERM, how long a running apply may take to finish its batch', '30s')
     .option('--webhook-debounce <duration>', 'quiet time after a Zoho notification before the affected mappings run', '30s')
+    .option('--leader-lease <duration>', 'replicas on one state database: how long a leader that stopped answering keeps the schedules before a standby takes them over', '45s')
     .action(async (opts: ServeCliOptions) => {
       await runServe(opts);
     });
