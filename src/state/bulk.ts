@@ -26,6 +26,8 @@ function placeholders(columns: number, rows: number): string {
  * "State bulk writes").
  */
 export async function insertMany(q: Queryable, table: string, columns: readonly string[], rows: readonly Param[][], suffix = ''): Promise<void> {
+  if (rows.length === 0) return;
+  if (q.insertRows) return q.insertRows(table, columns, rows, suffix);
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
   for (let i = 0; i < rows.length; i += perStatement) {
     const part = rows.slice(i, i + perStatement);

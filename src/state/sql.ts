@@ -14,6 +14,11 @@ export interface Queryable {
   all<T>(sql: string, params?: Param[]): Promise<T[]>;
   /** Several statements without parameters (DDL, pragmas). */
   exec(sql: string): Promise<void>;
+  /**
+   * `INSERT INTO table (columns) … <suffix>` for many rows, when the backend has a faster way than
+   * multi-row VALUES (PostgreSQL: one array per column through unnest). bulk.ts uses it when present.
+   */
+  insertRows?(table: string, columns: readonly string[], rows: readonly Param[][], suffix: string): Promise<void>;
 }
 
 export type BackendKind = 'sqlite' | 'postgres';

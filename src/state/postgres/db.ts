@@ -105,6 +105,8 @@ export class PgDb implements SqlDatabase {
   readonly kind = 'postgres' as const;
   readonly path: string;
   private closed = false;
+  /** Column types per table, for unnest casts (the schema does not change while a store is open). */
+  private readonly columnTypes = new Map<string, Map<string, string>>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -148,6 +150,9 @@ export class PgDb implements SqlDatabase {
   exec(sql: string): Promise<void> {
     return this.withClient(async (c) => void (await c.query(sql)), 'writing', false);
   }
+  insertRows(table: string, columns: readonly string[], rows: readonly Param[][], suffix: string): Promise<void> {
+    return this.transaction((tx) => tx.insertRows!(table, columns, rows, suffix), `writing ${table}`);
+  }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, doing = 'writing', options: TransactionOptions = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -156,7 +161,7 @@ export class PgDb implements SqlDatabase {
       try {
         await client.query(this.readonly ? 'BEGIN READ ONLY' : 'BEGIN');
         if (options.lockTables?.length) await client.query(`LOCK TABLE ${options.lockTables.map(quoteIdent).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
-        const result = await fn(queryableOf(client));
+        const result = await fn(queryableOf(client, this.columnTypes));
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -214,11 +219,37 @@ export class PgDb implements SqlDatabase {
   }
 }
 
-function queryableOf(client: pg.PoolClient | pg.Client): Queryable {
+/** Rows per unnest statement: arrays have no parameter limit; this keeps one statement a few MB. */
+const UNNEST_ROWS = 5_000;
+
+function queryableOf(client: pg.PoolClient | pg.Client, columnTypes: Map<string, Map<string, string>>): Queryable {
+  const typesOf = async (table: string): Promise<Map<string, string>> => {
+    let types = columnTypes.get(table);
+    if (!types) {
+      const rows = (await client.query<{ name: string; type: string }>(
+        'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped',
+        [table],
+      )).rows;
+      types = new Map(rows.map((r) => [r.name, r.type]));
+      columnTypes.set(table, types);
+    }
+    return types;
+  };
   return {
     run: async (sql, params = []) => ({ changes: (await client.query(toPgSql(sql), params)).rowCount ?? 0 }),
     get: async <R>(sql: string, params: Param[] = []) => (await client.query(toPgSql(sql), params)).rows[0] as R | undefined,
     all: async <R>(sql: string, params: Param[] = []) => (await client.query(toPgSql(sql), params)).rows as R[],
     exec: async (sql) => void (await client.query(sql)),
+    // One array per column, unnested server-side: one short statement to parse per 5,000 rows
+    // instead of 8,000 bound parameters per 1,000 (measured: 100,000 links ~2× faster).
+    async insertRows(table, columns, rows, suffix) {
+      const types = await typesOf(table);
+      const casts = columns.map((c, i) => `$${i + 1}::${types.get(c) ?? 'text'}[]`).join(', ');
+      const sql = `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${casts}) ${suffix}`;
+      for (let i = 0; i < rows.length; i += UNNEST_ROWS) {
+        const part = rows.slice(i, i + UNNEST_ROWS);
+        await client.query(sql, columns.map((_, c) => part.map((r) => r[c] ?? null)));
+      }
+    },
   };
 }
