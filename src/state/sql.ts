@@ -56,4 +56,7 @@ export function chunk<T>(items: readonly T[], size = MAX_KEYS): T[][] {
   return out;
 }
 
+/** A quoted SQL identifier (schema and table names we chose; quotes doubled all the same). */
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
 export const placeholdersFor = (n: number): string => Array.from({ length: n }, () => '?').join(', ');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { StateError } from '../errors.js';
-import type { Param, Queryable, SqlDatabase, TransactionOptions } from '../sql.js';
+import { quoteIdent, type Param, type Queryable, type SqlDatabase, type TransactionOptions } from '../sql.js';
 import { describeTarget, type PostgresTarget, type PostgresTls } from '../target.js';
 import { backoffDelay, type RetryPolicy } from '../../support/http.js';
 import { sleep } from '../../support/clock.js';
@@ -94,7 +94,7 @@ export function clientConfig(t: PostgresTarget): pg.ClientConfig {
   };
 }
 
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+export { quoteIdent } from '../sql.js';
 
 /**
  * The PostgreSQL state database: a pool of connections whose search_path is the project's

@@ -1,7 +1,6 @@
 import { StateError } from '../errors.js';
-import type { Queryable } from '../sql.js';
+import { quoteIdent, type Queryable } from '../sql.js';
 import type { PgDb } from './db.js';
-import { quoteIdent } from './db.js';
 
 /**
  * PostgreSQL's own forward-only migrations, numbered from 1 (independent of SQLite's
