@@ -111,6 +111,9 @@ describe('--json outputs match schema/output/*.schema.json', () => {
     expectValid('state', (await cli(['state', 'import', file, '--state', join(dir, 'copy.db'), '--json'])).json);
     expectValid('state', (await cli(['state', 'unlock', '-c', sys.configDir, '--json'])).json);
     expectValid('state', (await cli(['state', 'prune', '-c', sys.configDir, '--older-than', '30d', '--json'])).json);
+    const migrated = (await cli(['state', 'migrate', '-c', sys.configDir, '--from', 'project', '--to', `sqlite:${join(dir, 'moved.db')}`, '--json'])).json;
+    expectValid('state', migrated);
+    expect(migrated).toMatchObject({ rows: { links: 322 }, secretsReencrypted: false });
   }, 60_000);
 
   it('secrets', async () => {

@@ -118,6 +118,13 @@ describe('ml-connector validate --strict', () => {
     expect(body.issues[0]!.message).toContain('${env:ZOHO_REFRESH_TOKEN}');
   });
 
+  test('the PostgreSQL URL is a credential only when the Project\'s state backend resolves to postgres', async () => {
+    const run = await cli(['validate', '--config', 'configs', '--strict', '--json'], { ...credentials, ML_CONNECTOR_STATE_BACKEND: 'postgres' });
+    expect(run.code).toBe(1);
+    const body = JSON.parse(run.stdout) as { issues: Array<{ file: string; path: string; message: string }> };
+    expect(body.issues).toEqual([expect.objectContaining({ file: 'configs/project.yaml', path: 'state.postgres.url', message: expect.stringContaining('ML_CONNECTOR_STATE_URL') })]);
+  });
+
   test('passes when every credential is set; without --strict, unset credentials are no issue (CI validates without secrets)', async () => {
     expect((await cli(['validate', '--config', 'configs', '--strict'], credentials)).code).toBe(0);
     const plain = await cli(['validate', '--config', 'configs', '--json']);

@@ -1,29 +1,31 @@
 /**
- * Explicit pairings in a real SQLite file: stored with their audit row, read back in batches,
- * one Zoho record per source record, removed when adopted, carried by export and import.
+ * Explicit pairings and stored source histories, on a real SQLite file and a PostgreSQL schema:
+ * pairings stored with their audit row, read back in batches, one Zoho record per source record,
+ * removed when adopted, carried by export and import; histories read and replaced by key.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStateStore, type StateStore } from '../src/state/index.js';
-import { makeTempDir } from './fixtures/state/helpers.js';
+import { STATE_BACKENDS, useBackend, type TestBackend } from './fixtures/state/backends.js';
 
-let tmp: ReturnType<typeof makeTempDir>;
-let store: StateStore;
+describe.each(STATE_BACKENDS)('pairings and histories on $name', ({ name }) => {
+  let backend: TestBackend;
+  let store: StateStore;
 
-beforeEach(async () => {
-  tmp = makeTempDir();
-  store = await openStateStore(join(tmp.dir, 'state.db'));
-});
-afterEach(async () => {
-  await store.close();
-  tmp.cleanup();
-});
+  beforeAll(async () => {
+    backend = await useBackend(name);
+  });
+  afterAll(() => backend.cleanup());
+  beforeEach(async () => {
+    store = await openStateStore(backend.location());
+  });
+  afterEach(async () => {
+    await store.close();
+  });
 
-async function adoptRun(): Promise<string> {
-  return store.startRun({ kind: 'adopt', trigger: 'cli', configDigest: 'd', mappings: ['employees-to-contacts'] });
-}
+  async function adoptRun(): Promise<string> {
+    return store.startRun({ kind: 'adopt', trigger: 'cli', configDigest: 'd', mappings: ['employees-to-contacts'] });
+  }
 
-describe('pairings', () => {
   it('stores a pairing with its audit row in one go, and reads pairings back by key in batches', async () => {
     const runId = await adoptRun();
     await store.putPairing(
@@ -76,7 +78,7 @@ describe('pairings', () => {
     await store.finishRun(runId, { status: 'succeeded', counts: {}, apiCalls: 1, credits: 1 });
     const exported = await store.export();
     expect(exported).toMatchObject({ formatVersion: 2, pairings: [{ mapping: 'm', externalId: '1', zohoId: 'z1', runId }] });
-    const other = await openStateStore(join(tmp.dir, 'other.db'));
+    const other = await openStateStore(backend.location('other'));
     try {
       await other.import(JSON.parse(JSON.stringify(exported)));
       expect(await other.listPairings()).toEqual(exported.pairings);
@@ -86,5 +88,18 @@ describe('pairings', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('stores whole histories per scope, reads them back by key in batches, and replaces them', async () => {
+    const rows = Array.from({ length: 6000 }, (_, i) => ({ key: String(100000 + i), hash: `h${i}`, data: `[{"EFFDT":"2020-01-0${1 + (i % 9)}"}]` }));
+    await store.putHistories('peoplesoft-hcm/employees', rows);
+    const keys = ['100000', '105999', '106000'];
+    const found = await store.getHistories('peoplesoft-hcm/employees', keys);
+    expect([...found.keys()].sort()).toEqual(['100000', '105999']);
+    expect(found.get('105999')).toEqual({ hash: 'h5999', data: rows[5999]!.data });
+    await store.putHistories('peoplesoft-hcm/employees', [{ key: '100000', hash: 'new', data: '[]' }]);
+    expect((await store.getHistories('peoplesoft-hcm/employees', ['100000'])).get('100000')).toEqual({ hash: 'new', data: '[]' });
+    expect(await store.getHistories('peoplesoft-other/employees', ['100000'])).toEqual(new Map());
+    expect((await store.stats()).rows.histories).toBe(6000);
   });
 });

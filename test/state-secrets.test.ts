@@ -1,41 +1,33 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
 import { keyId, openStateStore, resolveSecretRef, type StateStore } from '../src/state/index.js';
 import { createLogger } from '../src/support/log.js';
+import { STATE_BACKENDS, stopTestPostgres, useBackend, type TestBackend } from './fixtures/state/backends.js';
 import { makeTempDir } from './fixtures/state/helpers.js';
 
 const KEY = Buffer.alloc(32, 0x11);
 const OTHER_KEY = Buffer.alloc(32, 0x22);
 
-async function rawRun(path: string, sql: string, params: unknown[] = []): Promise<void> {
-  const db = new sqlite3.Database(path);
-  await new Promise<void>((resolve, reject) => db.run(sql, params, (err) => (err ? reject(err) : resolve())));
-  await new Promise<void>((resolve) => db.close(() => resolve()));
-}
+afterAll(() => stopTestPostgres());
 
-async function rawGet<T>(path: string, sql: string): Promise<T> {
-  const db = new sqlite3.Database(path);
-  const row = await new Promise<T>((resolve, reject) => db.get(sql, (err: Error | null, r: T) => (err ? reject(err) : resolve(r))));
-  await new Promise<void>((resolve) => db.close(() => resolve()));
-  return row;
-}
-
-/** Every byte SQLite may have written: the database and its write-ahead log. */
-function fileBytes(path: string): Buffer {
-  return Buffer.concat([path, `${path}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p)));
-}
-
-describe('secrets', () => {
+describe.each(STATE_BACKENDS)('secrets on $name', ({ name }) => {
+  let backend: TestBackend;
   let tmp: ReturnType<typeof makeTempDir>;
   let path: string;
   let store: StateStore;
   const open = (opts: Parameters<typeof openStateStore>[1] = {}) => openStateStore(path, { env: {}, ...opts });
+  const rawRun = (sql: string, params: unknown[] = []) => backend.run(path, sql, params);
+  const rawGet = async <T>(sql: string): Promise<T> => (await backend.get<T>(path, sql))!;
+
+  beforeAll(async () => {
+    backend = await useBackend(name);
+  });
+  afterAll(() => backend.cleanup());
 
   beforeEach(async () => {
     tmp = makeTempDir();
-    path = join(tmp.dir, 'state.db');
+    path = backend.location();
     store = await open({ masterKey: KEY });
   });
   afterEach(async () => {
@@ -75,14 +67,14 @@ describe('secrets', () => {
     await store.secrets.set('B_SECRET', 'value-of-secret-b');
     await store.close();
     // Flip one bit of A's ciphertext.
-    const sealed = await rawGet<{ ciphertext: Buffer }>(path, "SELECT ciphertext FROM secrets WHERE name = 'A_SECRET'");
+    const sealed = await rawGet<{ ciphertext: Buffer }>("SELECT ciphertext FROM secrets WHERE name = 'A_SECRET'");
     sealed.ciphertext[0] = sealed.ciphertext[0]! ^ 1;
-    await rawRun(path, "UPDATE secrets SET ciphertext = ? WHERE name = 'A_SECRET'", [sealed.ciphertext]);
+    await rawRun("UPDATE secrets SET ciphertext = ? WHERE name = 'A_SECRET'", [sealed.ciphertext]);
     // Copy A's sealed value onto B: the name is authenticated, so this must not decrypt either.
     store = await open({ masterKey: KEY });
     await expect(store.secrets.get('A_SECRET')).rejects.toMatchObject({ code: 'SECRET_DECRYPT_FAILED', message: expect.stringMatching(/altered/) });
     await store.close();
-    await rawRun(path, "UPDATE secrets SET (nonce, ciphertext, tag) = (SELECT nonce, ciphertext, tag FROM secrets WHERE name = 'B_SECRET') WHERE name = 'A_SECRET'");
+    await rawRun("UPDATE secrets SET (nonce, ciphertext, tag) = (SELECT nonce, ciphertext, tag FROM secrets WHERE name = 'B_SECRET') WHERE name = 'A_SECRET'");
     store = await open({ masterKey: KEY });
     await expect(store.secrets.get('A_SECRET')).rejects.toMatchObject({ code: 'SECRET_DECRYPT_FAILED' });
     expect(await store.secrets.get('B_SECRET')).toBe('value-of-secret-b');
@@ -140,14 +132,14 @@ describe('secrets', () => {
 
     // Break S2, then try to rotate again: refused, and S1 still opens with the current key.
     await store.close();
-    await rawRun(path, "UPDATE secrets SET tag = zeroblob(16) WHERE name = 'S2'");
+    await rawRun("UPDATE secrets SET tag = ? WHERE name = 'S2'", [Buffer.alloc(16)]);
     store = await open({ masterKey: OTHER_KEY });
     await expect(store.secrets.rotateKey(KEY)).rejects.toMatchObject({ code: 'SECRET_DECRYPT_FAILED', meta: { name: 'S2' } });
     expect(await store.secrets.get('S1')).toBe('secret-one-value');
     await expect(store.secrets.rotateKey(Buffer.alloc(8))).rejects.toMatchObject({ code: 'MASTER_KEY_INVALID' });
   });
 
-  it('never lets a secret value reach another table, the file in clear, logs, audit, runs or exports', async () => {
+  it('never lets a secret value reach another table, the database in clear, logs, audit, runs or exports', async () => {
     const secret = 'Sup3r-Secret-Zoho-Refresh-Token-1000.abcdef';
     const lines: string[] = [];
     const logger = createLogger({ format: 'json', write: (l) => lines.push(l) });
@@ -177,7 +169,7 @@ describe('secrets', () => {
 
     await store.close();
     store = await open({ masterKey: KEY });
-    const bytes = fileBytes(path);
+    const bytes = await backend.storedBytes(path);
     expect(bytes.includes(Buffer.from(secret))).toBe(false);
     expect(bytes.includes(Buffer.from('ZOHO_REFRESH_TOKEN'))).toBe(true); // the name is stored; only the value is hidden
   });

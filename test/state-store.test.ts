@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { SCHEMA_VERSION } from '../src/state/migrations.js';
+import { PG_SCHEMA_VERSION } from '../src/state/postgres/migrations.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStateStore, type LinkInput, type StateStore } from '../src/state/index.js';
 import { ManualClock } from '../src/support/clock.js';
-import { makeTempDir } from './fixtures/state/helpers.js';
-import { SCHEMA_VERSION } from '../src/state/migrations.js';
+import { STATE_BACKENDS, stopTestPostgres, useBackend, type TestBackend } from './fixtures/state/backends.js';
+import { schemaOf } from './fixtures/state/postgres.js';
 
 const link = (id: string, extra: Partial<LinkInput> = {}): LinkInput => ({
   externalId: id,
@@ -14,27 +15,42 @@ const link = (id: string, extra: Partial<LinkInput> = {}): LinkInput => ({
   ...extra,
 });
 
-describe('state store', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
+afterAll(() => stopTestPostgres());
+
+// One matrix: every test runs against a SQLite file and a PostgreSQL schema.
+describe.each(STATE_BACKENDS)('state store on $name', ({ name }) => {
+  let backend: TestBackend;
   let path: string;
   let clock: ManualClock;
   let store: StateStore;
 
+  beforeAll(async () => {
+    backend = await useBackend(name);
+  });
+  afterAll(() => backend.cleanup());
+
   beforeEach(async () => {
-    tmp = makeTempDir();
-    path = join(tmp.dir, 'nested', 'state.db');
+    path = backend.location();
     clock = new ManualClock(Date.parse('2026-11-01T08:00:00Z'));
     store = await openStateStore(path, { clock, masterKey: Buffer.alloc(32, 3) });
   });
   afterEach(async () => {
     await store.close().catch(() => undefined);
-    tmp.cleanup();
   });
 
-  it('creates the file (owner-only) and reports a fresh schema', async () => {
-    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: SCHEMA_VERSION, interruptedRuns: [] });
-    const { statSync } = await import('node:fs');
-    expect(statSync(path).mode & 0o077).toBe(0);
+  it('creates the database (a file owner-only) and reports a fresh schema', async () => {
+    expect(store.opened).toMatchObject({ created: true, migratedFrom: 0, schemaVersion: name === 'sqlite' ? SCHEMA_VERSION : PG_SCHEMA_VERSION, interruptedRuns: [] });
+    expect(store.backend).toBe(name);
+    if (name === 'sqlite') {
+      const { statSync } = await import('node:fs');
+      expect(statSync(path).mode & 0o077).toBe(0);
+    } else {
+      expect(store.path).not.toContain('postgres:postgres@'); // no password in messages
+      expect(store.path).toContain(`(schema ${schemaOf(path)})`);
+    }
+    await store.close();
+    store = await openStateStore(path, { clock });
+    expect(store.opened).toMatchObject({ created: false, migratedFrom: store.opened.schemaVersion });
   });
 
   it('opens read-only for reading; writes are refused; a missing file is not created', async () => {
@@ -46,11 +62,16 @@ describe('state store', () => {
     } finally {
       await reader.close();
     }
-    const missing = join(tmp.dir, 'missing', 'state.db');
-    await expect(openStateStore(missing, { readonly: true })).rejects.toMatchObject({ code: 'STATE_NOT_FOUND', meta: { path: missing } });
+    const missing = backend.location('missing');
+    await expect(openStateStore(missing, { readonly: true })).rejects.toMatchObject({ code: 'STATE_NOT_FOUND', meta: { path: name === 'sqlite' ? missing : expect.stringContaining(schemaOf(missing)) } });
     await expect(openStateStore(missing, { create: false })).rejects.toMatchObject({ code: 'STATE_NOT_FOUND' });
-    const { existsSync } = await import('node:fs');
-    expect(existsSync(join(tmp.dir, 'missing'))).toBe(false);
+    if (name === 'sqlite') {
+      const { existsSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      expect(existsSync(dirname(missing))).toBe(false);
+    } else {
+      expect(await backend.postgres!.query('public', 'SELECT 1 FROM pg_namespace WHERE nspname = $1', [schemaOf(missing)])).toEqual([]);
+    }
   });
 
   it('upserts, reads back and deletes links per mapping', async () => {
@@ -132,6 +153,27 @@ describe('state store', () => {
     expect(await store.queryAudit({ since: '1h' })).toHaveLength(2);
     expect((await store.queryAudit({ limit: 1 })).map((a) => a.externalId)).toEqual(['E2']);
     await expect(store.queryAudit({ since: 'yesterday-ish' })).rejects.toMatchObject({ code: 'STATE_INVALID_INPUT' });
+  });
+
+  it('remembers per mapping the last finished apply, its records by action, and the last success', async () => {
+    const ok = await store.startRun({ kind: 'apply', trigger: 'schedule:daily', configDigest: 'd', mappings: ['employees', 'vendors'] });
+    await store.commitBatch({ runId: ok, mapping: 'employees', links: [link('E1')], audit: [{ runId: ok, mapping: 'employees', externalId: 'E1', action: 'create', fields: [], outcome: 'applied' }] });
+    clock.advance(1000);
+    await store.finishRun(ok, { status: 'succeeded', counts: { create: 1 }, apiCalls: 1, credits: 1 });
+    clock.advance(60_000);
+    const bad = await store.startRun({ kind: 'apply', trigger: 'cli', configDigest: 'd', mappings: ['employees'] });
+    await store.finishRun(bad, { status: 'failed', counts: {}, apiCalls: 1, credits: 1, error: 'PeopleSoft unreachable' });
+    await store.startRun({ kind: 'plan', trigger: 'cli', configDigest: 'd', mappings: ['vendors'] });
+    expect(await store.mappingHistory()).toEqual([
+      { mapping: 'employees', last: { runId: bad, status: 'failed', finishedAt: '2026-11-01T08:01:01.000Z', trigger: 'cli', counts: {} }, lastSuccessAt: '2026-11-01T08:00:01.000Z' },
+      { mapping: 'vendors', last: { runId: ok, status: 'succeeded', finishedAt: '2026-11-01T08:00:01.000Z', trigger: 'schedule:daily', counts: {} }, lastSuccessAt: '2026-11-01T08:00:01.000Z' },
+    ]);
+    // The run row counts both mappings together; each mapping's counts come from its own audit rows.
+    clock.advance(1000);
+    const again = await store.startRun({ kind: 'apply', trigger: 'cli', configDigest: 'd', mappings: ['employees'] });
+    await store.commitBatch({ runId: again, mapping: 'employees', links: [link('E2')], audit: [{ runId: again, mapping: 'employees', externalId: 'E2', action: 'update', fields: [], outcome: 'applied' }] });
+    await store.finishRun(again, { status: 'succeeded', counts: { update: 1 }, apiCalls: 1, credits: 1 });
+    expect((await store.mappingHistory())[0]!.last).toMatchObject({ runId: again, counts: { update: 1 } });
   });
 
   it('commits a batch all or nothing', async () => {
@@ -226,7 +268,7 @@ describe('state store', () => {
     const exported = await store.export();
     expect(JSON.stringify(exported)).not.toContain('never-exported-value');
 
-    const target = await openStateStore(join(tmp.dir, 'copy.db'), { clock });
+    const target = await openStateStore(backend.location('copy'), { clock });
     try {
       await target.import(JSON.parse(JSON.stringify(exported)));
       expect(await target.export()).toEqual({ ...exported, secretsOmitted: 0 });

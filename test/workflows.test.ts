@@ -82,6 +82,20 @@ describe('workflow files', () => {
     const broken = await parse('broken.yml', 'on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.sha\n    enviroment: prod\n');
     expect(broken.errors.length).toBeGreaterThan(0);
   });
+
+  it('apply.yml: the PostgreSQL state when ML_CONNECTOR_STATE_URL is set, the cache otherwise', async () => {
+    const wf = await read('apply.yml');
+    const { evaluate } = await import('../src/gitops/workflow-local.js');
+    const backend = (secrets: Record<string, string>): unknown =>
+      evaluate(String(wf.jobs.apply.env.ML_CONNECTOR_STATE_BACKEND).replace(/^\$\{\{|\}\}$/g, ''), { github: {}, secrets, inputs: {}, vars: {}, env: {}, runner: {}, steps: {}, failed: false, workspace: '.' });
+    expect(backend({})).toBe('sqlite');
+    expect(backend({ ML_CONNECTOR_STATE_URL: 'postgres://ml@db/crm' })).toBe('postgres');
+    const steps = wf.jobs.apply.steps as { name: string; if?: string; env?: Record<string, string> }[];
+    for (const name of ['Restore the state database', 'Decrypt the state database', 'Encrypt the state database']) {
+      expect(steps.find((s) => s.name === name)!.if, name).toContain("env.ML_CONNECTOR_STATE_BACKEND == 'sqlite'");
+    }
+    for (const name of ['Apply', 'Run summary']) expect(steps.find((s) => s.name === name)!.env!.ML_CONNECTOR_STATE_URL).toBe('${{ secrets.ML_CONNECTOR_STATE_URL }}');
+  });
 });
 
 const people: Mapping = {

@@ -11,6 +11,7 @@ import { benchReconcile, benchReconcileLarge, type ScenarioResult } from './reco
 
 type ReconcileBenchResult = Awaited<ReturnType<typeof benchReconcile>>;
 import { benchState } from './state.js';
+import { benchStatePostgres, describePostgresBench } from './state-postgres.js';
 import { benchZohoUpsert } from './zoho.js';
 
 const json = process.argv.includes('--json');
@@ -24,6 +25,7 @@ const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 const stages = {
   state: () => benchState(),
+  'state-postgres': () => benchStatePostgres(),
   peoplesoft: () => benchPeopleSoft({ employees: quick ? 2_000 : 100_000, vendors: quick ? 1_000 : 20_000, latencyMs: 100 }),
   history: () => benchPeopleSoftHistory({ employees: quick ? 2_000 : 100_000, latencyMs: 100 }),
   zoho: () => benchZohoUpsert(quick ? 2_000 : 10_000, 30),
@@ -69,6 +71,8 @@ async function runAll(): Promise<void> {
   const state = await runStage<Awaited<ReturnType<typeof benchState>>>('state');
   out.state = state;
   say(`state: ${state.linkUpserts.toLocaleString('en-US')} link upserts in ${state.ms} ms (${state.perSecond.toLocaleString('en-US')}/s, ${state.batches} transactions); read back in ${state.readMs} ms; commitBatch of 100: ${state.batchCommit.perSecond.toLocaleString('en-US')} records/s`);
+
+  say(describePostgresBench((out.statePostgres = await runStage<Awaited<ReturnType<typeof benchStatePostgres>>>('state-postgres')) as Awaited<ReturnType<typeof benchStatePostgres>>));
 
   const ps = await runStage<PeopleSoftBenchResult>('peoplesoft');
   out.peoplesoft = ps;

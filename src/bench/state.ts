@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStateStore } from '../state/index.js';
-import type { BatchCommit, LinkInput, StateStore } from '../state/index.js';
+import type { BatchCommit, LinkInput, StateStore, StateTarget } from '../state/index.js';
 
 export interface StateBenchResult {
   linkUpserts: number;
@@ -54,14 +54,15 @@ async function benchCommitBatches(store: StateStore, records: number, size: numb
 
 /**
  * 100,000 link upserts in batched transactions (1,000 per batch, the applier's shape) into a real
- * SQLite file, then one read of all links. The data is built before the clock starts.
+ * SQLite file (or `target`, e.g. a PostgreSQL schema), then one read of all links. The data is
+ * built before the clock starts.
  */
-export async function benchState(opts: { links?: number; batchSize?: number } = {}): Promise<StateBenchResult> {
+export async function benchState(opts: { links?: number; batchSize?: number; target?: StateTarget } = {}): Promise<StateBenchResult> {
   const total = opts.links ?? 100_000;
   const batchSize = opts.batchSize ?? 1000;
   const dir = mkdtempSync(join(tmpdir(), 'ml-state-bench-'));
   try {
-    const store = await openStateStore(join(dir, 'state.db'));
+    const store = await openStateStore(opts.target ?? join(dir, 'state.db'));
     const batches: LinkInput[][] = [];
     for (let i = 0; i < total; i += batchSize) batches.push(Array.from({ length: Math.min(batchSize, total - i) }, (_, k) => link(i + k)));
     const cpu = process.cpuUsage();

@@ -94,9 +94,13 @@ export function buildConfig(dir: string, entries: Entry[]): Config {
       this.requireEnv('ZohoConnection', m.target.connection);
     },
     digest() {
+      // Where the state lives and who is alerted are not what is synced: moving the state to
+      // PostgreSQL (`state migrate`) or a plan made without the SMTP settings keeps a reviewed
+      // plan applicable. Everything that decides what a plan holds is covered.
+      const { state: _where, alerts: _who, ...project } = projectDoc;
       whole ??= sha256(
         canonicalJson({
-          project: projectDoc,
+          project,
           peoplesoft: sortedObject(peoplesoft),
           zoho: sortedObject(zoho),
           mappings: sortedObject(mappings),

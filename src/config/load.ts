@@ -66,23 +66,33 @@ function coerceEnvScalars(root: unknown, errors: readonly { keyword: string; ins
 }
 
 /**
+ * A credential no command reads with this document as it resolves: the PostgreSQL URL of a
+ * Project whose state backend is SQLite (`backend: ${env:ML_CONNECTOR_STATE_BACKEND:-sqlite}`).
+ */
+function isUnusedSection(kind: string, resolved: unknown, path: readonly (string | number)[]): boolean {
+  if (kind !== 'Project' || path[0] !== 'state' || path[1] !== 'postgres') return false;
+  const backend = (valueAt(resolved as Record<string, unknown>, ['state', 'backend']) ?? 'sqlite') as unknown;
+  return backend !== 'postgres';
+}
+
+/**
  * Schema errors, env references and credential checks of one document. A string that uses
  * `${env:...}` is judged by its resolved value (so `region: ${env:ZOHO_REGION:-eu}` is fine and
  * `ZOHO_REGION=europe` is not); everything else by what is written.
  */
 function checkDocument(pd: ParsedDoc, raw: Record<string, unknown>, validator: KindValidator, env: Env, issues: ConfigIssue[], credentialEnv: boolean): Pick<Entry, 'value' | 'unsetEnv'> {
   const first = validator.validate(raw);
+  const resolved = resolveEnvRefs(raw, new Set(first.credentials), env);
   if (credentialEnv) {
     for (const pointer of first.credentials) {
       const p = pointerToPath(pointer, raw);
       const ref = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(String(valueAt(raw, p) ?? ''));
       const name = ref?.[1];
-      if (name !== undefined && (env[name] === undefined || env[name] === '')) {
+      if (name !== undefined && (env[name] === undefined || env[name] === '') && !isUnusedSection(validator.kind, resolved.value, p)) {
         issues.push(issueAt(pd, p, 'CONFIG_UNSET_CREDENTIAL', `credential ${formatPath(p)} reads \${env:${name}}, which is not set: a command that connects would fail; set ${name} (or store it with \`ml-connector secrets set\` and write \${secret:NAME})`, 'warning'));
       }
     }
   }
-  const resolved = resolveEnvRefs(raw, new Set(first.credentials), env);
   const written = first.errors.filter((e) => !resolved.changed.has(e.instancePath));
   for (const p of describeSchemaErrors(written, raw, validator.kind)) {
     issues.push(issueAt(pd, p.path, p.code, p.message, 'error', p.onKey));

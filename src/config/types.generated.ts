@@ -22,11 +22,15 @@ export interface Project {
    */
   description?: string;
   /**
-   * The local state database (SQLite): links between PeopleSoft keys and Zoho ids, watermarks, runs, audit trail, encrypted secrets. It is a cache of what Zoho and PeopleSoft say and can be rebuilt, except for secrets.
+   * Where the state lives: links between PeopleSoft keys and Zoho ids, watermarks, runs, audit trail, encrypted secrets. A local SQLite file by default; a schema in a PostgreSQL database for teams, GitHub Actions without the cache, and several `serve` replicas. It is a cache of what Zoho and PeopleSoft say and can be rebuilt, except for secrets and history (docs/state.md).
    */
   state?: {
     /**
-     * Path of the SQLite file, relative to the directory ml-connector runs in. Keep it out of git.
+     * `sqlite`: one local file (`path`); nothing to set up. `postgres`: a schema in a PostgreSQL database (`postgres`), shared by every machine that runs ml-connector for this project, with locks that work across machines. `${env:NAME:-sqlite}` lets one configuration use either (apply.yml does).
+     */
+    backend?: 'sqlite' | 'postgres';
+    /**
+     * Path of the SQLite file (backend `sqlite`, and where a `${secret:}` in `postgres.url` is read from), relative to the directory ml-connector runs in. Keep it out of git.
      */
     path?: string;
     /**
@@ -41,6 +45,52 @@ export interface Project {
      * File holding the base64 master key that encrypts secrets. Default: the ML_CONNECTOR_MASTER_KEY environment variable.
      */
     masterKeyFile?: string;
+    /**
+     * The PostgreSQL state (backend `postgres`). ml-connector creates the schema and its tables on first use and migrates them forward; the role needs CREATE on the database (or on an existing schema).
+     */
+    postgres?: {
+      /**
+       * Connection URL `postgres://USER:PASSWORD@HOST:5432/DATABASE`, as a reference: `${env:ML_CONNECTOR_STATE_URL}`, or `${secret:NAME}` stored in the local SQLite file at `path` (the PostgreSQL state cannot hold its own address).
+       */
+      url: string;
+      /**
+       * Schema holding this project's tables, so several projects (or production and staging) can share one database.
+       */
+      schema?: string;
+      /**
+       * TLS to the server. Default: `verify-full` with the system's CAs, except `disable` for a server on a loopback address or a Unix socket.
+       */
+      tls?: {
+        /**
+         * `disable`: no TLS. `require`: encrypted, the certificate not checked. `verify-full`: encrypted, certificate checked against the CA and the host name.
+         */
+        mode: 'disable' | 'require' | 'verify-full';
+        /**
+         * PEM file of the CA that signed the server's certificate (your provider's bundle), instead of the system's.
+         */
+        caFile?: string;
+        /**
+         * PEM client certificate, for servers that authenticate clients by certificate.
+         */
+        certFile?: string;
+        /**
+         * PEM key of the client certificate.
+         */
+        keyFile?: string;
+      };
+      /**
+       * Connections each process keeps in its pool (one more per held lock).
+       */
+      maxConnections?: number;
+      /**
+       * How long one connection attempt may take; failed attempts are retried with backoff a few times.
+       */
+      connectTimeoutSeconds?: number;
+      /**
+       * Longest a single statement may run on the server (statement_timeout).
+       */
+      statementTimeoutSeconds?: number;
+    };
   };
   /**
    * Who is told when something fails.

@@ -41,6 +41,7 @@ export class Metrics {
   readonly running: Gauge;
   readonly webhooks: Counter;
   readonly configReloads: Counter;
+  readonly leader: Gauge;
   readonly runDuration: Histogram;
   readonly apiLatency: Histogram;
 
@@ -57,6 +58,7 @@ export class Metrics {
     this.running = new Gauge({ name: 'ml_connector_run_in_progress', help: '1 while a run of the mapping is in progress.', labelNames: ['mapping'], registers });
     this.webhooks = new Counter({ name: 'ml_connector_webhook_events_total', help: 'Calls to /webhooks/zoho by outcome (rejected and rate-limited ones are counted, never stored).', labelNames: ['outcome'], registers });
     this.configReloads = new Counter({ name: 'ml_connector_config_reloads_total', help: 'Configuration reloads after a git pull, by result.', labelNames: ['result'], registers });
+    this.leader = new Gauge({ name: 'ml_connector_leader', help: 'Whether this replica runs the schedules (1) or stands by for another (0).', registers });
     this.runDuration = new Histogram({ name: 'ml_connector_run_duration_seconds', help: 'Wall time of a run, by kind (incremental, full) and final status.', labelNames: ['kind', 'status'], buckets: RUN_BUCKETS, registers });
     this.apiLatency = new Histogram({ name: 'ml_connector_api_request_duration_seconds', help: 'Time of one HTTP request to Zoho or PeopleSoft (each attempt), by system and outcome.', labelNames: ['system', 'outcome'], buckets: API_BUCKETS, registers });
 

@@ -12,7 +12,8 @@ import { listen, send } from './http.js';
 import { createWebhookEndpoint } from './webhook-endpoint.js';
 import { RunCoordinator, type MappingHistory, type RunMappings, type RunResult } from './runner.js';
 import { renderStatusPage, type ChannelStatus } from './status-page.js';
-import { startSchedules, type RunningSchedules } from './scheduler.js';
+import { nextScheduleTimes, startSchedules, type RunningSchedules } from './scheduler.js';
+import type { LeaderElection } from './leader.js';
 import type { WebhookReceiver } from './webhook.js';
 import type { GitConfigSync } from './git-sync.js';
 
@@ -72,6 +73,12 @@ export interface ServeOptions {
    * right-most X-Forwarded-For entry (the one the proxy added) instead.
    */
   trustProxy?: boolean;
+  /**
+   * Several replicas on one state database: only the elected one runs the schedules and renews
+   * channels; the others serve /healthz, /metrics and webhooks and take over when it dies.
+   * Without it this process always leads.
+   */
+  leader?: LeaderElection;
 }
 
 export interface ServeHandle {
@@ -124,6 +131,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       logger.warn('run history not read from the state database; /metrics starts without last-success times', { error: scrub(describeError(err)) });
     }
   }
+  const leading = (): boolean => options.leader?.isLeader() ?? true;
+  // A standby validates and reports the schedules but runs none of them.
+  const scheduleFor = (c: ServeConfig): RunningSchedules => {
+    const tz = c.project.defaults?.timezone;
+    if (leading()) return startSchedules(c.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: tz });
+    nextScheduleTimes(c.schedules, new Date(), tz);
+    return { stop: () => undefined, times: () => nextScheduleTimes(c.schedules, new Date(), tz) };
+  };
   // Schedules start once the server listens: a serve that cannot answer /healthz must not run.
   let schedules: RunningSchedules | undefined;
   let channels: ChannelStatus[] | undefined = options.channels ? [] : undefined;
@@ -159,6 +174,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const health = (): { status: number; body: unknown } => {
     const body = {
       status: stopping ? 'stopping' : 'ok',
+      role: leading() ? 'leader' : 'standby',
       uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
       running: coordinator.active(),
       lastRuns: coordinator.last(),
@@ -225,13 +241,29 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   };
   subscribe(HTTP_ATTEMPTS_CHANNEL, onAttempt);
 
-  schedules = startSchedules(config.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: config.project.defaults?.timezone });
+  schedules = scheduleFor(config);
   logger.info('serve listening', { url, status: `${url}/`, healthz: `${url}/healthz`, metrics: `${url}/metrics`, webhooks: options.webhook || options.webhookHandler ? `${url}/webhooks/zoho` : 'off' });
 
   // Channel renewal: the keeper renews what has less than half its lifetime left; look again when
   // half of the earliest channel's remaining time has passed (at least a minute, at most 6 h).
+  // One renewal chain: its next run is kept so that an election can bring it forward.
+  let nextRenewal: NodeJS.Timeout | undefined;
+  const renewLater = (ms: number): void => {
+    if (nextRenewal) {
+      clearTimeout(nextRenewal);
+      timers.delete(nextRenewal);
+    }
+    nextRenewal = setTimeout(() => {
+      if (nextRenewal) timers.delete(nextRenewal);
+      nextRenewal = undefined;
+      void renewChannels();
+    }, ms);
+    timers.add(nextRenewal);
+  };
   const renewChannels = async (): Promise<void> => {
     if (!options.channels || stopping) return;
+    // Only the leader renews; a standby renews when it is elected.
+    if (!leading()) return;
     let nextInMs = 60 * 60_000;
     try {
       const renewed = await options.channels.renew(config);
@@ -244,7 +276,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       logger.error('notification channel renewal failed; retrying in 5 minutes', { error: scrub(describeError(err)) });
       nextInMs = 5 * 60_000;
     }
-    if (!stopping) later(renewChannels, Math.min(nextInMs, 6 * 3600_000));
+    if (!stopping) renewLater(Math.min(nextInMs, 6 * 3600_000));
   };
   const later = (fn: () => Promise<void>, ms: number): void => {
     const t = setTimeout(() => {
@@ -261,7 +293,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     const outcome = await sync.pull(async (dir) => {
       const next = await options.git!.load(dir);
       // Validate the schedules before swapping anything: a bad cron keeps the old config running.
-      const nextSchedules = startSchedules(next.schedules, (req) => coordinator.request(req), { logger, defaultTimezone: next.project.defaults?.timezone });
+      const nextSchedules = scheduleFor(next);
       schedules?.stop();
       schedules = nextSchedules;
       config = next;
@@ -280,6 +312,15 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   };
   if (sync && options.git) later(pullLoop, options.git.intervalMs);
 
+  metrics.leader.set(leading() ? 1 : 0);
+  options.leader?.start((leader) => {
+    if (stopping) return;
+    schedules?.stop();
+    schedules = scheduleFor(config);
+    metrics.leader.set(leader ? 1 : 0);
+    if (leader && options.channels) renewLater(0);
+  });
+
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => { resolveClosed = resolve; });
   const stop = async (reason = 'stop'): Promise<void> => {
@@ -287,6 +328,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     stopping = true;
     logger.info('serve stopping', { reason, running: coordinator.active() });
     schedules?.stop();
+    // Released at once, so a standby replica takes the schedules over without waiting a lease.
+    await options.leader?.stop();
     if (webhookTimer) clearTimeout(webhookTimer);
     for (const t of timers) clearTimeout(t);
     timers.clear();

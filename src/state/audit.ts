@@ -1,4 +1,4 @@
-import type { Param, Queryable } from './db.js';
+import { chunk, placeholdersFor, type Param, type Queryable } from './sql.js';
 import { insertMany } from './bulk.js';
 import { StateError } from './errors.js';
 import type { AuditInput, AuditQuery, AuditRow, WebhookEventInput, WebhookEventRow, WebhookQuery, WebhookStatus } from './types.js';
@@ -101,7 +101,7 @@ export async function selectAudit(q: Queryable, query: AuditQuery, nowMs: number
   if (query.since !== undefined) add('at >= ?', parseSince(query.since, nowMs));
   params.push(Math.max(1, query.limit ?? 1000));
   const rows = await q.all<AuditDbRow>(
-    `SELECT * FROM (SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?) ORDER BY id`,
+    `SELECT * FROM (SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?) AS recent ORDER BY id`,
     params,
   );
   return rows.map(toAudit);
@@ -116,16 +116,18 @@ const WEBHOOK_STATUSES = new Set<WebhookStatus>(['received', 'processed', 'ignor
 export async function insertWebhookEvent(q: Queryable, e: WebhookEventInput, now: string): Promise<number> {
   const status = e.status ?? 'received';
   if (!WEBHOOK_STATUSES.has(status)) throw new StateError('STATE_INVALID_INPUT', `Unknown webhook event status "${status}".`, { meta: { status } });
-  const res = await q.run(
-    `INSERT INTO webhook_events (received_at, source, channel_id, module, operation, record_ids, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  const row = await q.get<{ id: number }>(
+    `INSERT INTO webhook_events (received_at, source, channel_id, module, operation, record_ids, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [now, e.source, e.channelId ?? null, e.module ?? null, e.operation ?? null, JSON.stringify(e.recordIds), status, e.detail === undefined ? null : scrub(e.detail)],
   );
-  return res.lastID;
+  return row!.id;
 }
 
 export async function updateWebhookEvents(q: Queryable, ids: readonly number[], status: WebhookStatus, runId: string | undefined): Promise<void> {
   if (!WEBHOOK_STATUSES.has(status)) throw new StateError('STATE_INVALID_INPUT', `Unknown webhook event status "${status}".`, { meta: { status } });
-  await q.run('UPDATE webhook_events SET status = ?, run_id = COALESCE(?, run_id) WHERE id IN (SELECT value FROM json_each(?))', [status, runId ?? null, JSON.stringify(ids)]);
+  for (const part of chunk(ids)) {
+    await q.run(`UPDATE webhook_events SET status = ?, run_id = COALESCE(?, run_id) WHERE id IN (${placeholdersFor(part.length)})`, [status, runId ?? null, ...part]);
+  }
 }
 
 interface WebhookDbRow {
@@ -164,7 +166,7 @@ export async function selectWebhookEvents(q: Queryable, query: WebhookQuery, now
   }
   params.push(Math.max(1, query.limit ?? 1000));
   const rows = await q.all<WebhookDbRow>(
-    `SELECT * FROM (SELECT * FROM webhook_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?) ORDER BY id`,
+    `SELECT * FROM (SELECT * FROM webhook_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?) AS recent ORDER BY id`,
     params,
   );
   return rows.map(toWebhook);

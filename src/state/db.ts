@@ -2,16 +2,9 @@ import sqlite3 from 'sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateError, mapStateError } from './errors.js';
+import type { Param, Queryable, SqlDatabase } from './sql.js';
 
-export type Param = string | number | bigint | Buffer | null;
-
-/** The statements every store module needs; both a Db and an open transaction provide them. */
-export interface Queryable {
-  run(sql: string, params?: Param[]): Promise<{ changes: number; lastID: number }>;
-  get<T>(sql: string, params?: Param[]): Promise<T | undefined>;
-  all<T>(sql: string, params?: Param[]): Promise<T[]>;
-  exec(sql: string): Promise<void>;
-}
+export type { Param, Queryable } from './sql.js';
 
 export interface DbOptions {
   readonly?: boolean;
@@ -32,7 +25,8 @@ export interface DbOptions {
  * a statement from another async task in the middle of someone's BEGIN..COMMIT, so every call goes
  * through one queue: a transaction holds the queue until it commits or rolls back.
  */
-export class Db implements Queryable {
+export class Db implements SqlDatabase {
+  readonly kind = 'sqlite' as const;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 

@@ -1,10 +1,9 @@
-import type { Queryable } from './db.js';
+import type { Queryable } from './sql.js';
 import { StateError } from './errors.js';
 import { readAllAudit } from './audit.js';
 import { readAllWatermarks, readLinks, readSnapshots, readSourceHashes, writeLinks, writeSnapshots, writeSourceHashes, writeWatermark } from './links.js';
 import { readAllPairings, writePairing } from './pairings.js';
 import { readAllRuns } from './runs.js';
-import { SCHEMA_VERSION } from './migrations.js';
 import type { AuditRow, Link, Pairing, RunRow, Snapshot, Watermark, WebhookEventRow } from './types.js';
 
 export const EXPORT_FORMAT = 'ml-connector-state';
@@ -43,7 +42,7 @@ async function listMappings(q: Queryable): Promise<string[]> {
   return rows.map((r) => r.mapping);
 }
 
-export async function exportState(q: Queryable, nowIso: string, webhookEvents: WebhookEventRow[]): Promise<StateExport> {
+export async function exportState(q: Queryable, nowIso: string, webhookEvents: WebhookEventRow[], schemaVersion: number): Promise<StateExport> {
   const watermarks = new Map((await readAllWatermarks(q)).map((w) => [w.mapping, w]));
   const mappings: StateExport['mappings'] = [];
   for (const mapping of await listMappings(q)) {
@@ -64,7 +63,7 @@ export async function exportState(q: Queryable, nowIso: string, webhookEvents: W
   return {
     format: EXPORT_FORMAT,
     formatVersion: EXPORT_FORMAT_VERSION,
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion,
     exportedAt: nowIso,
     secretsOmitted: secrets?.n ?? 0,
     mappings,

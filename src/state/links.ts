@@ -1,5 +1,5 @@
-import type { Param, Queryable } from './db.js';
-import { deleteMany, insertMany } from './bulk.js';
+import { deleteMany, insertMany, lastPerKey } from './bulk.js';
+import { chunk as chunks, type Param, type Queryable } from './sql.js';
 import { StateError } from './errors.js';
 import type { Link, LinkInput, Snapshot, SnapshotInput, SourceHashInput, Watermark, WatermarkInput } from './types.js';
 
@@ -15,7 +15,7 @@ const LINK_COLUMNS = ['mapping', 'external_id', 'module', 'zoho_id', 'field_hash
 
 /** `updatedAt` on a row is kept as given (import); otherwise rows are stamped `now`. */
 export async function writeLinks(q: Queryable, mapping: string, links: readonly (LinkInput & { updatedAt?: string })[], now: string): Promise<void> {
-  const rows: Param[][] = links.map((l) => {
+  const rows: Param[][] = lastPerKey(links, (l) => l.externalId).map((l) => {
     requireText(l.externalId, 'externalId', mapping);
     requireText(l.zohoId, 'zohoId', mapping);
     requireText(l.module, 'module', mapping);
@@ -82,15 +82,6 @@ export async function countLinks(q: Queryable, mapping: string): Promise<number>
   return (await q.get<{ n: number }>('SELECT count(*) AS n FROM links WHERE mapping = ?', [mapping]))?.n ?? 0;
 }
 
-/** Keys per `IN (...)` list: well under SQLite's (and PostgreSQL's) parameter limits. */
-const MAX_KEYS = 900;
-
-function chunks(keys: readonly string[]): string[][] {
-  const out: string[][] = [];
-  for (let i = 0; i < keys.length; i += MAX_KEYS) out.push(keys.slice(i, i + MAX_KEYS));
-  return out;
-}
-
 /** Which mapping and external id a Zoho record is linked to (webhooks name records by Zoho id). */
 export async function findLinkByZohoId(q: Queryable, module: string, zohoId: string): Promise<{ mapping: string; externalId: string } | undefined> {
   const row = await q.get<{ mapping: string; external_id: string }>('SELECT mapping, external_id FROM links WHERE module = ? AND zoho_id = ? LIMIT 1', [module, zohoId]);
@@ -100,7 +91,7 @@ export async function findLinkByZohoId(q: Queryable, module: string, zohoId: str
 const SNAPSHOT_COLUMNS = ['mapping', 'external_id', 'zoho_id', 'field_values', 'modified_time', 'observed_at'];
 
 export async function writeSnapshots(q: Queryable, mapping: string, rows: readonly (SnapshotInput & { observedAt?: string })[], now: string): Promise<void> {
-  const values: Param[][] = rows.map((r) => {
+  const values: Param[][] = lastPerKey(rows, (r) => r.externalId).map((r) => {
     requireText(r.externalId, 'externalId', mapping);
     requireText(r.zohoId, 'zohoId', mapping);
     return [mapping, r.externalId, r.zohoId, JSON.stringify(r.values ?? {}), r.modifiedTime, r.observedAt ?? now];
@@ -137,7 +128,7 @@ export async function readSnapshotsByKeys(q: Queryable, mapping: string, keys: r
 
 export async function writeSourceHashes(q: Queryable, mapping: string, rows: readonly SourceHashInput[], replace: boolean): Promise<void> {
   if (replace) await q.run('DELETE FROM source_hashes WHERE mapping = ?', [mapping]);
-  const values: Param[][] = rows.map((r) => {
+  const values: Param[][] = lastPerKey(rows, (r) => r.key).map((r) => {
     requireText(r.key, 'source key', mapping);
     return [mapping, r.key, r.hash];
   });
@@ -145,7 +136,7 @@ export async function writeSourceHashes(q: Queryable, mapping: string, rows: rea
 }
 
 export async function readSourceHashes(q: Queryable, mapping: string): Promise<Map<string, string>> {
-  const rows = await q.all<{ source_key: string; hash: string }>('SELECT source_key, hash FROM source_hashes WHERE mapping = ?', [mapping]);
+  const rows = await q.all<{ source_key: string; hash: string }>('SELECT source_key, hash FROM source_hashes WHERE mapping = ? ORDER BY source_key', [mapping]);
   return new Map(rows.map((r) => [r.source_key, r.hash]));
 }
 

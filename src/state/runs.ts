@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from './db.js';
+import { chunk, placeholdersFor, type BackendKind, type Queryable } from './sql.js';
 import { StateError } from './errors.js';
 import { describeOwner, type ProcessIdentity } from './process.js';
 import type { FinalRunStatus, RunFinish, RunRow, RunStart } from './types.js';
@@ -103,8 +103,10 @@ export async function readRun(q: Queryable, id: string): Promise<RunRow | undefi
 }
 
 export async function touchRuns(q: Queryable, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await q.run(`UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND id IN (SELECT value FROM json_each(?))`, [new Date().toISOString(), JSON.stringify(ids)]);
+  const now = new Date().toISOString();
+  for (const part of chunk(ids)) {
+    await q.run(`UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND id IN (${placeholdersFor(part.length)})`, [now, ...part]);
+  }
 }
 
 /**
@@ -144,13 +146,15 @@ export interface MappingRunHistory {
  * action, and when the newest successful one finished. One pass over the runs table with a
  * window function, then one indexed count of the audit trail per mapping.
  */
-export async function readMappingHistory(q: Queryable): Promise<MappingRunHistory[]> {
+export async function readMappingHistory(q: Queryable, kind: BackendKind): Promise<MappingRunHistory[]> {
+  // The one statement that needs each backend's way of expanding a JSON array into rows.
+  const eachMapping = kind === 'postgres' ? 'json_array_elements_text(r.mappings::json) AS j(value)' : 'json_each(r.mappings) j';
   const rows = await q.all<{ mapping: string; id: string; status: FinalRunStatus; finished_at: string; trigger: string; last_success: string | null }>(
     `WITH per_mapping AS (
        SELECT j.value AS mapping, r.id, r.status, r.finished_at, r.trigger, r.counts, r.started_at,
               ROW_NUMBER() OVER (PARTITION BY j.value ORDER BY r.started_at DESC, r.id DESC) AS n,
               MAX(CASE WHEN r.status = 'succeeded' THEN r.finished_at END) OVER (PARTITION BY j.value) AS last_success
-       FROM runs r, json_each(r.mappings) j
+       FROM runs r, ${eachMapping}
        WHERE r.kind = 'apply' AND r.status != 'running' AND r.finished_at IS NOT NULL)
      SELECT mapping, id, status, finished_at, trigger, last_success FROM per_mapping WHERE n = 1 ORDER BY mapping`,
   );

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Db } from './db.js';
+import type { SqlDatabase } from './sql.js';
 import { SecretError } from './errors.js';
 import { keyId, loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, parseMasterKey, type MasterKeySource } from './master-key.js';
 import type { SecretInfo, SecretStore } from './types.js';
@@ -25,6 +25,22 @@ function seal(key: Buffer, name: string, value: string): Sealed {
   cipher.setAAD(aad(name));
   const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
   return { nonce, ciphertext, tag: cipher.getAuthTag() };
+}
+
+/**
+ * A stored secret sealed again under another key (moving a state to another master key). Throws
+ * SECRET_DECRYPT_FAILED / MASTER_KEY_WRONG when `fromKey` cannot open it; the value is never returned.
+ */
+export function resealSecret(row: { name: string } & Sealed, fromKey: Buffer, toKey: Buffer): Sealed & { keyId: string } {
+  const value = open(fromKey, row.name, row);
+  if (value === undefined) {
+    throw new SecretError('SECRET_DECRYPT_FAILED', `Secret ${row.name} cannot be decrypted with the source's master key (key id ${keyId(fromKey)}), so it cannot be moved to the new key.`, {
+      meta: { name: row.name, keyId: keyId(fromKey) },
+      hint: 'Give the master key the source was set up with (--master-key-file or ML_CONNECTOR_MASTER_KEY), or leave out --to-master-key-file to copy the secrets as they are.',
+    });
+  }
+  registerSecret(value);
+  return { ...seal(toKey, row.name, value), keyId: keyId(toKey) };
 }
 
 /** Returns undefined when authentication fails: the caller turns that into a clear error. */
@@ -67,7 +83,7 @@ export class EncryptedSecretStore implements SecretStore {
   private key: Buffer | undefined;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: SqlDatabase,
     private readonly clock: Clock,
     private readonly keySource: MasterKeySource,
     private readonly logger: Logger,
@@ -175,7 +191,7 @@ export class EncryptedSecretStore implements SecretStore {
         await tx.run('UPDATE secrets SET nonce = ?, ciphertext = ?, tag = ?, key_id = ?, updated_at = ? WHERE name = ?', [s.nonce, s.ciphertext, s.tag, keyId(next), now, row.name]);
       }
       return rows.length;
-    }, 'rotating the master key');
+    }, 'rotating the master key', { lockTables: ['secrets'] });
     this.key = next;
     return { count };
   }

@@ -1,5 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
-import { openDb, type Db } from './db.js';
+import type { StateBackend } from './backend.js';
 import { StateError } from './errors.js';
 import { insertAudit, insertWebhookEvent, parseSince, selectAudit, selectWebhookEvents, updateWebhookEvents } from './audit.js';
 import { checkExport, exportState, importState, type StateExport } from './export.js';
@@ -12,10 +11,12 @@ import { readHistories, writeHistories } from './histories.js';
 import { acquireLock, readLock, readLocks, removeLock, type LockContext } from './lock.js';
 import { findPairingByZohoId, readAllPairings, readPairings, removePairingRows, writePairing } from './pairings.js';
 import type { MasterKeySource } from './master-key.js';
-import { SCHEMA_VERSION, migrate, readSchemaVersion, tooNewError } from './migrations.js';
 import { currentProcess, describeOwner, type ProcessIdentity } from './process.js';
 import { completeRun, createRunId, insertRun, markInterruptedRuns, readMappingHistory, readRun, readRuns, touchRuns, unknownRun, type MappingRunHistory } from './runs.js';
 import { EncryptedSecretStore } from './secrets.js';
+import type { BackendKind, SqlDatabase } from './sql.js';
+import { SqliteBackend } from './sqlite-backend.js';
+import { describeTarget, parseStateTarget, type StateTarget } from './target.js';
 import type {
   AuditInput, AuditQuery, AuditRow, BatchCommit, HistoryInput, Link, LinkInput, Lock, LockInfo, LockOptions, OpenReport, Pairing, PairingInput, RunFinish, RunRow,
   RunStart, SecretStore, Snapshot, SnapshotInput, SourceHashInput, Watermark, WatermarkInput, WebhookEventInput, WebhookEventRow,
@@ -45,6 +46,7 @@ export interface StateStoreOptions extends MasterKeySource {
 }
 
 export interface StateStats {
+  backend: BackendKind;
   path: string;
   schemaVersion: number;
   sizeBytes: number;
@@ -53,7 +55,9 @@ export interface StateStats {
 }
 
 export interface StateStore {
+  /** Where it is, for messages: the file, or the PostgreSQL URL without password and the schema. */
   readonly path: string;
+  readonly backend: BackendKind;
   /** What happened on open (migration, runs marked interrupted). */
   readonly opened: OpenReport;
   readonly secrets: SecretStore;
@@ -143,7 +147,7 @@ export interface StateStore {
    */
   pruneHistory(olderThan: string): Promise<{ runs: number; audit: number; webhookEvents: number; before: string }>;
   stats(): Promise<StateStats>;
-  /** PRAGMA quick_check: 'ok' or the problems SQLite found. */
+  /** ['ok'], or the problems found (SQLite: PRAGMA quick_check; PostgreSQL: tables and version present). */
   checkIntegrity(): Promise<string[]>;
   /** Everything but secrets and locks, in a portable shape. */
   export(): Promise<StateExport>;
@@ -153,29 +157,51 @@ export interface StateStore {
 
 export const DEFAULT_STALE_MS = 300_000;
 
+const backends = new WeakMap<StateStore, StateBackend>();
+
+/** The backend under a store, for whole-state operations that work on tables (copy.ts). */
+export function backendOf(store: StateStore): StateBackend {
+  const b = backends.get(store);
+  if (!b) throw new StateError('STATE_ERROR', 'Not a store opened by openStateStore.');
+  return b;
+}
+
 /**
- * Open the state database: create it if needed, migrate it, and mark runs whose process died as
- * interrupted. Throws StateError STATE_TOO_NEW, STATE_CORRUPT, STATE_READONLY, STATE_DISK_FULL,
- * STATE_NOT_FOUND with a hint saying what to do.
+ * Open the state database: a SQLite file (a path, `sqlite:PATH`, `:memory:`) or a PostgreSQL
+ * schema (a `postgres://` URL or a PostgresTarget); create it if needed, migrate it, and mark runs
+ * whose process died as interrupted. Throws StateError STATE_TOO_NEW, STATE_CORRUPT,
+ * STATE_READONLY, STATE_DISK_FULL, STATE_NOT_FOUND, STATE_UNAVAILABLE, STATE_AUTH_FAILED with a
+ * hint saying what to do.
  */
-export async function openStateStore(path: string, opts: StateStoreOptions = {}): Promise<StateStore> {
-  const existed = path !== ':memory:' && existsSync(path);
-  const db = await openDb(path, {
-    readonly: opts.readonly ?? false,
-    ...(opts.create === undefined ? {} : { create: opts.create }),
-    ...(opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }),
-    ...(opts.synchronous === undefined ? {} : { synchronous: opts.synchronous }),
-    ...(opts.maxPages === undefined ? {} : { maxPages: opts.maxPages }),
-  });
+export async function openStateStore(target: string | StateTarget, opts: StateStoreOptions = {}): Promise<StateStore> {
+  const t = typeof target === 'string' ? parseStateTarget(target) : target;
+  const readonly = opts.readonly ?? false;
+  const { backend, existed } = t.backend === 'sqlite'
+    ? await SqliteBackend.open(t.path, {
+      readonly,
+      ...(opts.create === undefined ? {} : { create: opts.create }),
+      ...(opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }),
+      ...(opts.synchronous === undefined ? {} : { synchronous: opts.synchronous }),
+      ...(opts.maxPages === undefined ? {} : { maxPages: opts.maxPages }),
+    })
+    // Loaded only for PostgreSQL: a SQLite user never loads pg.
+    : await (await import('./postgres/backend.js')).PostgresBackend.open(t, { readonly, ...(opts.logger ? { logger: opts.logger } : {}) });
   try {
-    return await initStore(db, existed, opts);
+    if (t.backend === 'postgres' && !existed && (readonly || opts.create === false)) {
+      throw new StateError('STATE_NOT_FOUND', `There is no state in ${describeTarget(t)}.`, {
+        meta: { path: describeTarget(t) },
+        hint: 'Run `ml-connector plan` or `apply` first (they create the schema and its tables), or check state.postgres.schema and the database in the URL.',
+      });
+    }
+    return await initStore(backend, existed, opts);
   } catch (err) {
-    await db.close().catch(() => undefined);
+    await backend.db.close().catch(() => undefined);
     throw err;
   }
 }
 
-async function initStore(db: Db, existed: boolean, opts: StateStoreOptions): Promise<StateStore> {
+async function initStore(backend: StateBackend, existed: boolean, opts: StateStoreOptions): Promise<StateStore> {
+  const { db } = backend;
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentLogger;
   const me = opts.identity ?? currentProcess();
@@ -184,43 +210,56 @@ async function initStore(db: Db, existed: boolean, opts: StateStoreOptions): Pro
   let from: number;
   let interruptedRuns: string[] = [];
   if (db.readonly) {
-    from = await readSchemaVersion(db);
-    if (from > SCHEMA_VERSION) throw tooNewError(db.path, from);
-    if (from < SCHEMA_VERSION) {
-      throw new StateError('STATE_OUTDATED', `The state database ${db.path} has schema version ${from} and must be migrated to ${SCHEMA_VERSION} before a read-only open.`, {
-        meta: { path: db.path, schemaVersion: from, expected: SCHEMA_VERSION },
-        hint: 'Run any command that writes (e.g. `ml-connector state show`) once with write access; it migrates the file.',
+    from = await backend.readVersion();
+    if (from > backend.latestVersion) throw backend.tooNew(from);
+    if (from < backend.latestVersion) {
+      throw new StateError('STATE_OUTDATED', `The state database ${db.path} has schema version ${from} and must be migrated to ${backend.latestVersion} before a read-only open.`, {
+        meta: { path: db.path, schemaVersion: from, expected: backend.latestVersion },
+        hint: 'Run any command that writes (e.g. `ml-connector state show`) once with write access; it migrates the database.',
       });
     }
   } else {
-    from = (await migrate(db)).from;
-    if (from > 0 && from < SCHEMA_VERSION) logger.info('state database migrated', { path: db.path, from, to: SCHEMA_VERSION });
+    from = (await backend.migrate()).from;
+    if (from > 0 && from < backend.latestVersion) logger.info('state database migrated', { path: db.path, from, to: backend.latestVersion });
     interruptedRuns = await db.transaction((tx) => markInterruptedRuns(tx, new Date(clock.now()).toISOString(), staleMs, me), 'marking interrupted runs');
     for (const id of interruptedRuns) logger.warn('run was interrupted (its process ended without finishing it)', { runId: id });
   }
-  const opened: OpenReport = { path: db.path, created: !existed, migratedFrom: from, schemaVersion: SCHEMA_VERSION, interruptedRuns };
-  return new SqliteStateStore(db, { clock, logger, me, staleMs, heartbeatMs }, opts, opened);
+  const opened: OpenReport = { path: db.path, created: !existed, migratedFrom: from, schemaVersion: backend.latestVersion, interruptedRuns };
+  const store = new SqlStateStore(backend, { clock, logger, me, staleMs, heartbeatMs }, opts, opened);
+  backends.set(store, backend);
+  return store;
 }
 
-class SqliteStateStore implements StateStore {
+/** The store over either backend: every query here and in the table modules is shared. */
+class SqlStateStore implements StateStore {
   readonly secrets: SecretStore;
   private readonly lockCtx: LockContext;
   private readonly activeRuns = new Set<string>();
   private readonly heldLocks = new Set<Lock>();
   private runTimer: NodeJS.Timeout | undefined;
 
+  private readonly db: SqlDatabase;
+
   constructor(
-    private readonly db: Db,
+    private readonly backendOf: StateBackend,
     private readonly ctx: { clock: Clock; logger: Logger; me: ProcessIdentity; staleMs: number; heartbeatMs: number },
     keySource: MasterKeySource,
     readonly opened: OpenReport,
   ) {
-    this.secrets = new EncryptedSecretStore(db, ctx.clock, keySource, ctx.logger);
-    this.lockCtx = { db, logger: ctx.logger, me: ctx.me, staleMs: ctx.staleMs, heartbeatMs: ctx.heartbeatMs };
+    this.db = backendOf.db;
+    this.secrets = new EncryptedSecretStore(this.db, ctx.clock, keySource, ctx.logger);
+    this.lockCtx = {
+      db: this.db, logger: ctx.logger, me: ctx.me, staleMs: ctx.staleMs, heartbeatMs: ctx.heartbeatMs,
+      ...(backendOf.beacons ? { beacons: backendOf.beacons } : {}),
+    };
   }
 
   get path(): string {
     return this.db.path;
+  }
+
+  get backend(): BackendKind {
+    return this.db.kind;
   }
 
   private now(): string {
@@ -381,7 +420,7 @@ class SqliteStateStore implements StateStore {
     return readRun(this.db, id);
   }
   mappingHistory(): Promise<MappingRunHistory[]> {
-    return readMappingHistory(this.db);
+    return readMappingHistory(this.db, this.db.kind);
   }
 
   recordAudit(rows: AuditInput[]): Promise<void> {
@@ -442,12 +481,11 @@ class SqliteStateStore implements StateStore {
 
   async stats(): Promise<StateStats> {
     const count = async (table: string): Promise<number> => (await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0;
-    const size = (p: string): number => (existsSync(p) ? statSync(p).size : 0);
     return {
+      backend: this.db.kind,
       path: this.db.path,
-      schemaVersion: await readSchemaVersion(this.db),
-      sizeBytes: size(this.db.path),
-      walBytes: size(`${this.db.path}-wal`),
+      schemaVersion: await this.backendOf.readVersion(),
+      ...(await this.backendOf.sizes()),
       rows: {
         links: await count('links'),
         snapshots: await count('snapshots'),
@@ -465,14 +503,13 @@ class SqliteStateStore implements StateStore {
     };
   }
 
-  async checkIntegrity(): Promise<string[]> {
-    const rows = await this.db.all<{ quick_check: string }>('PRAGMA quick_check');
-    return rows.map((r) => r.quick_check);
+  checkIntegrity(): Promise<string[]> {
+    return this.backendOf.checkIntegrity();
   }
 
   async export(): Promise<StateExport> {
     const events = await selectWebhookEvents(this.db, { limit: Number.MAX_SAFE_INTEGER }, this.ctx.clock.now());
-    return exportState(this.db, this.now(), events);
+    return exportState(this.db, this.now(), events, this.backendOf.latestVersion);
   }
 
   async import(data: unknown): Promise<void> {
@@ -488,6 +525,7 @@ class SqliteStateStore implements StateStore {
         }
       }
       await importState(tx, checked);
-    }, 'importing state');
+      await this.backendOf.afterExplicitIds(tx);
+    }, 'importing state', { lockTables: ['locks'] });
   }
 }

@@ -205,6 +205,8 @@ export interface LockOptions {
   staleMs?: number;
   /** How often to look again while waiting. Default 200 ms. */
   pollMs?: number;
+  /** How often the holder refreshes the heartbeat. Default: the store's heartbeatMs (a quarter of staleMs, at most 30 s). */
+  heartbeatMs?: number;
 }
 
 export interface LockInfo {
@@ -214,8 +216,11 @@ export interface LockInfo {
   host: string;
   acquiredAt: string;
   heartbeatAt: string;
-  /** Present when the holder looks gone: its process is dead (same host) or its heartbeat is old. */
-  staleReason?: 'process-gone' | 'heartbeat-old';
+  /**
+   * Present when the holder looks gone: its process is dead (same host), its heartbeat is old, or
+   * (PostgreSQL) the database ended the session it held the lock with.
+   */
+  staleReason?: 'process-gone' | 'heartbeat-old' | 'session-ended';
 }
 
 export interface Lock {

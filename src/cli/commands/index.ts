@@ -71,7 +71,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   state: {
     usage: 'state',
-    summary: 'Inspect and manage the local state database (links, watermarks, runs, locks).',
+    summary: 'Inspect, manage and move the state database (links, watermarks, runs, locks; migrate between SQLite and PostgreSQL).',
     load: async () => (await import('./state.js')).register,
   },
   runs: {

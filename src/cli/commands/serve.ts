@@ -22,6 +22,7 @@ interface ServeCliOptions {
   shutdownGrace: string;
   webhookDebounce: string;
   trustProxy?: boolean;
+  leaderLease: string;
 }
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -94,7 +95,6 @@ async function serveUntilStopped(opts: ServeCliOptions, logger: Logger): Promise
   }
   // Heavy modules (sqlite3, undici clients) load only when serve actually runs.
   const { loadValidConfig } = await import('../../config/index.js');
-  const { openStateStore, resolveStatePath } = await import('../../state/index.js');
   const { startServe } = await import('../../ops/serve.js');
   const { GitConfigSync } = await import('../../ops/git-sync.js');
   const { createApplyRunner } = await import('../../ops/run-apply.js');
@@ -168,6 +168,11 @@ async function serveUntilStopped(opts: ServeCliOptions, logger: Logger): Promise
       };
     }
 
+    // Several replicas may share the state database: the holder of its `serve` lock runs the schedules.
+    const { createLeaderElection } = await import('../../ops/leader.js');
+    const leaseMs = parseDuration(opts.leaderLease, '--leader-lease');
+    if (leaseMs < 1000) throw new MlError('CLI_INVALID_OPTION', `--leader-lease must be at least 1s (got "${opts.leaderLease}").`);
+    const leader = createLeaderElection({ store, logger, holder: `serve on ${hostname()} pid ${process.pid}`, leaseMs });
     const shouldAlert = createAlertThrottle(60 * 60_000);
     // Per configuration (a git pull swaps it): which origin is which system, for the latency metric.
     const systemOrigins = new WeakMap<Config, Map<string, string>>();
@@ -188,6 +193,7 @@ async function serveUntilStopped(opts: ServeCliOptions, logger: Logger): Promise
       },
       trustProxy: opts.trustProxy === true,
       webhookDebounceMs: parseDuration(opts.webhookDebounce, '--webhook-debounce'),
+      leader,
       ...(webhookHandler ? { webhookHandler } : {}),
       ...(channels ? { channels } : {}),
       alert: async (result) => {
@@ -251,6 +257,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--shutdown-grace <duration>', 'on SIGTERM, how long a running apply may take to finish its batch', '30s')
     .option('--webhook-debounce <duration>', 'quiet time after a Zoho notification before the affected mappings run', '30s')
     .option('--trust-proxy', 'behind a reverse proxy: rate-limit refused webhook calls by the X-Forwarded-For address the proxy adds')
+    .option('--leader-lease <duration>', 'replicas on one state database: how long a leader that stopped answering keeps the schedules before a standby takes them over', '45s')
     .action(async (opts: ServeCliOptions) => {
       await runServe(opts, ctx);
     });

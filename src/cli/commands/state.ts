@@ -3,8 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { addExamples } from '../shared/help.js';
 import type { CommandContext } from '../shared/context.js';
 import { EXIT, paint, useColor } from '../output.js';
-import { describeLock, printJson, withState, addStateOptions, type StateCliOptions } from '../shared/state.js';
+import { addStateOptions, describeLock, printJson, readImplicitProjectState, withState, type StateCliOptions } from '../shared/state.js';
 import { StateError } from '../../state/errors.js';
+import { createLogger } from '../../support/log.js';
 
 function formatBytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -24,8 +25,9 @@ async function showState(opts: StateCliOptions & { check?: boolean }, ctx: Comma
       return;
     }
     const c = paint(useColor());
+    const size = stats.backend === 'sqlite' ? `${formatBytes(stats.sizeBytes)} + ${formatBytes(stats.walBytes)} WAL` : `PostgreSQL, ${formatBytes(stats.sizeBytes)}`;
     const lines = [
-      `${c('bold', 'State')} ${stats.path} (schema v${stats.schemaVersion}, ${formatBytes(stats.sizeBytes)} + ${formatBytes(stats.walBytes)} WAL)`,
+      `${c('bold', 'State')} ${stats.path} (schema v${stats.schemaVersion}, ${size})`,
       `  ${Object.entries(stats.rows).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     ];
     for (const id of store.opened.interruptedRuns) lines.push(c('yellow', `  run ${id} was left running by a process that is gone: marked interrupted`));
@@ -111,8 +113,37 @@ async function pruneState(opts: StateCliOptions & { olderThan: string }): Promis
   });
 }
 
+interface MigrateCliOptions {
+  from: string;
+  to: string;
+  config?: string;
+  masterKeyFile?: string;
+  toMasterKeyFile?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+async function migrateStateCommand(opts: MigrateCliOptions): Promise<void> {
+  const project = await readImplicitProjectState(opts);
+  const { migrateState } = await import('../../engine/state-migrate.js');
+  const logger = createLogger({ level: 'warn', format: 'text' });
+  const report = await migrateState({
+    from: opts.from, to: opts.to, project, logger,
+    ...(opts.masterKeyFile ? { masterKeyFile: opts.masterKeyFile } : {}),
+    ...(opts.toMasterKeyFile ? { toMasterKeyFile: opts.toMasterKeyFile } : {}),
+    ...(opts.force ? { force: true } : {}),
+  });
+  if (opts.json) {
+    printJson(report);
+    return;
+  }
+  const rows = Object.entries(report.rows).map(([t, n]) => `${t} ${n}`).join(', ');
+  process.stdout.write(`Migrated ${report.from} → ${report.to}: ${rows}.\n` +
+    `Secrets ${report.secretsReencrypted ? 're-encrypted under the new master key' : 'copied as they were (same master key)'}. The source is unchanged; point the Project's state settings at the target to use it.\n`);
+}
+
 export function register(program: Command, ctx: CommandContext): void {
-  const state = program.command('state').description('Inspect and manage the local state database (links, watermarks, runs, locks).');
+  const state = program.command('state').description('Inspect, manage and move the state database (links, watermarks, runs, locks; migrate between SQLite and PostgreSQL).');
   addStateOptions(state.command('show').description('Show the state database: sizes, watermarks, locks (stale ones flagged), recent runs.'))
     .option('--check', 'also run an integrity check (exit 1 if it finds damage)')
     .action((opts: StateCliOptions & { check?: boolean }) => showState(opts, ctx));
@@ -131,6 +162,20 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--force', 'break it even though its holder looks alive')
     .action((name: string, opts: StateCliOptions & { force?: boolean }) => unlockState(name, opts));
   addExamples(state.commands.at(-1)!, ['state unlock                                 # the apply lock, if its holder is gone', 'state unlock --force                         # a machine that was switched off']);
+  state.command('migrate')
+    .description('Copy the whole state (secrets too) from one backend to another, e.g. the SQLite file to PostgreSQL and back; row counts are checked.')
+    .requiredOption('--from <state>', 'project (the Project\'s state), sqlite:PATH, postgres:URL, or env:NAME (a URL in that variable, kept out of the process list)')
+    .requiredOption('--to <state>', 'where to copy it: the same forms; must be empty unless --force')
+    .option('-c, --config <dir>', 'configuration directory whose Project names the state (default: configs when it exists)')
+    .option('--master-key-file <file>', "the source's master key (default: the Project's state.masterKeyFile, then ML_CONNECTOR_MASTER_KEY)")
+    .option('--to-master-key-file <file>', 'a different master key for the target: secrets are re-encrypted under it')
+    .option('--force', 'replace what the target already holds')
+    .option('--json', 'print JSON for scripts instead of text')
+    .action((opts: MigrateCliOptions) => migrateStateCommand(opts));
+  addExamples(state.commands.at(-1)!, [
+    'state migrate --from project --to env:ML_CONNECTOR_STATE_URL    # the SQLite file into PostgreSQL',
+    'state migrate --from env:ML_CONNECTOR_STATE_URL --to sqlite:backup.db',
+  ]);
   addStateOptions(state.command('prune').description('Delete old history: finished runs with their audit rows, and webhook events. Links and secrets stay.'))
     .requiredOption('--older-than <when>', 'a date (2026-01-01) or a duration back from now (90d, 12h)')
     .action((opts: StateCliOptions & { olderThan: string }) => pruneState(opts));

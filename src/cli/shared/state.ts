@@ -18,16 +18,11 @@ export interface StateCliOptions {
 }
 
 /** `state:` settings of the Project, read with `${env:NAME}` / `${env:NAME:-default}` expanded. */
-export interface ProjectState {
-  path?: string;
-  masterKeyFile?: string;
-  lockWaitSeconds?: number;
-  staleLockSeconds?: number;
-}
+export type ProjectState = import('../../engine/state.js').ProjectState;
 
 export function addStateOptions(cmd: Command): Command {
   return cmd
-    .option('--state <path>', 'state database file (default: the Project\'s state.path, else .ml-connector/state.db)')
+    .option('--state <path>', 'state database: a file, sqlite:PATH or postgres://URL (default: the Project\'s state settings, else .ml-connector/state.db)')
     .option('-c, --config <dir>', 'configuration directory (default: configs when it exists); its Project document sets state.path and state.masterKeyFile')
     .option('--json', 'print JSON for scripts instead of text');
 }
@@ -48,13 +43,7 @@ export async function readProjectState(dir: string): Promise<ProjectState> {
       hint: errors[0] ? formatIssue(errors[0]) : 'Pass --config DIR with the directory holding your *.yaml files, or --state PATH.',
     });
   }
-  const s = config.project.state ?? {};
-  const out: ProjectState = {};
-  if (s.path) out.path = s.path;
-  if (s.masterKeyFile) out.masterKeyFile = s.masterKeyFile;
-  if (s.lockWaitSeconds !== undefined) out.lockWaitSeconds = s.lockWaitSeconds;
-  if (s.staleLockSeconds !== undefined) out.staleLockSeconds = s.staleLockSeconds;
-  return out;
+  return config.project.state ?? {};
 }
 
 /**
@@ -63,7 +52,7 @@ export async function readProjectState(dir: string): Promise<ProjectState> {
  * the Project names a state.path or masterKeyFile. An implicit configs/ that cannot be loaded
  * must not stop `state unlock` or `secrets list`: the defaults apply then.
  */
-async function readImplicitProjectState(opts: StateCliOptions): Promise<ProjectState> {
+export async function readImplicitProjectState(opts: { config?: string }): Promise<ProjectState> {
   if (opts.config !== undefined) return readProjectState(opts.config);
   const { DEFAULT_CONFIG_DIR } = await import('../../config/index.js');
   if (statSync(DEFAULT_CONFIG_DIR, { throwIfNoEntry: false })?.isDirectory() !== true) return {};
@@ -94,7 +83,12 @@ export function printJson(value: unknown): void {
 }
 
 export function describeLock(l: LockInfo): string {
-  const stale = l.staleReason === 'process-gone' ? ' (stale: its process is gone)' : l.staleReason === 'heartbeat-old' ? ' (stale: no heartbeat)' : '';
+  const why: Record<NonNullable<LockInfo['staleReason']>, string> = {
+    'process-gone': ' (stale: its process is gone)',
+    'heartbeat-old': ' (stale: no heartbeat)',
+    'session-ended': ' (stale: its database session ended)',
+  };
+  const stale = l.staleReason ? why[l.staleReason] : '';
   return `${l.name}: held by "${l.holder}" pid ${l.pid} on ${l.host} since ${l.acquiredAt}, last heartbeat ${l.heartbeatAt}${stale}`;
 }
 
