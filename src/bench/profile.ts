@@ -4,13 +4,15 @@
  * so start-up and the bench's own set-up are not in it), saved as a .cpuprofile (open it in
  * Chrome DevTools or speedscope) and summarised: self time by area and by function.
  * SQLite runs on libuv's thread pool, outside the main thread: it shows as the difference
- * between the process's CPU time and the profile's busy time.
+ * between the process's CPU time and the profile's busy time. A native function (an addon's or
+ * V8's, no script URL) is charged to the area of the script that called it: V8 names an addon's
+ * methods after one of its classes (sqlite3's all show as `Backup`), so the caller says more.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame }
+interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 export interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
 
 export interface ProfileSummary {
@@ -42,10 +44,12 @@ export async function profileWhile<T>(file: string, work: () => Promise<T>): Pro
   }
 }
 
+const PSEUDO = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
+
 /** The area a frame belongs to: our module directory under dist/, a package, node itself, or V8's pseudo-frames. */
 export function areaOf(frame: CallFrame): string {
   const { url, functionName } = frame;
-  if (url === '') return functionName === '(garbage collector)' ? 'GC' : functionName || '(native)';
+  if (url === '') return functionName === '(garbage collector)' ? 'GC' : PSEUDO.has(functionName) ? functionName : '(native)';
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg) return pkg[1]!;
   const ours = /\/dist\/([^/]+)\//.exec(url);
@@ -62,6 +66,15 @@ function whereOf(frame: CallFrame): string {
 
 export function summariseProfile(profile: CpuProfile, file: string, top = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n);
+  /** A native frame stands for its nearest caller with a script. */
+  const attributed = (node: ProfileNode): { frame: CallFrame; native: boolean } => {
+    const f = node.callFrame;
+    if (f.url !== '' || PSEUDO.has(f.functionName)) return { frame: f, native: false };
+    for (let p = parentOf.get(node.id); p; p = parentOf.get(p.id)) if (p.callFrame.url !== '') return { frame: p.callFrame, native: true };
+    return { frame: f, native: false };
+  };
   const self = new Map<number, number>();
   // timeDeltas[i] is the time since sample i-1: the time sample i-1 stood for.
   for (let i = 0; i < profile.samples.length; i++) {
@@ -73,16 +86,18 @@ export function summariseProfile(profile: CpuProfile, file: string, top = 25): P
   const fns = new Map<string, { name: string; where: string; area: string; us: number }>();
   let idle = 0;
   for (const [id, us] of self) {
-    const frame = byId.get(id)!.callFrame;
-    if (frame.functionName === '(idle)') {
+    const node = byId.get(id)!;
+    if (node.callFrame.functionName === '(idle)') {
       idle += us;
       continue;
     }
-    const area = areaOf(frame);
+    const { frame, native } = attributed(node);
+    const area = native ? `${areaOf(frame)} (native)` : areaOf(frame);
     areas.set(area, (areas.get(area) ?? 0) + us);
     const where = whereOf(frame);
-    const key = `${frame.functionName}@${where}`;
-    const f = fns.get(key) ?? { name: frame.functionName || '(anonymous)', where, area, us: 0 };
+    const name = native ? `native code called by ${frame.functionName || '(anonymous)'}` : frame.functionName || '(anonymous)';
+    const key = `${name}@${where}`;
+    const f = fns.get(key) ?? { name, where, area, us: 0 };
     f.us += us;
     fns.set(key, f);
   }

@@ -8,9 +8,10 @@
  * PeopleSoft (a full read, every run), map it, and upsert it by its external id. What they do not:
  * no state, so no diff (every run writes every record, and pays the credits), no plan to review,
  * no guards, no drift detection, no deactivation of a record gone from PeopleSoft, no audit trail,
- * no retry next run of a record that failed; people who left before the first sync are written
- * too (as terminated). A contractor's account lookup is resolved from the ids the vendor upserts
- * returned, kept in memory (one per vendor): the dumbest way that gives a correct Zoho.
+ * no retry next run of a record that failed; what was already inactive when the sync began (people
+ * who left, inactive vendors), which the product leaves out, is written too. A contractor's
+ * account lookup is resolved from the ids the vendor upserts returned, kept in memory (one per
+ * vendor): the dumbest way that gives a correct Zoho.
  */
 import type { Config } from '../config/index.js';
 import type { Mapping } from '../config/types.generated.js';
