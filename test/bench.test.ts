@@ -4,6 +4,7 @@
  * product does (a baseline that wrote less would flatter it), and one repetition of the sync
  * scenarios reports what the simulators saw.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,5 +160,25 @@ describe('bench sync repetition', () => {
     const figures = issue13Figures(results);
     expect(figures.find((f) => f.figure.startsWith('write calls vs lower bound'))?.meets).toBe(true);
     expect(renderReport(results)).toContain('| write calls vs lower bound ceil(changed/100) per module | 1.00');
+  });
+});
+
+describe('the built bench', () => {
+  const bench = (args: string[]) => spawnSync(process.execPath, ['dist/bench/main.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+
+  it('runs a stage in a process of its own and reports it as JSON, the issue 13 figure included', () => {
+    const r = bench(['--quick', '--only', 'startup', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { startup: { nodeMs: { runs: number } }; figures: Array<{ figure: string; meets?: boolean }>; errors: object };
+    expect(out.startup.nodeMs.runs).toBe(5);
+    expect(out.errors).toEqual({});
+    expect(out.figures.find((f) => f.figure.startsWith('`--version`'))?.meets).toEqual(expect.any(Boolean));
+    expect(r.stderr).toContain('[bench] startup done');
+  });
+
+  it('refuses an unknown stage with the usage and exit code 2', () => {
+    const r = bench(['--only', 'nope']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no stage named nope[\s\S]*Usage: npm run bench/);
   });
 });

@@ -4,12 +4,7 @@
  * product and the baselines. Progress goes to stderr; the report (text, or JSON with --json) to
  * stdout. Exit code 1 when a stage failed.
  *
- *   npm run bench -- [--quick] [--runs N] [--large] [--profile] [--only a,b] [--json]
- *
- * --quick: smaller sizes, one run (while developing). --large: also plan and apply 600,000
- * records (500,000 employees + 100,000 vendors; several minutes). --profile: a CPU profile of the
- * initial sync at 100,000. --only: some stages (startup, plan, sync-small, sync-large, rss,
- * rss-large, profile, components).
+ * Usage: see USAGE below (`npm run bench -- --help`).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +18,17 @@ import { renderReport } from './report.js';
 import { PS_LATENCY_MS, ZOHO_LATENCY_MS } from './sims.js';
 import type { SyncOptions, SyncRepetition } from './sync.js';
 
+const USAGE = `Usage: npm run bench -- [--quick] [--runs N] [--large] [--profile] [--only STAGES] [--json]
+
+  --quick      smaller sizes (2,000 and 20,000 records), one run: about a minute
+  --runs N     repetitions of the wall figures (default 3; medians and ranges)
+  --large      also plan and apply 600,000 records (500,000 employees + 100,000 vendors)
+  --profile    also a CPU profile of the initial sync at 100,000 records (.cpuprofile kept)
+  --only LIST  only these stages: startup, plan, sync-small, sync-large, rss, rss-large,
+               profile, components (comma-separated)
+  --json       the results as JSON on stdout (progress stays on stderr)
+`;
+
 type StageName = 'startup' | 'plan' | 'sync' | 'state' | 'peoplesoft' | 'zoho';
 
 /** What a stage process runs, by name; parameters arrive as JSON. */
@@ -35,18 +41,39 @@ const STAGES: Record<StageName, (p: Record<string, unknown>) => Promise<unknown>
   zoho: async (p) => (await import('./zoho.js')).benchZohoUpsert(p.records as number, ZOHO_LATENCY_MS),
 };
 
-const { values: args } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    quick: { type: 'boolean', default: false },
-    large: { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    only: { type: 'string' },
-    stage: { type: 'string' },
-    params: { type: 'string' },
-  },
-});
+const KNOWN_STAGES = ['startup', 'plan', 'sync-small', 'sync-large', 'rss', 'rss-large', 'profile', 'components'];
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  quick: { type: 'boolean', default: false },
+  large: { type: 'boolean', default: false },
+  profile: { type: 'boolean', default: false },
+  runs: { type: 'string' },
+  only: { type: 'string' },
+  help: { type: 'boolean', default: false },
+  // Between the bench and its stage processes.
+  stage: { type: 'string' },
+  params: { type: 'string' },
+} as const;
+
+/** The arguments, or the usage on stderr and exit code 2. */
+function readArgs(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'] {
+  const usage = (message: string): never => {
+    process.stderr.write(`${message}\n\n${USAGE}`);
+    process.exit(2);
+  };
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+  try {
+    ({ values } = parseArgs({ options: OPTIONS }));
+  } catch (err) {
+    return usage(err instanceof Error ? err.message : String(err));
+  }
+  if (values.runs !== undefined && !(Number.isInteger(Number(values.runs)) && Number(values.runs) >= 1)) usage(`--runs must be a whole number from 1, not "${values.runs}"`);
+  const unknown = (values.only ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '' && !KNOWN_STAGES.includes(x));
+  if (unknown.length > 0) usage(`--only: no stage named ${unknown.join(', ')}`);
+  return values;
+}
+
+const args = readArgs();
 
 function runStage<T>(stage: StageName, params: object, heapMb?: number): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -131,7 +158,9 @@ async function runBench(): Promise<number> {
 }
 
 // Last, once everything above is defined: a stage process, or the bench that starts them.
-if (args.stage) {
+if (args.help) {
+  process.stdout.write(USAGE);
+} else if (args.stage) {
   const result = await STAGES[args.stage as StageName](JSON.parse(args.params ?? '{}') as Record<string, unknown>);
   process.send?.(result, () => process.exit(0));
 } else {
