@@ -43,7 +43,7 @@ const times = (s: Spread): string => fmtSpread(s, '×', 2);
 const sec = (s: Spread): string => fmtSpread({ ...s, median: s.median / 1000, min: s.min / 1000, max: s.max / 1000 }, ' s', 1);
 
 /** Wall time / latency bound, run by run. */
-export function boundRatio(runs: readonly RunFigures[]): Spread {
+function boundRatio(runs: readonly RunFigures[]): Spread {
   return ratioOf(runs.map((r) => r.wallMs), runs.map((r) => r.bound.totalMs));
 }
 

@@ -14,15 +14,15 @@ import type { SimInfo } from './sims.js';
 
 /** Rows per PeopleSoft QAS page (the connection default); the latency bound counts pages of this size. */
 export const PS_MAX_ROWS = 5000;
-export const MAPPINGS = ['vendors-to-accounts', 'employees-to-contacts'] as const;
+const MAPPINGS = ['vendors-to-accounts', 'employees-to-contacts'] as const;
 /** Which PeopleSoft query feeds which Zoho module, for the bounds. */
 export const QUERY_OF_MODULE: Record<string, string> = { Accounts: 'ML_VENDORS', Contacts: 'ML_EMPLOYEES' };
 
-export function benchEnv(info: SimInfo): Record<string, string> {
+function benchEnv(info: SimInfo): Record<string, string> {
   return { BENCH_PS_PASSWORD: info.ps.password, BENCH_ZOHO_SECRET: info.zoho.clientSecret, BENCH_ZOHO_TOKEN: info.zoho.refreshToken };
 }
 
-export function writeBenchConfig(dir: string, info: SimInfo): string {
+function writeBenchConfig(dir: string, info: SimInfo): string {
   const conf = join(dir, 'configs');
   mkdirSync(join(conf, 'mappings'), { recursive: true });
   const examples = fileURLToPath(new URL('../../configs/mappings/', import.meta.url));
