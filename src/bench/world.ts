@@ -15,8 +15,6 @@ import type { SimInfo } from './sims.js';
 /** Rows per PeopleSoft QAS page (the connection default); the latency bound counts pages of this size. */
 export const PS_MAX_ROWS = 5000;
 const MAPPINGS = ['vendors-to-accounts', 'employees-to-contacts'] as const;
-/** Which PeopleSoft query feeds which Zoho module, for the bounds. */
-export const QUERY_OF_MODULE: Record<string, string> = { Accounts: 'ML_VENDORS', Contacts: 'ML_EMPLOYEES' };
 
 function benchEnv(info: SimInfo): Record<string, string> {
   return { BENCH_PS_PASSWORD: info.ps.password, BENCH_ZOHO_SECRET: info.zoho.clientSecret, BENCH_ZOHO_TOKEN: info.zoho.refreshToken };
