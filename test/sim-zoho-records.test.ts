@@ -475,3 +475,19 @@ describe('Zoho simulator fixtures', () => {
     expect(() => sim.seed({ records: { Leads: [] } })).toThrow(/unknown module/);
   });
 });
+
+describe('Zoho simulator: ordered COQL pages keep only the page reach', () => {
+  it('gives the same items as a stable sort of every match, and counts them all', async () => {
+    const { smallest } = await import('../src/sim/zoho/top-k.js');
+    // Many ties, so stability shows: items compare by `v` only, `i` records the input order.
+    const items = Array.from({ length: 5_000 }, (_, i) => ({ v: (i * 7919) % 97, i }));
+    const byV = (a: { v: number }, b: { v: number }): number => a.v - b.v;
+    const sorted = [...items].sort(byV);
+    for (const k of [0, 1, 200, 2_000, 6_000]) {
+      const r = smallest(items, k, byV);
+      expect(r.total).toBe(5_000);
+      expect(r.items).toEqual(sorted.slice(0, k));
+    }
+    expect(smallest(items, 100, (a, b) => b.v - a.v).items).toEqual([...items].sort((a, b) => b.v - a.v).slice(0, 100));
+  });
+});

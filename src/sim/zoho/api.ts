@@ -39,6 +39,8 @@ export interface ApiOutcome {
   /** Time spent in the endpoint itself (no latency, no waiting), wall and CPU. */
   serverMs: number;
   serverCpuMs?: number;
+  /** The module a COQL query reads (its path names none), for the request log. */
+  module?: string;
 }
 
 const tooMany = (message: string): Reply => zohoError(429, 'TOO_MANY_REQUESTS', message);
@@ -128,7 +130,8 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, url: URL,
     if (ctx.org.quirks.creditsHeader && used * 2 >= ctx.credits.daily) {
       reply.headers = { ...(reply.headers ?? {}), 'X-API-CREDITS-REMAINING': String(Math.max(0, ctx.credits.daily - used)) };
     }
-    return { reply, records, credits: cost, serverMs, serverCpuMs };
+    const coqlModule = route.kind === 'coql' ? coqlModuleOf(body) : undefined;
+    return { reply, records, credits: cost, serverMs, serverCpuMs, ...(coqlModule !== undefined ? { module: coqlModule } : {}) };
   } finally {
     if (heavy) ctx.inFlight.heavy--;
   }
@@ -198,6 +201,12 @@ function dispatch(ctx: ApiContext, req: IncomingMessage, url: URL, route: Route,
     default:
       return json(404, { code: 'INVALID_URL_PATTERN', details: {}, message: 'Please check if the URL trying to access is a correct one', status: 'error' });
   }
+}
+
+/** The module after FROM in a COQL query. */
+function coqlModuleOf(body: unknown): string | undefined {
+  const q = (body as { select_query?: unknown } | undefined)?.select_query;
+  return typeof q === 'string' ? /\bfrom\s+([A-Za-z0-9_]+)/i.exec(q)?.[1] : undefined;
 }
 
 /** The LIMIT of a COQL query (its credit cost depends on it); 200 when absent. */

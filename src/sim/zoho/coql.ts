@@ -3,6 +3,7 @@ import { parseZohoTime } from './ids.js';
 import type { Org } from './org.js';
 import type { FieldDef } from './schema.js';
 import type { ModuleStore, StoredRecord } from './store.js';
+import { smallest } from './top-k.js';
 
 /**
  * A subset of COQL (`POST /crm/v8/coql`, reference §2.6):
@@ -267,28 +268,37 @@ function execute(org: Org, query: string): Reply {
   if (limit < 1 || limit > COQL_MAX_LIMIT) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'limit', limit: COQL_MAX_LIMIT }, 'limit exceeded');
   if (offset + limit > COQL_MAX_REACH) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'offset', limit: COQL_MAX_REACH }, 'limit exceeded');
 
-  const matches: StoredRecord[] = [];
-  for (const id of store.view('id')) {
-    const rec = store.get(id);
-    if (rec && where(rec)) matches.push(rec);
+  // Matches in id order; ordered queries keep only the page's reach (offset + limit) in a heap.
+  const scanned: ModuleStore = store;
+  function* matching(): Generator<StoredRecord> {
+    for (const id of scanned.view('id')) {
+      const rec = scanned.get(id);
+      if (rec && where(rec)) yield rec;
+    }
   }
+  const compareRecords = (a: StoredRecord, b: StoredRecord): number => {
+    for (const o of order) {
+      const x = readValue(o.field, a);
+      const y = readValue(o.field, b);
+      const c = x === undefined ? (y === undefined ? 0 : 1) : y === undefined ? -1 : storedComparator(o.field)(x, y);
+      if (c !== 0) return o.desc ? -c : c;
+    }
+    return 0;
+  };
+  let reached: StoredRecord[];
+  let total: number;
   if (order.length) {
-    matches.sort((a, b) => {
-      for (const o of order) {
-        const x = readValue(o.field, a);
-        const y = readValue(o.field, b);
-        const c = x === undefined ? (y === undefined ? 0 : 1) : y === undefined ? -1 : comparator(o.field)(x, y);
-        if (c !== 0) return o.desc ? -c : c;
-      }
-      return 0;
-    });
+    ({ items: reached, total } = smallest(matching(), offset + limit, compareRecords));
+  } else {
+    reached = [...matching()];
+    total = reached.length;
   }
-  const page = matches.slice(offset, offset + limit);
+  const page = reached.slice(offset, offset + limit);
   if (page.length === 0) return empty(204);
   const fields = selected.filter((f) => f !== 'id');
   return json(200, {
     data: page.map((r) => serializeCoql(org, store, r, fields)),
-    info: { count: page.length, more_records: offset + page.length < matches.length },
+    info: { count: page.length, more_records: offset + page.length < total },
   });
 }
 
@@ -300,6 +310,12 @@ function serializeCoql(org: Org, store: ModuleStore, rec: StoredRecord, fields: 
     if (v && typeof v === 'object' && 'id' in v) full[f] = { id: (v as { id: unknown }).id };
   }
   return full;
+}
+
+/** Two stored values (datetimes are stored as epoch milliseconds). */
+function storedComparator(f: FieldDef | 'id'): (a: string, b: string) => number {
+  if (f !== 'id' && f.type === 'datetime') return (a, b) => Number(a) - Number(b);
+  return comparator(f);
 }
 
 function readValue(f: FieldDef | 'id', r: StoredRecord): string | undefined {
@@ -325,8 +341,14 @@ function comparator(f: FieldDef | 'id'): (stored: string, given: string) => numb
     return (a, b) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0);
   }
   if (f.type === 'datetime') {
+    // A condition compares every record with one literal: parse it once, not per record.
+    let text: string | undefined;
+    let given = 0;
     return (a, b) => {
-      const given = parseZohoTime(b) ?? Number(b);
+      if (b !== text) {
+        text = b;
+        given = parseZohoTime(b) ?? Number(b);
+      }
       return Number(a) - given;
     };
   }

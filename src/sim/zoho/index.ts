@@ -155,6 +155,7 @@ export async function startZohoSimulator(opts: ZohoSimulatorOptions = {}): Promi
         if (out.serverCpuMs !== undefined) entry.serverCpuMs = out.serverCpuMs;
         if (out.records !== undefined) entry.records = out.records;
         if (out.credits !== undefined) entry.credits = out.credits;
+        if (out.module !== undefined) entry.module = out.module;
       } else {
         reply = invalidUrl();
       }
